@@ -13,6 +13,14 @@ export default defineConfig({
       },
       {
         test: {
+          name: "callback-api",
+          include: ["test/callback-api/**/*.test.ts"],
+          globalSetup: ["test/callback-api/postgres.global-setup.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           globalSetup: ["test/support/control-plane.global-setup.ts"],
