@@ -1,0 +1,104 @@
+// `npm run cluster:up | cluster:down | cluster:build | cluster:status`: the developer's plane in .cluster/.
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { isRunning, readState, startPlane, stopPlane } from "./control-plane.ts";
+import { ToolchainError } from "./go-toolchain.ts";
+import { clusterDir } from "./paths.ts";
+import { isPortBound } from "./ports.ts";
+import { ensureTools } from "./tool-builds.ts";
+import { withLock } from "./file-lock.ts";
+
+const progress = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
+
+async function up(): Promise<void> {
+  await mkdir(clusterDir(), { recursive: true });
+  const existing = await readState(clusterDir());
+  if (existing !== undefined && isRunning(existing)) {
+    progress(`The control plane is already running at ${existing.server}; reusing it.`);
+    printUsage();
+    return;
+  }
+  if (existing !== undefined) {
+    progress("Cleaning up a control plane that is no longer complete");
+    await stopPlane(existing);
+  }
+  const state = await startPlane({ dir: clusterDir(), ownerPid: null, progress });
+  const binDir = path.join(clusterDir(), "bin");
+  await mkdir(binDir, { recursive: true });
+  // A wrapper, not a symlink: .cluster/bin/kubectl always talks to this plane.
+  await writeFile(
+    path.join(binDir, "kubectl"),
+    `#!/bin/sh\nexec "${state.kubectl}" --kubeconfig="${state.kubeconfig}" "$@"\n`,
+  );
+  await chmod(path.join(binDir, "kubectl"), 0o755);
+  progress(`Control plane ready at ${state.server} in ${state.startSeconds.toFixed(1)} s.`);
+  printUsage();
+}
+
+function printUsage(): void {
+  const dir = path.relative(process.cwd(), clusterDir()) || ".";
+  progress(`  kubeconfig: ${path.join(dir, "kubeconfig")}`);
+  progress(`  kubectl:    ${path.join(dir, "bin", "kubectl")} get nodes`);
+  progress("  stop:       npm run cluster:down");
+}
+
+async function down(): Promise<void> {
+  const state = await readState(clusterDir());
+  if (state === undefined) {
+    progress("No control plane is running.");
+    return;
+  }
+  await stopPlane(state);
+  const stillBound = [];
+  for (const [name, port] of Object.entries(state.ports)) {
+    if (port > 0 && (await isPortBound(port))) stillBound.push(`${name}:${port}`);
+  }
+  if (stillBound.length > 0)
+    throw new Error(`Ports still bound after stopping: ${stillBound.join(", ")}`);
+  progress(`Control plane stopped; component logs are in ${path.join(clusterDir(), "logs")}.`);
+}
+
+async function status(): Promise<void> {
+  const state = await readState(clusterDir());
+  if (state === undefined) {
+    progress("No control plane is running.");
+    process.exitCode = 1;
+    return;
+  }
+  progress(`${isRunning(state) ? "Running" : "Broken (a component died)"} at ${state.server}`);
+  for (const p of state.processes) progress(`  ${p.name}: pid ${p.pid}, log ${p.logFile}`);
+}
+
+const commands: Record<string, () => Promise<void>> = {
+  up,
+  down,
+  status,
+  build: async () => {
+    const tools = await ensureTools(progress);
+    progress(`Binaries ready in ${tools.binDir}`);
+  },
+};
+
+// up and down change the same plane: one at a time.
+const locked = (work: () => Promise<void>) => (): Promise<void> =>
+  withLock(path.join(clusterDir(), ".lock"), progress, "cluster command", work);
+commands["up"] = locked(up);
+commands["down"] = locked(down);
+
+const command = commands[process.argv[2] ?? ""];
+if (command === undefined) {
+  progress(`usage: cli.ts ${Object.keys(commands).join("|")}`);
+  process.exitCode = 2;
+} else {
+  try {
+    await command();
+  } catch (error) {
+    // Errors the user can act on are printed alone; anything else keeps its stack for a bug report.
+    progress(
+      error instanceof ToolchainError ? `Error: ${error.message}` : String((error as Error).stack),
+    );
+    process.exitCode = 1;
+  }
+}

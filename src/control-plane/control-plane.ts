@@ -1,0 +1,374 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { stringify } from "yaml";
+import { waitHealthy } from "./health.ts";
+import { writeKubeconfig } from "./kubeconfig.ts";
+import { createClientCert, createPki, type Pki } from "./pki.ts";
+import { freePort } from "./ports.ts";
+import { isAlive, sleep, startProcess, stopGroup, type StartedProcess } from "./processes.ts";
+import { ensureTools, goModuleDir, type Progress, type ToolPaths } from "./tool-builds.ts";
+import { versions } from "./versions.ts";
+
+/** What a running plane leaves on disk in state.json, so any process can find and stop it. */
+export interface PlaneState {
+  readonly dir: string;
+  /** The process whose death must take the plane down (a test run); null for `cluster:up`. */
+  readonly ownerPid: number | null;
+  readonly server: string;
+  readonly kubeconfig: string;
+  readonly kubectl: string;
+  readonly pkiDir: string;
+  readonly ports: Readonly<Record<string, number>>;
+  readonly processes: readonly StartedProcess[];
+  readonly startedAt: string;
+  readonly startSeconds: number;
+}
+
+const stateFileName = "state.json";
+
+export function stateFile(dir: string): string {
+  return path.join(dir, stateFileName);
+}
+
+export async function readState(dir: string): Promise<PlaneState | undefined> {
+  try {
+    return JSON.parse(await readFile(stateFile(dir), "utf8")) as PlaneState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when every component of the plane still runs and the API server answers. */
+export function isRunning(state: PlaneState): boolean {
+  return state.processes.every((p) => isAlive(p.pid));
+}
+
+export interface StartOptions {
+  readonly dir: string;
+  readonly ownerPid: number | null;
+  readonly progress: Progress;
+}
+
+/** Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on loopback. */
+export async function startPlane({ dir, ownerPid, progress }: StartOptions): Promise<PlaneState> {
+  const tools = await ensureTools(progress);
+  const started = Date.now();
+  await rm(path.join(dir, "etcd"), { recursive: true, force: true });
+  const logs = path.join(dir, "logs");
+  await mkdir(logs, { recursive: true });
+  await mkdir(path.join(dir, "pki"), { recursive: true });
+  const pki = await createPki(path.join(dir, "pki"));
+  const ports = {
+    etcdClient: await freePort(),
+    etcdPeer: await freePort(),
+    apiserver: await freePort(),
+    controllerManager: await freePort(),
+    scheduler: await freePort(),
+  };
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const processes: StartedProcess[] = [];
+  const kubeconfig = path.join(dir, "kubeconfig");
+  const state: PlaneState = {
+    dir,
+    ownerPid,
+    server,
+    kubeconfig,
+    kubectl: tools.binary("kubectl"),
+    pkiDir: pki.dir,
+    ports,
+    processes,
+    startedAt: new Date().toISOString(),
+    startSeconds: 0,
+  };
+  // Written before the first process starts, so a crash mid-start still leaves a reapable record.
+  const save = (): Promise<void> => writeFile(stateFile(dir), JSON.stringify(state, null, 2));
+  const launch = async (name: string, args: readonly string[]): Promise<StartedProcess> => {
+    const started = startProcess(name, tools.binary(name), args, path.join(logs, `${name}.log`));
+    processes.push(started);
+    await save();
+    return started;
+  };
+  await save();
+  try {
+    progress("Starting etcd");
+    const etcd = await launch("etcd", etcdArgs(dir, ports.etcdClient, ports.etcdPeer));
+    await waitHealthy(
+      "etcd",
+      { url: `http://127.0.0.1:${ports.etcdClient}/health` },
+      waitOptions(etcd, 30_000),
+    );
+
+    progress("Starting kube-apiserver");
+    const apiserver = await launch(
+      "kube-apiserver",
+      apiserverArgs(pki, ports.apiserver, ports.etcdClient),
+    );
+    const ca = await readFile(pki.caCert, "utf8");
+    await waitHealthy(
+      "kube-apiserver",
+      { url: `${server}/readyz`, ca },
+      waitOptions(apiserver, 90_000),
+    );
+
+    const admin = await createClientCert(pki, "admin", ["system:masters"]);
+    await writeKubeconfig(kubeconfig, server, { file: pki.caCert }, "admin", {
+      clientCertificate: admin.cert,
+      clientKey: admin.key,
+    });
+
+    // CRDs before kube-controller-manager, so its garbage collector discovers them at once.
+    progress(`Installing Gateway API v${versions.gatewayApi} standard CRDs`);
+    await installGatewayApi(tools, kubeconfig, path.join(logs, "go.log"));
+
+    progress("Starting kube-controller-manager, kube-scheduler and kwok");
+    const kcm = await launch(
+      "kube-controller-manager",
+      controllerManagerArgs(kubeconfig, pki, ports.controllerManager),
+    );
+    const scheduler = await launch("kube-scheduler", schedulerArgs(kubeconfig, ports.scheduler));
+    const kwokConfig = await writeKwokConfig(dir, path.join(logs, "go.log"));
+    await launch("kwok", kwokArgs(kubeconfig, kwokConfig));
+    await waitHealthy(
+      "kube-controller-manager",
+      { url: `https://127.0.0.1:${ports.controllerManager}/healthz` },
+      waitOptions(kcm, 60_000),
+    );
+    await waitHealthy(
+      "kube-scheduler",
+      { url: `https://127.0.0.1:${ports.scheduler}/healthz` },
+      waitOptions(scheduler, 60_000),
+    );
+    createFakeNode(tools, kubeconfig);
+    const ready: PlaneState = { ...state, startSeconds: (Date.now() - started) / 1000 };
+    await writeFile(stateFile(dir), JSON.stringify(ready, null, 2));
+    return ready;
+  } catch (error) {
+    await stopPlane(state);
+    throw error;
+  }
+}
+
+function waitOptions(
+  p: StartedProcess,
+  timeoutMs: number,
+): { timeoutMs: number; alive: () => boolean; logFile: string } {
+  return { timeoutMs, alive: () => isAlive(p.pid), logFile: p.logFile };
+}
+
+function etcdArgs(dir: string, client: number, peer: number): string[] {
+  const clientUrl = `http://127.0.0.1:${client}`;
+  const peerUrl = `http://127.0.0.1:${peer}`;
+  return [
+    "--name=default",
+    `--data-dir=${path.join(dir, "etcd")}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=default=${peerUrl}`,
+    // Test data is disposable; fsync on every write would make the suite disk-bound.
+    "--unsafe-no-fsync=true",
+    "--auto-compaction-retention=1",
+    "--quota-backend-bytes=8589934592",
+    "--log-level=warn",
+  ];
+}
+
+function apiserverArgs(pki: Pki, port: number, etcdPort: number): string[] {
+  return [
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    "--bind-address=127.0.0.1",
+    `--secure-port=${port}`,
+    `--tls-cert-file=${pki.serverCert}`,
+    `--tls-private-key-file=${pki.serverKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    "--authorization-mode=RBAC",
+    `--service-account-issuer=https://127.0.0.1:${port}/`,
+    `--service-account-key-file=${pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+    "--service-cluster-ip-range=10.0.0.0/24",
+    "--allow-privileged=true",
+    // ServiceAccount: as in envtest, otherwise every Pod waits for a "default" ServiceAccount.
+    // TaintNodesByCondition: it taints new nodes not-ready, and only the node-lifecycle
+    // controller (not run here: it would also taint kwok's node) removes that taint.
+    "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+    // 1.37 rejects a loopback advertise address with the default lease endpoint reconciler.
+    "--advertise-address=127.0.0.1",
+    "--endpoint-reconciler-type=none",
+    "--profiling=false",
+  ];
+}
+
+function controllerManagerArgs(kubeconfig: string, pki: Pki, port: number): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    "--controllers=garbage-collector-controller,deployment-controller,replicaset-controller,namespace-controller,serviceaccount-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller",
+    "--leader-elect=false",
+    "--bind-address=127.0.0.1",
+    `--secure-port=${port}`,
+    `--root-ca-file=${pki.caCert}`,
+    `--service-account-private-key-file=${pki.serviceAccountKey}`,
+    "--kube-api-qps=200",
+    "--kube-api-burst=400",
+    "--concurrent-gc-syncs=40",
+  ];
+}
+
+function schedulerArgs(kubeconfig: string, port: number): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    "--leader-elect=false",
+    "--bind-address=127.0.0.1",
+    `--secure-port=${port}`,
+  ];
+}
+
+function kwokArgs(kubeconfig: string, config: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--config=${config}`,
+    "--manage-all-nodes=false",
+    "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+    "--cidr=10.244.0.0/24",
+    "--node-lease-duration-seconds=40",
+  ];
+}
+
+/** The bare kwok binary refuses to run without stages; these are the ones kwokctl injects. */
+async function writeKwokConfig(dir: string, logFile: string): Promise<string> {
+  const kwokDir = await goModuleDir("sigs.k8s.io/kwok", versions.kwok, logFile);
+  const stages = [
+    "kustomize/stage/node/fast/node-initialize.yaml",
+    "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+    "kustomize/stage/pod/fast/pod-ready.yaml",
+    "kustomize/stage/pod/fast/pod-complete.yaml",
+    "kustomize/stage/pod/fast/pod-delete.yaml",
+  ];
+  const docs = await Promise.all(stages.map((s) => readFile(path.join(kwokDir, s), "utf8")));
+  const file = path.join(dir, "kwok.yaml");
+  await writeFile(file, docs.map((d) => d.trim()).join("\n---\n") + "\n");
+  return file;
+}
+
+export function kubectl(
+  tools: Pick<ToolPaths, "binary">,
+  kubeconfig: string,
+  args: readonly string[],
+  input?: string,
+): string {
+  const result = spawnSync(tools.binary("kubectl"), [`--kubeconfig=${kubeconfig}`, ...args], {
+    encoding: "utf8",
+    ...(input === undefined ? {} : { input }),
+  });
+  if (result.status !== 0) {
+    throw new Error(
+      `kubectl ${args.join(" ")} failed: ${result.stderr.trim() || String(result.error)}`,
+    );
+  }
+  return result.stdout;
+}
+
+/** Standard-channel Gateway API CRDs, read from the Go module cache at run time, never vendored. */
+async function installGatewayApi(
+  tools: ToolPaths,
+  kubeconfig: string,
+  logFile: string,
+): Promise<void> {
+  const dir = await goModuleDir("sigs.k8s.io/gateway-api", versions.gatewayApi, logFile);
+  const standard = path.join(dir, "config", "crd", "standard");
+  kubectl(tools, kubeconfig, [
+    "apply",
+    "--server-side",
+    "--field-manager=callback-operator-test",
+    "-f",
+    standard,
+  ]);
+  kubectl(tools, kubeconfig, [
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    "crd",
+    "--all",
+  ]);
+}
+
+function createFakeNode(tools: ToolPaths, kubeconfig: string): void {
+  const node = {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name: "kwok-node-0",
+      annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
+      labels: {
+        "kubernetes.io/hostname": "kwok-node-0",
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        type: "kwok",
+      },
+    },
+    status: {
+      allocatable: { cpu: "32", memory: "256Gi", pods: "1000" },
+      capacity: { cpu: "32", memory: "256Gi", pods: "1000" },
+    },
+  };
+  kubectl(
+    tools,
+    kubeconfig,
+    ["apply", "--server-side", "--field-manager=callback-operator-test", "-f", "-"],
+    stringify(node),
+  );
+  kubectl(tools, kubeconfig, [
+    "wait",
+    "--for=condition=Ready",
+    "--timeout=60s",
+    "node/kwok-node-0",
+  ]);
+}
+
+/** Stops components in reverse start order, then removes etcd's data; logs stay for debugging. */
+export async function stopPlane(state: PlaneState): Promise<void> {
+  for (const p of [...state.processes].reverse()) await stopGroup(p.pid);
+  await rm(path.join(state.dir, "etcd"), { recursive: true, force: true });
+  await rm(stateFile(state.dir), { force: true });
+}
+
+/**
+ * Stops the planes of test runs whose owner died (a SIGKILLed vitest, a crashed CI job), and
+ * prunes old run directories. Returns how many planes were reaped.
+ */
+export async function reapOrphanedPlanes(runsDir: string, keep = 5): Promise<number> {
+  if (!existsSync(runsDir)) return 0;
+  const entries = (await readdir(runsDir)).sort();
+  let reaped = 0;
+  for (const entry of entries) {
+    const state = await readState(path.join(runsDir, entry));
+    if (state?.ownerPid != null && !isAlive(state.ownerPid)) {
+      await stopPlane(state);
+      reaped++;
+    }
+  }
+  const finished = [];
+  for (const entry of entries) {
+    if ((await readState(path.join(runsDir, entry))) === undefined) finished.push(entry);
+  }
+  for (const entry of finished.slice(0, Math.max(0, finished.length - keep))) {
+    await rm(path.join(runsDir, entry), { recursive: true, force: true });
+  }
+  return reaped;
+}
+
+/**
+ * Runs in a detached process beside a test run: once the owner is gone, however it died (even
+ * SIGKILL, which runs no teardown), it stops whatever the plane had started.
+ */
+export async function guard(dir: string, ownerPid: number): Promise<void> {
+  while (isAlive(ownerPid)) await sleep(500);
+  const state = await readState(dir);
+  if (state !== undefined) await stopPlane(state);
+}

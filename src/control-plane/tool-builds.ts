@@ -1,0 +1,257 @@
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { requireDiskSpace, requireGo, runGo, ToolchainError } from "./go-toolchain.ts";
+import { toolCacheRoot } from "./paths.ts";
+import { withLock } from "./file-lock.ts";
+import { kubernetesStagingModules, versions } from "./versions.ts";
+
+/** One cached build: a wrapper Go module and the binaries it produces. */
+interface ToolBuild {
+  readonly name: string;
+  readonly version: string;
+  readonly binaries: readonly string[];
+  /** The go commands, run in order inside the build's module directory. */
+  readonly steps: (binDir: string) => readonly (readonly string[])[];
+}
+
+const k8sVersionPackages = ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"];
+
+function kubernetesLdflags(): string {
+  // Mirrors hack/lib/version.sh: without these /version reports v0.0.0-master.
+  const [major, minor] = versions.kubernetes.split(".");
+  const flags = ["-s", "-w"];
+  for (const pkg of k8sVersionPackages) {
+    flags.push(
+      `-X ${pkg}.gitVersion=v${versions.kubernetes}`,
+      `-X ${pkg}.gitMajor=${major ?? ""}`,
+      `-X ${pkg}.gitMinor=${minor ?? ""}`,
+      `-X ${pkg}.gitTreeState=clean`,
+    );
+  }
+  return flags.join(" ");
+}
+
+const kubernetesCommands = [
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kubectl",
+] as const;
+
+const builds: readonly ToolBuild[] = [
+  {
+    name: "etcd",
+    version: versions.etcd,
+    binaries: ["etcd"],
+    // etcd's own go.mod has replace directives, so `go install` refuses it: use a wrapper module.
+    steps: (bin) => [
+      ["mod", "init", "localtools/etcd"],
+      [
+        "mod",
+        "edit",
+        `-go=${versions.goDirective}`,
+        `-require=go.etcd.io/etcd/server/v3@v${versions.etcd}`,
+        "-tool=go.etcd.io/etcd/server/v3",
+      ],
+      ["mod", "tidy"],
+      [
+        "build",
+        "-v",
+        "-trimpath",
+        "-ldflags=-s -w",
+        "-o",
+        path.join(bin, "etcd"),
+        "go.etcd.io/etcd/server/v3",
+      ],
+    ],
+  },
+  {
+    name: "kubernetes",
+    version: versions.kubernetes,
+    binaries: kubernetesCommands,
+    steps: (bin) => {
+      const staging = `0.${versions.kubernetes.split(".").slice(1).join(".")}`;
+      return [
+        ["mod", "init", "localtools/kubernetes"],
+        [
+          "mod",
+          "edit",
+          `-go=${versions.goDirective}`,
+          `-require=k8s.io/kubernetes@v${versions.kubernetes}`,
+          // The replaces must exist before the first tidy, or Go looks for k8s.io/api@v0.0.0.
+          ...kubernetesStagingModules.map((m) => `-replace=k8s.io/${m}=k8s.io/${m}@v${staging}`),
+          ...kubernetesCommands.map((c) => `-tool=k8s.io/kubernetes/cmd/${c}`),
+        ],
+        ["mod", "tidy"],
+        [
+          "build",
+          "-v",
+          "-trimpath",
+          `-ldflags=${kubernetesLdflags()}`,
+          "-o",
+          `${bin}/`,
+          ...kubernetesCommands.map((c) => `k8s.io/kubernetes/cmd/${c}`),
+        ],
+      ];
+    },
+  },
+  {
+    name: "kwok",
+    version: versions.kwok,
+    binaries: ["kwok"],
+    steps: (bin) => [
+      ["mod", "init", "localtools/kwok"],
+      [
+        "mod",
+        "edit",
+        `-go=${versions.goDirective}`,
+        `-require=sigs.k8s.io/kwok@v${versions.kwok}`,
+        "-tool=sigs.k8s.io/kwok/cmd/kwok",
+      ],
+      ["mod", "tidy"],
+      [
+        "build",
+        "-v",
+        "-trimpath",
+        "-ldflags=-s -w",
+        "-o",
+        path.join(bin, "kwok"),
+        "sigs.k8s.io/kwok/cmd/kwok",
+      ],
+    ],
+  },
+];
+
+export interface ToolPaths {
+  readonly binDir: string;
+  binary(name: string): string;
+}
+
+function buildDir(build: ToolBuild): string {
+  return path.join(toolCacheRoot(), "tools", `${build.name}-v${build.version}`);
+}
+
+/** Where every binary of the plane is; a single directory on PATH for scripts and kubectl. */
+export function toolBinDir(): string {
+  return path.join(toolCacheRoot(), "bin", `k8s-v${versions.kubernetes}`);
+}
+
+export type Progress = (message: string) => void;
+
+/**
+ * Builds whatever is missing from the cache and returns where the binaries are. Warm, this only
+ * checks marker files. A lock keeps concurrent callers (a test run beside `cluster:up`) from
+ * building the same thing twice.
+ */
+export async function ensureTools(progress: Progress): Promise<ToolPaths> {
+  const binDir = toolBinDir();
+  const missing = builds.filter((b) => !isComplete(b));
+  if (missing.length > 0) {
+    requireGo();
+    await mkdir(toolCacheRoot(), { recursive: true });
+    await requireDiskSpace(toolCacheRoot(), 6 * 2 ** 30);
+    await withLock(path.join(toolCacheRoot(), "build.lock"), progress, "build", async () => {
+      for (const build of builds.filter((b) => !isComplete(b))) await runBuild(build, progress);
+    });
+  }
+  await linkBinaries(binDir);
+  return { binDir, binary: (name) => path.join(binDir, name) };
+}
+
+function isComplete(build: ToolBuild): boolean {
+  const dir = buildDir(build);
+  return (
+    existsSync(path.join(dir, "complete.json")) &&
+    build.binaries.every((b) => existsSync(path.join(dir, "bin", b)))
+  );
+}
+
+async function runBuild(build: ToolBuild, progress: Progress): Promise<void> {
+  const dir = buildDir(build);
+  const modDir = path.join(dir, "module");
+  const binDir = path.join(dir, "bin");
+  // A half-finished build leaves a module that `go mod init` would refuse: start clean.
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(modDir, { recursive: true });
+  await mkdir(binDir, { recursive: true });
+  const logFile = path.join(dir, "build.log");
+  const started = Date.now();
+  progress(
+    `Building ${build.name} v${build.version} (${build.binaries.join(", ")}); log: ${logFile}`,
+  );
+  let packages = 0;
+  let lastLine = "";
+  const heartbeat = setInterval(() => {
+    progress(
+      `  ${build.name}: ${elapsed(started)} elapsed, ${packages} packages compiled${lastLine === "" ? "" : `, last: ${lastLine}`}`,
+    );
+  }, 20_000);
+  try {
+    for (const step of build.steps(binDir)) {
+      progress(`  ${build.name}: go ${step.slice(0, 2).join(" ")}`);
+      await runGo({
+        args: step,
+        cwd: modDir,
+        logFile,
+        onLine: (line) => {
+          if (!line.startsWith("go:") && !line.startsWith("#")) packages++;
+          lastLine = line.length > 80 ? `${line.slice(0, 77)}...` : line;
+        },
+      });
+    }
+  } finally {
+    clearInterval(heartbeat);
+  }
+  const seconds = Math.round((Date.now() - started) / 1000);
+  await writeFile(
+    path.join(dir, "complete.json"),
+    JSON.stringify(
+      { name: build.name, version: build.version, seconds, builtAt: new Date().toISOString() },
+      null,
+      2,
+    ),
+  );
+  progress(`Built ${build.name} v${build.version} in ${elapsed(started)}`);
+}
+
+async function linkBinaries(binDir: string): Promise<void> {
+  await mkdir(binDir, { recursive: true });
+  const { symlink, readlink, unlink } = await import("node:fs/promises");
+  for (const build of builds) {
+    for (const binary of build.binaries) {
+      const target = path.join(buildDir(build), "bin", binary);
+      const link = path.join(binDir, binary);
+      const current = await readlink(link).catch(() => undefined);
+      if (current === target) continue;
+      if (current !== undefined) await unlink(link);
+      await symlink(target, link);
+    }
+  }
+}
+
+function elapsed(since: number): string {
+  const s = Math.round((Date.now() - since) / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/** Directory of a module in the Go module cache, downloading it if needed (no build). */
+export async function goModuleDir(
+  module: string,
+  version: string,
+  logFile: string,
+): Promise<string> {
+  requireGo();
+  const out = await runGo({
+    args: ["mod", "download", "-json", `${module}@v${version}`],
+    cwd: toolCacheRoot(),
+    logFile,
+  });
+  const parsed = JSON.parse(out) as { Dir?: string; Error?: string };
+  if (parsed.Dir === undefined) {
+    throw new ToolchainError(
+      `Go could not download ${module}@v${version}: ${parsed.Error ?? "no directory returned"}`,
+    );
+  }
+  return parsed.Dir;
+}

@@ -1,0 +1,49 @@
+// Every version of the test control plane, pinned in one place. The cache is keyed by these, so a
+// bump here rebuilds exactly what changed. Why these versions: docs/adr/0003-control-plane-from-go-modules.md.
+export const versions = {
+  kubernetes: "1.37.2",
+  etcd: "3.7.3",
+  kwok: "0.8.0",
+  gatewayApi: "1.6.3",
+  /** The `go` directive of the wrapper modules: the newest that every pinned module accepts. */
+  goDirective: "1.26.0",
+  /** The oldest Go toolchain that builds all of the above. */
+  minimumGo: "1.26.0",
+} as const;
+
+/** Staging repositories of k8s.io/kubernetes; it requires each at v0.0.0, so each needs a replace. */
+export const kubernetesStagingModules = [
+  "api",
+  "apiextensions-apiserver",
+  "apimachinery",
+  "apiserver",
+  "cli-runtime",
+  "client-go",
+  "cloud-provider",
+  "cluster-bootstrap",
+  "code-generator",
+  "component-base",
+  "component-helpers",
+  "controller-manager",
+  "cri-api",
+  "cri-client",
+  "cri-streaming",
+  "csi-translation-lib",
+  "dynamic-resource-allocation",
+  "endpointslice",
+  "externaljwt",
+  "kms",
+  "kube-aggregator",
+  "kube-controller-manager",
+  "kube-proxy",
+  "kube-scheduler",
+  "kubectl",
+  "kubelet",
+  "metrics",
+  "mount-utils",
+  "pod-security-admission",
+  "sample-apiserver",
+  "sample-cli-plugin",
+  "sample-controller",
+  "streaming",
+] as const;

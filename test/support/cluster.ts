@@ -1,0 +1,132 @@
+// What integration tests use to reach the cluster of this run: kubectl, client-node, and minted
+// credentials for restricted users and ServiceAccounts.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { parse } from "yaml";
+import { inject } from "vitest";
+import { writeKubeconfig } from "../../src/control-plane/kubeconfig.ts";
+import { createClientCert } from "../../src/control-plane/pki.ts";
+
+export function kubeconfigPath(): string {
+  return inject("kubeconfig");
+}
+
+export interface KubectlOptions {
+  readonly input?: string;
+  readonly kubeconfig?: string;
+}
+
+/** Runs kubectl against the test cluster; returns stdout, throws with stderr on failure. */
+export function kubectl(args: readonly string[], options: KubectlOptions = {}): string {
+  const result = tryKubectl(args, options);
+  if (result.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+export interface KubectlResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Like kubectl() but returns failures, for tests that expect a rejection. */
+export function tryKubectl(args: readonly string[], options: KubectlOptions = {}): KubectlResult {
+  const result = spawnSync(
+    inject("kubectl"),
+    [`--kubeconfig=${options.kubeconfig ?? kubeconfigPath()}`, ...args],
+    { encoding: "utf8", ...(options.input === undefined ? {} : { input: options.input }) },
+  );
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+// The caller names the shape it expects of kubectl's JSON; nothing checks it at run time.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+export function kubectlJson<T>(args: readonly string[], options: KubectlOptions = {}): T {
+  return JSON.parse(kubectl([...args, "-o", "json"], options)) as T;
+}
+
+export function kubeConfig(file = kubeconfigPath()): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(file);
+  return kc;
+}
+
+/** A fresh namespace name per test, so tests never see each other's objects. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString("hex")}`;
+}
+
+export function createNamespace(prefix: string): string {
+  const name = uniqueName(prefix);
+  kubectl(["create", "namespace", name]);
+  return name;
+}
+
+interface ClusterEntry {
+  readonly server: string;
+  readonly ca: { readonly file: string } | { readonly data: string };
+}
+
+async function clusterServer(): Promise<ClusterEntry> {
+  const config = parse(await readFile(kubeconfigPath(), "utf8")) as {
+    clusters: {
+      cluster: {
+        server: string;
+        "certificate-authority"?: string;
+        "certificate-authority-data"?: string;
+      };
+    }[];
+  };
+  const cluster = config.clusters[0]?.cluster;
+  if (cluster === undefined) throw new Error("The test kubeconfig names no cluster.");
+  const file = cluster["certificate-authority"];
+  const data = cluster["certificate-authority-data"] ?? "";
+  return { server: cluster.server, ca: file === undefined ? { data } : { file } };
+}
+
+function scratchDir(): string {
+  return mkdtempSync(path.join(tmpdir(), "callback-operator-creds-"));
+}
+
+/**
+ * A kubeconfig for a user authenticated by a client certificate (CN = user, O = groups), with
+ * no permissions until a binding grants them. Needs the local plane's CA.
+ */
+export async function mintUserKubeconfig(
+  user: string,
+  groups: readonly string[] = [],
+): Promise<string> {
+  const pkiDir = inject("pkiDir");
+  if (pkiDir === "")
+    throw new Error(
+      "Minting user certificates needs the local plane's CA; use mintServiceAccountKubeconfig on an external cluster.",
+    );
+  const cert = await createClientCert({ dir: pkiDir }, user, groups);
+  const { server, ca } = await clusterServer();
+  const file = path.join(scratchDir(), "kubeconfig");
+  await writeKubeconfig(file, server, ca, user, {
+    clientCertificate: cert.cert,
+    clientKey: cert.key,
+  });
+  return file;
+}
+
+/** A kubeconfig holding a short-lived token of a ServiceAccount (created if missing), via TokenRequest. */
+export async function mintServiceAccountKubeconfig(
+  namespace: string,
+  name: string,
+): Promise<string> {
+  if (tryKubectl(["get", "serviceaccount", name, "-n", namespace]).status !== 0) {
+    kubectl(["create", "serviceaccount", name, "-n", namespace]);
+  }
+  const token = kubectl(["create", "token", name, "-n", namespace, "--duration=2h"]).trim();
+  const { server, ca } = await clusterServer();
+  const file = path.join(scratchDir(), "kubeconfig");
+  await writeKubeconfig(file, server, ca, `system:serviceaccount:${namespace}:${name}`, { token });
+  return file;
+}
