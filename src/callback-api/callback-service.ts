@@ -1,0 +1,310 @@
+// The GMS rules for starting, cancelling and rescheduling a callback. Rules that count rows run in
+// one transaction under the service's lock, together with the write they guard.
+import { randomUUID } from "node:crypto";
+import { computeSlots, toAvailabilityV1 } from "./availability.ts";
+import type { Clock } from "./clock.ts";
+import { CallbackError, badRequest, notFound } from "./errors.ts";
+import type { ServiceOptions } from "./options.ts";
+import { checkCustomerNumber } from "./phone.ts";
+import type { Params } from "./request-params.ts";
+import {
+  isCallbackState,
+  type CallbackRow,
+  type CallbackState,
+  type Store,
+  type StoreQueries,
+} from "./store.ts";
+import { bucketStart, formatIsoTime, parseIsoTime, utcDay } from "./time.ts";
+
+/** Fields the server owns: a request cannot set them as properties. */
+const RESERVED_KEYS = new Set([
+  "_id",
+  "_service_name",
+  "_callback_state",
+  "_callback_reason",
+  "_expiration_time",
+  "_url",
+  "_service_groups",
+  "_new_desired_time",
+  // Kept in their own columns; the record shows the column.
+  "_desired_time",
+  "_customer_number",
+]);
+
+const REASON_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+export interface CallbackServiceDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly options: () => ServiceOptions;
+}
+
+export interface StartResult {
+  readonly row: CallbackRow;
+  readonly dialog: Record<string, string>;
+}
+
+/**
+ * The request's view of one option: a configured value wins over the request's unless the option is
+ * listed in `_overwritable_options` (GMS allows `_ors` and `_target` only).
+ */
+function requestValue(key: string, params: Params, options: ServiceOptions): string | undefined {
+  const configured = options.raw[key];
+  const isConfigured = configured !== undefined && configured.trim() !== "";
+  if (isConfigured && !options.overwritable.has(key)) return configured;
+  return params[key];
+}
+
+/** Properties to store: the request's parameters less reserved keys and configured options it may not override. */
+function storedProperties(params: Params, options: ServiceOptions): Record<string, string> {
+  const properties: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (RESERVED_KEYS.has(key)) continue;
+    if (key.startsWith("_") && requestValue(key, params, options) !== value) continue;
+    properties[key] = value;
+  }
+  return properties;
+}
+
+function parseDesiredTime(key: string, text: string): number {
+  const ms = parseIsoTime(text.trim());
+  if (ms === undefined) {
+    throw badRequest(
+      `Invalid ${key} [${text.slice(0, 64)}]: expected an ISO-8601 UTC time such as 2030-01-31T09:30:00.000Z.`,
+    );
+  }
+  return ms;
+}
+
+function checkFutureLimit(
+  key: string,
+  desired: number,
+  now: number,
+  options: ServiceOptions,
+): void {
+  if (desired > now + options.rejectFutureMs) {
+    throw badRequest(
+      `${key} ${formatIsoTime(desired)} is too far in the future. Check option _reject_future_desired_time`,
+    );
+  }
+}
+
+/** Refuses a scheduled time whose bucket is full, proposing the free slots around it (GMS `availability`). */
+async function checkBucket(
+  tx: StoreQueries,
+  options: ServiceOptions,
+  desired: number,
+  now: number,
+  exclude: CallbackRow | undefined,
+): Promise<void> {
+  const bucketMs = options.requestTimeBucketMin * 60_000;
+  const start = bucketStart(desired, bucketMs);
+  const counts = await tx.countByBucket(options.serviceName, start, start + bucketMs, bucketMs);
+  let used = counts.get(start) ?? 0;
+  if (exclude?.scheduled === true && bucketStart(exclude.desiredTime, bucketMs) === start)
+    used -= 1;
+  if (used < options.maxRequestByTimeBucket) return;
+  const slots = await computeSlots(
+    tx,
+    options,
+    { from: desired - 86_400_000, to: desired + 86_400_000 },
+    now,
+  );
+  throw new CallbackError(
+    "CallbackExceptionTimeSlotFull",
+    `The time slot ${formatIsoTime(start)} is full: it holds ${options.maxRequestByTimeBucket} callbacks. Check option _max_request_by_time_bucket`,
+    toAvailabilityV1(slots, 10),
+  );
+}
+
+async function checkThrottle(
+  tx: StoreQueries,
+  options: ServiceOptions,
+  params: Params,
+  day: string,
+): Promise<[string, string][]> {
+  const counted: [string, string][] = [];
+  for (const parameter of options.throttleParameters) {
+    const value = requestValue(parameter, params, options);
+    if (value === undefined || value === "") continue;
+    const count = await tx.throttleCount(options.serviceName, parameter, value, day);
+    if (count >= options.throttleLimit) {
+      throw new CallbackError(
+        "CallbackExceptionServiceUnavailable",
+        `Callback for ${parameter}=${value} rejected because previous callbacks for this parameter were requested for more than ${options.throttleLimit} times today.`,
+      );
+    }
+    counted.push([parameter, value]);
+  }
+  return counted;
+}
+
+async function checkInQueue(
+  tx: StoreQueries,
+  options: ServiceOptions,
+  number: string | undefined,
+): Promise<void> {
+  if (options.inQueueChecking === "false" || number === undefined) return;
+  const limit = options.inQueueChecking === "strict" ? 1 : 2;
+  const active = await tx.countActiveForNumber(options.serviceName, number);
+  if (active >= limit) {
+    throw new CallbackError(
+      "CallbackExceptionAlreadyQueued",
+      `Callback for _customer_number=${number} rejected because ${active} callback(s) for this number are already in the queue. Check option _enable_in_queue_checking`,
+    );
+  }
+}
+
+export class CallbackService {
+  readonly #deps: CallbackServiceDeps;
+
+  constructor(deps: CallbackServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async start(params: Params): Promise<StartResult> {
+    const options = this.#deps.options();
+    const now = this.#deps.clock.now();
+    const missing = options.mandatoryLookupKeys.filter(
+      (key) => (requestValue(key, params, options) ?? "").trim() === "",
+    );
+    if (missing.length > 0) {
+      throw badRequest(
+        `Invalid option: mandatory parameter(s) ${missing.join(", ")} missing. Check option _mandatory_customer_lookup_keys`,
+      );
+    }
+    const customerNumber = requestValue("_customer_number", params, options)?.trim();
+    if (customerNumber !== undefined && customerNumber !== "")
+      checkCustomerNumber(customerNumber, options);
+
+    const desiredText = requestValue("_desired_time", params, options);
+    const scheduled = desiredText !== undefined && desiredText.trim() !== "";
+    const desired = scheduled ? parseDesiredTime("_desired_time", desiredText) : now;
+    if (scheduled) checkFutureLimit("_desired_time", desired, now, options);
+    const state: CallbackState = desired - options.executionBufferMs > now ? "SCHEDULED" : "QUEUED";
+
+    const row = await this.#deps.store.inServiceTransaction(options.serviceName, async (tx) => {
+      const day = utcDay(now);
+      const throttled = await checkThrottle(tx, options, params, day);
+      await checkInQueue(tx, options, customerNumber === "" ? undefined : customerNumber);
+      if (
+        state === "QUEUED" &&
+        (await tx.countQueued(options.serviceName)) >= options.maxQueuedCallbacks
+      ) {
+        throw new CallbackError(
+          "CallbackExceptionServiceUnavailable",
+          `Limit of queued callbacks for ${options.serviceName} is reached.`,
+        );
+      }
+      if (scheduled && desired > now) await checkBucket(tx, options, desired, now, undefined);
+      const inserted = await tx.insert({
+        id: randomUUID().replaceAll("-", "").toUpperCase(),
+        serviceName: options.serviceName,
+        state,
+        customerNumber:
+          customerNumber === undefined || customerNumber === "" ? null : customerNumber,
+        desiredTime: desired,
+        scheduled,
+        expirationTime: desired + options.ttlMs,
+        now,
+        properties: storedProperties(params, options),
+      });
+      for (const [parameter, value] of throttled) {
+        await tx.incrementThrottle(options.serviceName, parameter, value, day);
+      }
+      return inserted;
+    });
+    return { row, dialog: confirmationDialog(row) };
+  }
+
+  async cancel(serviceName: string, id: string, reason = "CANCELLED"): Promise<CallbackRow> {
+    const now = this.#deps.clock.now();
+    return this.#deps.store.transaction(async (tx) => {
+      const row = await tx.getForUpdate(id);
+      if (row?.serviceName !== serviceName)
+        throw notFound(`Callback ${id} is not found in service ${serviceName}.`);
+      if (row.state === "COMPLETED") {
+        throw badRequest(
+          `Callback ${id} is already COMPLETED (${row.reason ?? "no reason"}); it cannot be cancelled.`,
+        );
+      }
+      await tx.complete(id, reason, now);
+      return { ...row, state: "COMPLETED", reason };
+    });
+  }
+
+  /** PUT: `_new_desired_time` reschedules; `_callback_state`/`_callback_reason` report progress; other keys update properties. */
+  async update(serviceName: string, id: string, params: Params): Promise<CallbackRow> {
+    const options = this.#deps.options();
+    const now = this.#deps.clock.now();
+    const newTimeText = params["_new_desired_time"];
+    const newTime =
+      newTimeText === undefined ? undefined : parseDesiredTime("_new_desired_time", newTimeText);
+    if (newTime !== undefined) checkFutureLimit("_new_desired_time", newTime, now, options);
+    const requestedState = params["_callback_state"];
+    if (requestedState !== undefined && !isCallbackState(requestedState)) {
+      throw badRequest(
+        `Invalid _callback_state [${requestedState.slice(0, 64)}]: expected one of SCHEDULED, QUEUED, ROUTING, PROCESSING, COMPLETED.`,
+      );
+    }
+    const requestedReason = params["_callback_reason"];
+    if (requestedReason !== undefined && !REASON_PATTERN.test(requestedReason)) {
+      throw badRequest(
+        `Invalid _callback_reason [${requestedReason.slice(0, 64)}]: expected upper-case letters, digits and _.`,
+      );
+    }
+
+    return this.#deps.store.inServiceTransaction(serviceName, async (tx) => {
+      const row = await tx.getForUpdate(id);
+      if (row?.serviceName !== serviceName)
+        throw notFound(`Callback ${id} is not found in service ${serviceName}.`);
+      if (row.state === "COMPLETED") {
+        throw badRequest(
+          `Callback ${id} is already COMPLETED (${row.reason ?? "no reason"}); it cannot be updated.`,
+        );
+      }
+      let { desiredTime, scheduled, expirationTime } = row;
+      let state: CallbackState = row.state;
+      if (newTime !== undefined) {
+        if (row.state === "ROUTING" || row.state === "PROCESSING") {
+          throw badRequest(`Callback ${id} is ${row.state}; it can no longer be rescheduled.`);
+        }
+        if (newTime > now) await checkBucket(tx, options, newTime, now, row);
+        desiredTime = newTime;
+        scheduled = true;
+        state = newTime - options.executionBufferMs > now ? "SCHEDULED" : "QUEUED";
+        expirationTime = newTime + options.ttlMs;
+      }
+      if (requestedState !== undefined) state = requestedState;
+      const properties = { ...row.properties, ...storedProperties(params, options) };
+      const reason =
+        state === "COMPLETED"
+          ? (requestedReason ?? row.reason ?? "COMPLETED")
+          : (requestedReason ?? row.reason);
+      return tx.update(id, {
+        state,
+        reason,
+        desiredTime,
+        scheduled,
+        expirationTime,
+        properties,
+        now,
+      });
+    });
+  }
+}
+
+/** GMS answer to a started callback: a dialog the mobile app shows, always with `_id`. */
+function confirmationDialog(row: CallbackRow): Record<string, string> {
+  const dialog: Record<string, string> = {
+    _id: row.id,
+    _action: "ConfirmationDialog",
+    _text: row.scheduled
+      ? `Your callback is scheduled for ${formatIsoTime(row.desiredTime)}`
+      : "You will receive the call shortly",
+    _ok_title: "Ok",
+    _dialog_id: "0",
+  };
+  if (row.scheduled) dialog["_desired_time"] = formatIsoTime(row.desiredTime);
+  return dialog;
+}

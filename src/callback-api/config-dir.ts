@@ -1,0 +1,104 @@
+// The service section as the operator mounts it: one file per option, file name = option name,
+// content = value. Kubernetes swaps a ConfigMap volume atomically through a `..data` symlink, and a
+// projected Secret (the `password`) lands in the same directory, so names starting with `.` are
+// bookkeeping, and a change shows up as a rename in the directory, not as a write to a file.
+import { watch, type FSWatcher } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+
+export type RawOptions = Readonly<Record<string, string>>;
+
+const MAX_OPTION_BYTES = 1024 * 1024;
+
+export async function readConfigDir(dir: string): Promise<RawOptions> {
+  const names = (await readdir(dir)).filter((name) => !name.startsWith(".")).sort();
+  const options: Record<string, string> = {};
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const info = await stat(path);
+      if (!info.isFile() || info.size > MAX_OPTION_BYTES) continue;
+      options[name] = (await readFile(path, "utf8")).replace(/\r?\n$/, "");
+    } catch (error) {
+      // A file removed between readdir and read is a swap in progress; the next read sees it settled.
+      if (isMissing(error)) continue;
+      throw error;
+    }
+  }
+  return options;
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === "ENOENT";
+}
+
+export interface ConfigDirWatcherOptions {
+  dir: string;
+  /** The slow poll that catches what fs.watch misses (network filesystems, some overlay setups). */
+  pollIntervalMs?: number;
+  onChange: (options: RawOptions) => void;
+  onError: (error: unknown) => void;
+}
+
+/** Re-reads the directory on every fs.watch event and on a slow poll; reports only real changes. */
+export class ConfigDirWatcher {
+  readonly #opts: ConfigDirWatcherOptions;
+  #current: string;
+  #watcher: FSWatcher | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #debounce: NodeJS.Timeout | undefined;
+  #reading: Promise<void> = Promise.resolve();
+
+  constructor(initial: RawOptions, opts: ConfigDirWatcherOptions) {
+    this.#opts = opts;
+    this.#current = JSON.stringify(initial);
+  }
+
+  start(): void {
+    try {
+      this.#watcher = watch(this.#opts.dir, () => {
+        this.#schedule();
+      });
+      this.#watcher.on("error", (error) => {
+        this.#opts.onError(error);
+      });
+    } catch (error) {
+      this.#opts.onError(error);
+    }
+    this.#timer = setInterval(() => {
+      this.#schedule();
+    }, this.#opts.pollIntervalMs ?? 10_000);
+    this.#timer.unref();
+  }
+
+  /** Reads now; resolves when the read (and any change notification) is done. */
+  check(): Promise<void> {
+    this.#reading = this.#reading.then(async () => {
+      try {
+        const next = await readConfigDir(this.#opts.dir);
+        const serialized = JSON.stringify(next);
+        if (serialized === this.#current) return;
+        this.#current = serialized;
+        this.#opts.onChange(next);
+      } catch (error) {
+        this.#opts.onError(error);
+      }
+    });
+    return this.#reading;
+  }
+
+  close(): void {
+    this.#watcher?.close();
+    clearInterval(this.#timer);
+    clearTimeout(this.#debounce);
+  }
+
+  #schedule(): void {
+    // A ConfigMap swap fires several events in a burst; one read after it settles is enough.
+    clearTimeout(this.#debounce);
+    this.#debounce = setTimeout(() => {
+      void this.check();
+    }, 50);
+    this.#debounce.unref();
+  }
+}

@@ -1,0 +1,255 @@
+// Hands due callbacks to the orchestration URL (`_ors`). Claims are exactly-once across replicas
+// (row locks, SKIP LOCKED); delivery over the network is at-least-once: a replica that dies after
+// its POST and before recording it lets the claim lease expire and another replica re-sends. The
+// callback `_id` travels as an Idempotency-Key so the receiver can drop such a repeat.
+import type { Logger } from "pino";
+import type { Clock } from "./clock.ts";
+import type { Metrics } from "./metrics.ts";
+import { substituteTokens, type ServiceOptions, csv } from "./options.ts";
+import type { CallbackRow, Store } from "./store.ts";
+import { formatIsoTime, utcDay } from "./time.ts";
+
+export interface DispatcherOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly options: () => ServiceOptions;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /** Names this replica's claims; unique per process. */
+  readonly workerId: string;
+  readonly pollIntervalMs?: number;
+  readonly batchSize?: number;
+  readonly concurrency?: number;
+  /** How long a claim is held before another replica may take it back; longer than a POST. */
+  readonly leaseMs?: number;
+  readonly maxAttempts?: number;
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly purgeIntervalMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+/** The reason recorded when the receiver accepted the callback and named no other. */
+export const DELIVERED_REASON = "ROUTED";
+export const FAILED_REASON = "FAIL_ERROR";
+
+const CREDENTIAL_OPTIONS = new Set(["username", "password"]);
+
+/** What the `_ors` URL receives: the service's options (tokens substituted), the request, the record. */
+export function orsPayload(row: CallbackRow, options: ServiceOptions): Record<string, string> {
+  const configured: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.raw)) {
+    if (key.startsWith("_") && !CREDENTIAL_OPTIONS.has(key))
+      configured[key] = substituteTokens(value, row.properties);
+  }
+  const payload: Record<string, string> = {
+    ...configured,
+    ...row.properties,
+    _id: row.id,
+    _service_name: row.serviceName,
+    _callback_state: "ROUTING",
+    _desired_time: formatIsoTime(row.desiredTime),
+    _expiration_time: formatIsoTime(row.expirationTime),
+    _attempt: String(row.attempts),
+  };
+  if (row.customerNumber !== null) payload["_customer_number"] = row.customerNumber;
+  return payload;
+}
+
+/** `_ors` for one callback: the request's own when it was allowed to give one, else the service's. */
+export function orsUrls(row: CallbackRow, options: ServiceOptions): string[] {
+  const own = row.properties["_ors"];
+  const configured = options.raw["_ors"];
+  const value =
+    own ?? (configured === undefined ? undefined : substituteTokens(configured, row.properties));
+  return csv(value).filter((url) => /^https?:\/\//i.test(url));
+}
+
+type Outcome =
+  | { kind: "delivered"; reason: string }
+  | { kind: "retry"; error: string }
+  | { kind: "failed"; error: string };
+
+export class Dispatcher {
+  readonly #o: Required<Omit<DispatcherOptions, "fetch">> & { fetch: typeof fetch };
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = true;
+  #lastPurge = 0;
+
+  constructor(options: DispatcherOptions) {
+    this.#o = {
+      pollIntervalMs: 1_000,
+      batchSize: 50,
+      concurrency: 16,
+      leaseMs: 60_000,
+      maxAttempts: 5,
+      backoffBaseMs: 1_000,
+      backoffMaxMs: 60_000,
+      requestTimeoutMs: 10_000,
+      purgeIntervalMs: 60_000,
+      fetch: globalThis.fetch,
+      ...options,
+    };
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.wake();
+  }
+
+  /** Runs a pass now (or right after the current one), instead of at the next poll. */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#running = this.tick()
+      .catch((error: unknown) => {
+        this.#o.log.error({ err: error }, "Dispatch pass failed");
+      })
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#stopped) return;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+          return;
+        }
+        this.#timer = setTimeout(() => {
+          this.wake();
+        }, this.#o.pollIntervalMs);
+      });
+  }
+
+  /** Stops polling and waits for the POSTs in flight, so their outcome is recorded. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** One pass: purge, release dead claims, promote due callbacks, claim and deliver until none is left. */
+  async tick(): Promise<void> {
+    const options = this.#o.options();
+    const { store, clock } = this.#o;
+    const service = options.serviceName;
+    const now = clock.now();
+    if (now - this.#lastPurge >= this.#o.purgeIntervalMs) {
+      this.#lastPurge = now;
+      const purged = await store.purgeExpired(service, now, utcDay(now));
+      if (purged > 0) this.#o.log.info({ purged }, "Purged expired callbacks");
+    }
+    const released = await store.releaseExpiredClaims(service, now);
+    if (released > 0) this.#o.log.warn({ released }, "Released expired claims for redelivery");
+    await store.promoteDue(service, now + options.executionBufferMs, now);
+    // With no `_ors` configured, callbacks wait QUEUED (not failed) until one is, unless the request
+    // brought its own.
+    const onlyWithOwnOrs = (options.raw["_ors"] ?? "").trim() === "";
+    for (;;) {
+      const claimed = await store.claim(service, this.#o.workerId, clock.now(), {
+        ms: this.#o.leaseMs,
+        limit: this.#o.batchSize,
+        onlyWithOwnOrs,
+      });
+      if (claimed.length === 0) return;
+      await this.#deliverAll(claimed);
+      if (claimed.length < this.#o.batchSize || this.#stopped) return;
+    }
+  }
+
+  async #deliverAll(rows: CallbackRow[]): Promise<void> {
+    const queue = [...rows];
+    const worker = async (): Promise<void> => {
+      for (let row = queue.shift(); row !== undefined; row = queue.shift())
+        await this.#deliverOne(row);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, rows.length) }, worker));
+  }
+
+  async #deliverOne(row: CallbackRow): Promise<void> {
+    const options = this.#o.options();
+    const outcome = await this.#post(row, options);
+    const now = this.#o.clock.now();
+    const { store, workerId, log, metrics } = this.#o;
+    let recorded: boolean;
+    if (outcome.kind === "delivered") {
+      recorded = await store.finishClaim(row, workerId, outcome.reason, now);
+      metrics.dispatches.inc({ outcome: "delivered" });
+    } else if (outcome.kind === "retry" && row.attempts < this.#o.maxAttempts) {
+      const delay = Math.min(this.#o.backoffMaxMs, this.#o.backoffBaseMs * 2 ** (row.attempts - 1));
+      // Jitter spreads the retries of a batch that failed together.
+      const next = now + Math.round(delay * (0.5 + Math.random() / 2));
+      recorded = await store.retryClaim(row, workerId, next, outcome.error, now);
+      metrics.dispatches.inc({ outcome: "retry" });
+      log.warn(
+        { id: row.id, attempt: row.attempts, error: outcome.error },
+        "Dispatch failed; will retry",
+      );
+    } else {
+      recorded = await store.finishClaim(row, workerId, FAILED_REASON, now);
+      metrics.dispatches.inc({ outcome: "failed" });
+      log.error(
+        { id: row.id, attempt: row.attempts, error: outcome.error },
+        "Dispatch failed for good",
+      );
+    }
+    if (!recorded) {
+      // Cancelled while in flight, or the lease ran out and another replica owns it now.
+      metrics.dispatches.inc({ outcome: "lost" });
+      log.warn({ id: row.id }, "Dispatch outcome not recorded: the claim was lost");
+    }
+  }
+
+  async #post(row: CallbackRow, options: ServiceOptions): Promise<Outcome> {
+    const urls = orsUrls(row, options);
+    if (urls.length === 0) return { kind: "retry", error: "no _ors URL is configured" };
+    const body = JSON.stringify(orsPayload(row, options));
+    let retryable = false;
+    const errors: string[] = [];
+    for (const url of urls) {
+      const stopTimer = this.#o.metrics.dispatchDuration.startTimer();
+      try {
+        const response = await this.#o.fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "idempotency-key": row.id,
+            "x-callback-id": row.id,
+          },
+          body,
+          signal: AbortSignal.timeout(this.#o.requestTimeoutMs),
+          redirect: "error",
+        });
+        const text = await response.text();
+        if (response.ok) return { kind: "delivered", reason: reasonFrom(text) };
+        retryable ||= response.status >= 500 || response.status === 408 || response.status === 429;
+        errors.push(`${url}: HTTP ${response.status}`);
+      } catch (error) {
+        retryable = true;
+        errors.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        stopTimer();
+      }
+    }
+    return { kind: retryable ? "retry" : "failed", error: errors.join("; ") };
+  }
+}
+
+/** The receiver may name the completion reason (`{"_callback_reason": "AGENT_CONNECTED"}`). */
+function reasonFrom(text: string): string {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null && "_callback_reason" in parsed) {
+      const reason = parsed._callback_reason;
+      if (typeof reason === "string" && /^[A-Z][A-Z0-9_]{0,63}$/.test(reason)) return reason;
+    }
+  } catch {
+    // Not JSON: an empty or plain answer simply means accepted.
+  }
+  return DELIVERED_REASON;
+}

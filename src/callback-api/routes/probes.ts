@@ -1,0 +1,32 @@
+// Kubernetes probes and Prometheus metrics, on the API's own port.
+import type { FastifyInstance } from "fastify";
+import type { AppContext } from "../app.ts";
+
+const PING_TIMEOUT_MS = 2_000;
+
+export function registerProbeRoutes(app: FastifyInstance, context: AppContext): void {
+  app.get("/healthz", () => ({ status: "ok" }));
+
+  app.get("/readyz", async (_request, reply) => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error("database ping timed out"));
+        }, PING_TIMEOUT_MS);
+      });
+      await Promise.race([context.store.ping(), timeout]);
+      if (!context.ready()) return await reply.code(503).send({ status: "starting" });
+      return { status: "ready" };
+    } catch {
+      return await reply.code(503).send({ status: "database unreachable" });
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    const text = await context.metrics.registry.metrics();
+    return reply.type(context.metrics.registry.contentType).send(text);
+  });
+}

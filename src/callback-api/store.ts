@@ -1,0 +1,500 @@
+// The one store of callback records. Every statement the API runs is here, written once for both
+// engines (PostgreSQL and PGlite speak the same SQL). Times cross this boundary as epoch ms.
+import type { Database, SqlClient } from "./database.ts";
+
+export const CALLBACK_STATES = [
+  "SCHEDULED",
+  "QUEUED",
+  "ROUTING",
+  "PROCESSING",
+  "COMPLETED",
+] as const;
+export type CallbackState = (typeof CALLBACK_STATES)[number];
+
+/** States that hold a place in the service's queue (GMS "queued" watermark). */
+export const QUEUED_STATES: readonly CallbackState[] = ["QUEUED", "ROUTING", "PROCESSING"];
+
+export function isCallbackState(value: string): value is CallbackState {
+  return (CALLBACK_STATES as readonly string[]).includes(value);
+}
+
+export interface CallbackRow {
+  readonly id: string;
+  readonly serviceName: string;
+  readonly state: CallbackState;
+  readonly reason: string | null;
+  readonly customerNumber: string | null;
+  readonly desiredTime: number;
+  readonly scheduled: boolean;
+  readonly expirationTime: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Request parameters and user data, as the request sent them (strings). */
+  readonly properties: Readonly<Record<string, string>>;
+  readonly attempts: number;
+  readonly nextAttemptAt: number | null;
+  readonly lastError: string | null;
+}
+
+export interface NewCallback {
+  readonly id: string;
+  readonly serviceName: string;
+  readonly state: CallbackState;
+  readonly customerNumber: string | null;
+  readonly desiredTime: number;
+  readonly scheduled: boolean;
+  readonly expirationTime: number;
+  readonly now: number;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+export interface PropertyFilter {
+  readonly key: string;
+  readonly value: string;
+  readonly negate: boolean;
+}
+
+export interface CallbackQuery {
+  readonly serviceNames?: readonly string[] | undefined;
+  readonly filters: readonly PropertyFilter[];
+  readonly operand: "AND" | "OR";
+  readonly limit: number;
+}
+
+export interface AdminQuery {
+  /** Service names or `_service_groups` names; empty means every service. */
+  readonly selectors: readonly string[];
+  readonly from: number;
+  readonly to: number;
+  readonly states: readonly CallbackState[];
+  readonly filters: readonly PropertyFilter[];
+  readonly limit: number;
+}
+
+export interface ServiceEntry {
+  readonly name: string;
+  readonly serviceGroups: readonly string[];
+}
+
+interface DbRow {
+  id: string;
+  service_name: string;
+  state: string;
+  reason: string | null;
+  customer_number: string | null;
+  desired_time: Date;
+  scheduled: boolean;
+  expiration_time: Date;
+  created_at: Date;
+  updated_at: Date;
+  properties: Record<string, string>;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_error: string | null;
+}
+
+function toRow(row: DbRow): CallbackRow {
+  return {
+    id: row.id,
+    serviceName: row.service_name,
+    state: isCallbackState(row.state) ? row.state : "COMPLETED",
+    reason: row.reason,
+    customerNumber: row.customer_number,
+    desiredTime: row.desired_time.getTime(),
+    scheduled: row.scheduled,
+    expirationTime: row.expiration_time.getTime(),
+    createdAt: row.created_at.getTime(),
+    updatedAt: row.updated_at.getTime(),
+    properties: row.properties,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at?.getTime() ?? null,
+    lastError: row.last_error,
+  };
+}
+
+const date = (ms: number): Date => new Date(ms);
+
+/** Columns a GMS property filter maps to; every other key is looked up in `properties`. */
+const COLUMN_FOR_KEY: Readonly<Record<string, string>> = {
+  _id: "id",
+  _service_name: "service_name",
+  _callback_state: "state",
+  _callback_reason: "reason",
+  _customer_number: "customer_number",
+};
+
+/** SQL for a list of property filters; parameters are appended to `params`. */
+function filterSql(
+  filters: readonly PropertyFilter[],
+  operand: "AND" | "OR",
+  params: unknown[],
+): string {
+  const clauses = filters.map((filter) => {
+    const column = COLUMN_FOR_KEY[filter.key];
+    let left: string;
+    if (column !== undefined) {
+      left = column;
+    } else if (filter.key === "_desired_time" || filter.key === "_expiration_time") {
+      // Compare instants as the API shows them, so a value copied from a response matches.
+      left = `to_char(${filter.key.slice(1)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    } else {
+      params.push(filter.key);
+      left = `properties ->> $${params.length}`;
+    }
+    params.push(filter.value);
+    return filter.negate
+      ? `${left} IS DISTINCT FROM $${params.length}`
+      : `${left} = $${params.length}`;
+  });
+  return clauses.length === 0 ? "TRUE" : `(${clauses.join(` ${operand} `)})`;
+}
+
+/** Statements over one client: the pool, or a transaction. */
+export class StoreQueries {
+  protected readonly client: SqlClient;
+
+  constructor(client: SqlClient) {
+    this.client = client;
+  }
+
+  async insert(callback: NewCallback): Promise<CallbackRow> {
+    const rows = await this.client.query<DbRow>(
+      `INSERT INTO callbacks (id, service_name, state, customer_number, desired_time, scheduled,
+         expiration_time, created_at, updated_at, properties)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING *`,
+      [
+        callback.id,
+        callback.serviceName,
+        callback.state,
+        callback.customerNumber,
+        date(callback.desiredTime),
+        callback.scheduled,
+        date(callback.expirationTime),
+        date(callback.now),
+        JSON.stringify(callback.properties),
+      ],
+    );
+    return toRow(firstRow(rows));
+  }
+
+  async getById(id: string): Promise<CallbackRow | undefined> {
+    const rows = await this.client.query<DbRow>("SELECT * FROM callbacks WHERE id = $1", [id]);
+    return rows[0] === undefined ? undefined : toRow(rows[0]);
+  }
+
+  /** Locks the row for the rest of the transaction, so a check and its update see one state. */
+  async getForUpdate(id: string): Promise<CallbackRow | undefined> {
+    const rows = await this.client.query<DbRow>(
+      "SELECT * FROM callbacks WHERE id = $1 FOR UPDATE",
+      [id],
+    );
+    return rows[0] === undefined ? undefined : toRow(rows[0]);
+  }
+
+  async query(query: CallbackQuery): Promise<CallbackRow[]> {
+    const params: unknown[] = [];
+    let where = filterSql(query.filters, query.operand, params);
+    if (query.serviceNames !== undefined) {
+      params.push(query.serviceNames);
+      where += ` AND service_name = ANY($${params.length}::text[])`;
+    }
+    params.push(query.limit);
+    const rows = await this.client.query<DbRow>(
+      `SELECT * FROM callbacks WHERE ${where} ORDER BY desired_time, id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toRow);
+  }
+
+  async adminQuery(query: AdminQuery): Promise<CallbackRow[]> {
+    const params: unknown[] = [date(query.from), date(query.to)];
+    let where = `desired_time >= $1 AND desired_time <= $2 AND ${filterSql(query.filters, "AND", params)}`;
+    if (query.states.length > 0) {
+      params.push(query.states);
+      where += ` AND state = ANY($${params.length}::text[])`;
+    }
+    if (query.selectors.length > 0) {
+      params.push(query.selectors);
+      const n = params.length;
+      where += ` AND (service_name = ANY($${n}::text[]) OR service_name IN (
+        SELECT name FROM services
+        WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(service_groups) AS g(name)
+                      WHERE g.name = ANY($${n}::text[]))))`;
+    }
+    params.push(query.limit);
+    const rows = await this.client.query<DbRow>(
+      `SELECT * FROM callbacks WHERE ${where} ORDER BY desired_time, id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toRow);
+  }
+
+  async countActiveForNumber(serviceName: string, customerNumber: string): Promise<number> {
+    return this.count("service_name = $1 AND customer_number = $2 AND state <> 'COMPLETED'", [
+      serviceName,
+      customerNumber,
+    ]);
+  }
+
+  async countQueued(serviceName: string): Promise<number> {
+    return this.count("service_name = $1 AND state = ANY($2::text[])", [
+      serviceName,
+      QUEUED_STATES,
+    ]);
+  }
+
+  /** Scheduled callbacks per time bucket in [from, to), cancelled ones excluded: they gave the slot back. */
+  async countByBucket(
+    serviceName: string,
+    from: number,
+    to: number,
+    bucketMs: number,
+  ): Promise<Map<number, number>> {
+    const rows = await this.client.query<{ bucket: number; count: number }>(
+      `SELECT (floor(extract(epoch FROM desired_time) * 1000 / $4::float8) * $4::float8)::float8 AS bucket,
+              count(*)::int AS count
+       FROM callbacks
+       WHERE service_name = $1 AND scheduled AND desired_time >= $2 AND desired_time < $3
+         AND NOT (state = 'COMPLETED' AND reason IS NOT DISTINCT FROM 'CANCELLED')
+       GROUP BY 1`,
+      [serviceName, date(from), date(to), bucketMs],
+    );
+    return new Map(rows.map((row) => [row.bucket, row.count]));
+  }
+
+  async throttleCount(
+    serviceName: string,
+    parameter: string,
+    value: string,
+    day: string,
+  ): Promise<number> {
+    const rows = await this.client.query<{ count: number }>(
+      `SELECT count FROM throttle_counters
+       WHERE service_name = $1 AND parameter = $2 AND value = $3 AND day = $4`,
+      [serviceName, parameter, value, day],
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  async incrementThrottle(
+    serviceName: string,
+    parameter: string,
+    value: string,
+    day: string,
+  ): Promise<void> {
+    await this.client.query(
+      `INSERT INTO throttle_counters (service_name, parameter, value, day, count) VALUES ($1, $2, $3, $4, 1)
+       ON CONFLICT (service_name, parameter, value, day) DO UPDATE SET count = throttle_counters.count + 1`,
+      [serviceName, parameter, value, day],
+    );
+  }
+
+  async complete(id: string, reason: string, now: number): Promise<void> {
+    await this.client.query(
+      `UPDATE callbacks SET state = 'COMPLETED', reason = $2, updated_at = $3,
+         claimed_by = NULL, claim_expires_at = NULL, next_attempt_at = NULL
+       WHERE id = $1`,
+      [id, reason, date(now)],
+    );
+  }
+
+  async update(
+    id: string,
+    change: {
+      state: CallbackState;
+      reason: string | null;
+      desiredTime: number;
+      scheduled: boolean;
+      expirationTime: number;
+      properties: Readonly<Record<string, string>>;
+      now: number;
+    },
+  ): Promise<CallbackRow> {
+    const rows = await this.client.query<DbRow>(
+      `UPDATE callbacks SET state = $2, reason = $3, desired_time = $4, scheduled = $5,
+         expiration_time = $6, properties = $7, updated_at = $8, next_attempt_at = NULL
+       WHERE id = $1 RETURNING *`,
+      [
+        id,
+        change.state,
+        change.reason,
+        date(change.desiredTime),
+        change.scheduled,
+        date(change.expirationTime),
+        JSON.stringify(change.properties),
+        date(change.now),
+      ],
+    );
+    return toRow(firstRow(rows));
+  }
+
+  private async count(where: string, params: unknown[]): Promise<number> {
+    const rows = await this.client.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM callbacks WHERE ${where}`,
+      params,
+    );
+    return rows[0]?.count ?? 0;
+  }
+}
+
+function firstRow<Row>(rows: Row[]): Row {
+  const row = rows[0];
+  if (row === undefined) throw new Error("Statement returned no row");
+  return row;
+}
+
+/** Advisory-lock key for one service: creations of one service take turns across replicas. */
+function serviceLockKey(serviceName: string): string {
+  return `callback-api:${serviceName}`;
+}
+
+export class Store extends StoreQueries {
+  readonly db: Database;
+
+  constructor(db: Database) {
+    super(db);
+    this.db = db;
+  }
+
+  /**
+   * Runs `fn` in a transaction holding the service's advisory lock: rules that count rows (queue cap,
+   * in-queue checking, throttle, buckets) and the insert they guard cannot interleave between replicas.
+   */
+  async inServiceTransaction<T>(
+    serviceName: string,
+    fn: (tx: StoreQueries) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction(async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
+        serviceLockKey(serviceName),
+      ]);
+      return fn(new StoreQueries(client));
+    });
+  }
+
+  async transaction<T>(fn: (tx: StoreQueries) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (client) => fn(new StoreQueries(client)));
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query("SELECT 1");
+  }
+
+  async registerService(entry: ServiceEntry, now: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO services (name, service_groups, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET service_groups = EXCLUDED.service_groups, updated_at = EXCLUDED.updated_at`,
+      [entry.name, JSON.stringify(entry.serviceGroups), date(now)],
+    );
+  }
+
+  async listServices(): Promise<ServiceEntry[]> {
+    const rows = await this.db.query<{ name: string; service_groups: string[] }>(
+      "SELECT name, service_groups FROM services ORDER BY name",
+    );
+    return rows.map((row) => ({ name: row.name, serviceGroups: row.service_groups }));
+  }
+
+  async queuedCounts(): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ service_name: string; count: number }>(
+      `SELECT service_name, count(*)::int AS count FROM callbacks
+       WHERE state = ANY($1::text[]) GROUP BY service_name`,
+      [QUEUED_STATES],
+    );
+    return new Map(rows.map((row) => [row.service_name, row.count]));
+  }
+
+  // --- dispatch -------------------------------------------------------------------------------
+
+  /** SCHEDULED callbacks whose time (less the execution buffer) has come move to QUEUED. */
+  async promoteDue(serviceName: string, dueBefore: number, now: number): Promise<number> {
+    const rows = await this.db.query<{ id: string }>(
+      `UPDATE callbacks SET state = 'QUEUED', updated_at = $3
+       WHERE service_name = $1 AND state = 'SCHEDULED' AND desired_time <= $2 RETURNING id`,
+      [serviceName, date(dueBefore), date(now)],
+    );
+    return rows.length;
+  }
+
+  /** Claims whose owner died (lease expired) go back to the queue: at-least-once, not never. */
+  async releaseExpiredClaims(serviceName: string, now: number): Promise<number> {
+    const rows = await this.db.query<{ id: string }>(
+      `UPDATE callbacks SET state = 'QUEUED', claimed_by = NULL, claim_expires_at = NULL, updated_at = $2
+       WHERE service_name = $1 AND state = 'ROUTING' AND claim_expires_at < $2 RETURNING id`,
+      [serviceName, date(now)],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Claims up to `limit` QUEUED callbacks for one worker. SKIP LOCKED makes concurrent claimers
+   * (other replicas) pass over rows another transaction holds, so each row is claimed exactly once.
+   */
+  async claim(
+    serviceName: string,
+    worker: string,
+    now: number,
+    lease: { ms: number; limit: number; onlyWithOwnOrs: boolean },
+  ): Promise<CallbackRow[]> {
+    const rows = await this.db.query<DbRow>(
+      `UPDATE callbacks SET state = 'ROUTING', claimed_by = $2, claim_expires_at = $4,
+         attempts = attempts + 1, updated_at = $3
+       WHERE id IN (
+         SELECT id FROM callbacks
+         WHERE service_name = $1 AND state = 'QUEUED' AND (next_attempt_at IS NULL OR next_attempt_at <= $3)
+           AND (NOT $6::boolean OR properties ->> '_ors' IS NOT NULL)
+         ORDER BY desired_time, id
+         LIMIT $5
+         FOR UPDATE SKIP LOCKED)
+       AND state = 'QUEUED'
+       RETURNING *`,
+      [serviceName, worker, date(now), date(now + lease.ms), lease.limit, lease.onlyWithOwnOrs],
+    );
+    return rows.map(toRow);
+  }
+
+  /** Ends a claim; false when the claim was lost (cancelled meanwhile, or lease expired and re-claimed). */
+  async finishClaim(
+    claim: CallbackRow,
+    worker: string,
+    reason: string,
+    now: number,
+  ): Promise<boolean> {
+    const rows = await this.db.query<{ id: string }>(
+      `UPDATE callbacks SET state = 'COMPLETED', reason = $4, claimed_by = NULL, claim_expires_at = NULL,
+         last_error = NULL, updated_at = $5
+       WHERE id = $1 AND state = 'ROUTING' AND claimed_by = $2 AND attempts = $3 RETURNING id`,
+      [claim.id, worker, claim.attempts, reason, date(now)],
+    );
+    return rows.length === 1;
+  }
+
+  async retryClaim(
+    claim: CallbackRow,
+    worker: string,
+    nextAttemptAt: number,
+    error: string,
+    now: number,
+  ): Promise<boolean> {
+    const rows = await this.db.query<{ id: string }>(
+      `UPDATE callbacks SET state = 'QUEUED', claimed_by = NULL, claim_expires_at = NULL,
+         next_attempt_at = $4, last_error = $5, updated_at = $6
+       WHERE id = $1 AND state = 'ROUTING' AND claimed_by = $2 AND attempts = $3 RETURNING id`,
+      [claim.id, worker, claim.attempts, date(nextAttemptAt), error.slice(0, 1000), date(now)],
+    );
+    return rows.length === 1;
+  }
+
+  /** `_ttl`: records are kept this long after their desired time, then deleted. */
+  async purgeExpired(serviceName: string, now: number, today: string): Promise<number> {
+    const rows = await this.db.query<{ id: string }>(
+      "DELETE FROM callbacks WHERE service_name = $1 AND expiration_time < $2 RETURNING id",
+      [serviceName, date(now)],
+    );
+    await this.db.query("DELETE FROM throttle_counters WHERE service_name = $1 AND day < $2", [
+      serviceName,
+      today,
+    ]);
+    return rows.length;
+  }
+}
