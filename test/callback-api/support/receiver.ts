@@ -1,0 +1,48 @@
+// A local `_ors` receiver on 127.0.0.1 that records what it is sent.
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface Received {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Record<string, string>;
+}
+
+export interface Receiver {
+  readonly url: string;
+  readonly received: Received[];
+  /** Status (and body) for the next requests; default 200. */
+  respond(status: number, body?: string): void;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(): Promise<Receiver> {
+  const received: Received[] = [];
+  let status = 200;
+  let answer = "";
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      received.push({
+        headers: request.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, string>,
+      });
+      response.writeHead(status, { "content-type": "application/json" }).end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/ors`,
+    received,
+    respond(next, body = "") {
+      status = next;
+      answer = body;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
