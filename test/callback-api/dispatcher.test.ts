@@ -1,0 +1,197 @@
+// Dispatch to `_ors`: payload, idempotency key, retries with backoff, final failure, lost claims.
+import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Dispatcher } from "../../src/callback-api/dispatcher.ts";
+import { Metrics } from "../../src/callback-api/metrics.ts";
+import { BACKENDS, openStore, type TestStore } from "./support/databases.ts";
+import { PERMISSIVE, START, basic, makeApp, type TestApp } from "./support/app.ts";
+import { startReceiver, type Receiver } from "./support/receiver.ts";
+
+const T0 = Date.parse(START);
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function dispatcherFor(
+  t: TestStore,
+  a: TestApp,
+  extra: Partial<ConstructorParameters<typeof Dispatcher>[0]> = {},
+): Dispatcher {
+  return new Dispatcher({
+    store: t.store,
+    clock: a.clock,
+    options: a.options,
+    log: pino({ level: "silent" }),
+    metrics: new Metrics(),
+    workerId: "test-worker",
+    backoffBaseMs: 1_000,
+    maxAttempts: 3,
+    ...extra,
+  });
+}
+
+async function state(t: TestStore, id: string): Promise<[string, string | null]> {
+  const row = await t.store.getById(id);
+  return [row?.state ?? "missing", row?.reason ?? null];
+}
+
+describe.each(BACKENDS)("dispatch on %s", (backend) => {
+  let t: TestStore;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    t = await openStore(backend);
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await t.close();
+  });
+  afterEach(() => {
+    receiver.received.length = 0;
+    receiver.respond(200);
+  });
+
+  const start = async (a: TestApp, payload: Record<string, string>): Promise<string> => {
+    const res = await a.app.inject({
+      method: "POST",
+      url: a.base,
+      payload,
+      headers: { authorization: basic("u", "p") },
+    });
+    expect(res.statusCode).toBe(200);
+    return res.json<{ _id: string }>()._id;
+  };
+
+  it("POSTs a due callback once, with options, request data and an idempotency key", async () => {
+    const a = await makeApp(t.store, {
+      ...PERMISSIVE,
+      _ors: receiver.url,
+      _target: "Agents@$stat$.GA",
+      username: "u",
+      password: "p",
+    });
+    const id = await start(a, { _customer_number: "5115", stat: "SS1", note: "vip" });
+    await dispatcherFor(t, a).tick();
+    expect(receiver.received).toHaveLength(1);
+    const [got] = receiver.received;
+    expect(got?.headers["idempotency-key"]).toBe(id);
+    expect(got?.body).toMatchObject({
+      _id: id,
+      _service_name: a.serviceName,
+      _customer_number: "5115",
+      _target: "Agents@SS1.GA",
+      note: "vip",
+      _attempt: "1",
+    });
+    expect(got?.body).not.toHaveProperty("password");
+    expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
+    await dispatcherFor(t, a).tick();
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it("records the reason the receiver names", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _ors: receiver.url });
+    receiver.respond(200, JSON.stringify({ _callback_reason: "AGENT_CONNECTED" }));
+    const id = await start(a, { _customer_number: "5115" });
+    await dispatcherFor(t, a).tick();
+    expect(await state(t, id)).toEqual(["COMPLETED", "AGENT_CONNECTED"]);
+  });
+
+  it("moves SCHEDULED to QUEUED at desired time less _request_execution_time_buffer", async () => {
+    const a = await makeApp(t.store, {
+      ...PERMISSIVE,
+      _ors: receiver.url,
+      _request_execution_time_buffer: "120",
+    });
+    const id = await start(a, { _customer_number: "5115", _desired_time: iso(T0 + 600_000) });
+    const d = dispatcherFor(t, a);
+    await d.tick();
+    expect(await state(t, id)).toEqual(["SCHEDULED", null]);
+    a.clock.advance(480_000);
+    await d.tick();
+    expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it("retries with backoff on 5xx, then succeeds", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _ors: receiver.url });
+    const id = await start(a, { _customer_number: "5115" });
+    const d = dispatcherFor(t, a);
+    receiver.respond(503);
+    await d.tick();
+    expect(await state(t, id)).toEqual(["QUEUED", null]);
+    expect((await t.store.getById(id))?.lastError).toContain("HTTP 503");
+    await d.tick();
+    expect(receiver.received).toHaveLength(1);
+    a.clock.advance(1_000);
+    receiver.respond(200);
+    await d.tick();
+    expect(receiver.received).toHaveLength(2);
+    expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
+  });
+
+  it("gives up with FAIL_ERROR after the last attempt, or at once on a 4xx", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _ors: receiver.url });
+    const d = dispatcherFor(t, a);
+    receiver.respond(500);
+    const retried = await start(a, { _customer_number: "5115" });
+    for (let i = 0; i < 3; i++) {
+      await d.tick();
+      a.clock.advance(10_000);
+    }
+    expect(receiver.received).toHaveLength(3);
+    expect(await state(t, retried)).toEqual(["COMPLETED", "FAIL_ERROR"]);
+    receiver.respond(404);
+    const permanent = await start(a, { _customer_number: "5116" });
+    await d.tick();
+    expect(await state(t, permanent)).toEqual(["COMPLETED", "FAIL_ERROR"]);
+    expect(receiver.received).toHaveLength(4);
+  });
+
+  it("tries the next _ors URL when one is down", async () => {
+    const a = await makeApp(t.store, {
+      ...PERMISSIVE,
+      _ors: `http://127.0.0.1:1/down,${receiver.url}`,
+    });
+    const id = await start(a, { _customer_number: "5115" });
+    await dispatcherFor(t, a).tick();
+    expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
+  });
+
+  it("keeps callbacks QUEUED while no _ors is configured, and sends them once it is", async () => {
+    const a = await makeApp(t.store, PERMISSIVE);
+    const id = await start(a, { _customer_number: "5115" });
+    const d = dispatcherFor(t, a);
+    await d.tick();
+    expect(await state(t, id)).toEqual(["QUEUED", null]);
+    await a.setOptions({ ...PERMISSIVE, _ors: receiver.url });
+    await d.tick();
+    expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
+  });
+
+  it("uses the request's _ors only when _overwritable_options allows it", async () => {
+    const other = await startReceiver();
+    try {
+      const a = await makeApp(t.store, { ...PERMISSIVE, _ors: receiver.url });
+      await start(a, { _customer_number: "5115", _ors: other.url });
+      await dispatcherFor(t, a).tick();
+      expect([receiver.received.length, other.received.length]).toEqual([1, 0]);
+      await a.setOptions({ ...PERMISSIVE, _ors: receiver.url, _overwritable_options: "_ors" });
+      await start(a, { _customer_number: "5116", _ors: other.url });
+      await dispatcherFor(t, a).tick();
+      expect([receiver.received.length, other.received.length]).toEqual([1, 1]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("does not overwrite a cancel that happened while the POST was in flight", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _ors: receiver.url });
+    const id = await start(a, { _customer_number: "5115" });
+    const slowFetch: typeof fetch = async (input, init) => {
+      await a.app.inject({ method: "DELETE", url: `${a.base}/${id}` });
+      return fetch(input, init);
+    };
+    await dispatcherFor(t, a, { fetch: slowFetch }).tick();
+    expect(receiver.received).toHaveLength(1);
+    expect(await state(t, id)).toEqual(["COMPLETED", "CANCELLED"]);
+  });
+});
