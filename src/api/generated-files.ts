@@ -1,0 +1,52 @@
+// Every file generated from src/api/, in memory: `npm run generate` writes them and a unit test
+// fails when the files on disk differ. To generate another copy (the chart's CRDs, an install
+// bundle), add a target here.
+import { stringify } from "yaml";
+import { builtinCallbackTemplateInput } from "./builtin-callback-template.ts";
+import { callbackServiceCrd } from "./callback-service.ts";
+import { toCrd, type CrdSource } from "./crd.ts";
+import { apiGroup } from "./group.ts";
+import { serviceTemplateCrd } from "./service-template.ts";
+
+export interface GeneratedFile {
+  /** Path relative to the repository root. */
+  readonly path: string;
+  readonly content: string;
+}
+
+export const generateCommand = "npm run generate";
+
+/** The kinds of this API, in the order their CRDs are listed. */
+export const crdSources: readonly CrdSource[] = [callbackServiceCrd, serviceTemplateCrd];
+
+/** A YAML document with a header saying it is generated and how. */
+export function yamlFile(path: string, what: string, document: unknown): GeneratedFile {
+  const header = [
+    `# ${what}`,
+    `# Generated from src/api/ by \`${generateCommand}\` (src/cli/generate.ts). Do not edit.`,
+  ].join("\n");
+  return { path, content: `${header}\n${stringify(document, { lineWidth: 0 })}` };
+}
+
+export function crdFiles(): GeneratedFile[] {
+  return crdSources.map((source) =>
+    yamlFile(
+      `crds/${apiGroup}_${source.names.plural}.yaml`,
+      `CustomResourceDefinition of ${source.names.kind} (${apiGroup}).`,
+      toCrd(source),
+    ),
+  );
+}
+
+export function builtinTemplateFile(): GeneratedFile {
+  return yamlFile(
+    "dist/callback-template.yaml",
+    'The built-in "callback" ServiceTemplate. The operator\'s chart installs it; apply it by hand with kubectl apply --server-side -f dist/callback-template.yaml.',
+    builtinCallbackTemplateInput,
+  );
+}
+
+/** Every generated file. */
+export function generatedFiles(): GeneratedFile[] {
+  return [...crdFiles(), builtinTemplateFile()];
+}

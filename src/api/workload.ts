@@ -1,0 +1,168 @@
+// `CallbackService.spec.api`: how the Callback API Deployment of one service runs.
+import { z } from "zod";
+import { stringMap, boundedMap } from "./bounded-map.ts";
+import { celMessage, type CelRule, withCel } from "./cel.ts";
+import { dnsSubdomainPattern, secretKeyPattern } from "./kubernetes-names.ts";
+import { limits } from "./limits.ts";
+
+const secretName = z
+  .string()
+  .min(1)
+  .max(limits.objectName)
+  .regex(new RegExp(dnsSubdomainPattern))
+  .describe("Name of a Secret in the namespace of the CallbackService.");
+
+function secretKeyRef(description: string, defaultKey: string, keyDescription: string) {
+  return z
+    .object({
+      name: secretName,
+      key: z
+        .string()
+        .min(1)
+        .max(limits.objectName)
+        .regex(new RegExp(secretKeyPattern))
+        .default(defaultKey)
+        .describe(keyDescription),
+    })
+    .describe(description);
+}
+
+const quantityMessages = {
+  invalid: (field: string, name: string, value: string): string =>
+    `${field}.${name}: "${value}" is not a Kubernetes quantity; use e.g. 500m or 2 for CPU, 256Mi or 1Gi for memory`,
+} as const;
+
+function quantityMap(field: string, description: string) {
+  const bad = "self.filter(k, !isQuantity(self[k]))[0]";
+  const rule: CelRule = {
+    rule: "self.all(k, isQuantity(self[k]))",
+    message: `${field}: every value must be a Kubernetes quantity, e.g. 500m or 256Mi`,
+    messageExpression: celMessage(
+      (name, value) => quantityMessages.invalid(field, name, value),
+      bad,
+      `self[${bad}]`,
+    ),
+  };
+  return withCel(stringMap(limits.resources, limits.quantity), [rule]).describe(description);
+}
+
+const toleration = z.object({
+  key: z
+    .string()
+    .max(limits.qualifiedName)
+    .optional()
+    .describe(
+      "Taint key the toleration applies to; empty with operator Exists matches all taints.",
+    ),
+  operator: z
+    .enum(["Exists", "Equal"])
+    .optional()
+    .describe("Exists or Equal (the default): how key and value are compared."),
+  value: z
+    .string()
+    .max(limits.labelValue)
+    .optional()
+    .describe("Taint value the toleration matches with operator Equal."),
+  effect: z
+    .enum(["NoSchedule", "PreferNoSchedule", "NoExecute"])
+    .optional()
+    .describe("Taint effect to match; all effects when omitted."),
+  tolerationSeconds: z
+    .int()
+    .min(0)
+    .optional()
+    .meta({ format: "int64" })
+    .describe("For NoExecute: how long the pod stays bound after the taint appears."),
+});
+
+/** An object passed through unchanged to the pod spec; the apiserver checks it in the Deployment. */
+function passThrough(maxProperties: number, description: string) {
+  return boundedMap(z.unknown(), maxProperties)
+    .meta({ "x-kubernetes-preserve-unknown-fields": true })
+    .describe(description);
+}
+
+// CEL's string(int) has an unbounded estimated cost, so this message cannot show the number.
+const needDatabase =
+  "spec.api.replicas: more than 1 replica needs spec.api.databaseSecretRef (a PostgreSQL database shared by the replicas); without it the service uses embedded PGlite, which allows 1 replica only";
+
+export const apiSpecSchema = withCel(
+  z.object({
+    replicas: z
+      .int()
+      .min(0)
+      .max(50)
+      .default(1)
+      .describe(
+        "Number of Callback API pods. More than 1 needs databaseSecretRef, since the embedded database serves one pod only. 0 stops the service but keeps its configuration.",
+      ),
+    image: z
+      .string()
+      .min(1)
+      .max(limits.image)
+      .optional()
+      .describe(
+        "Container image of the Callback API, overriding the operator's default (the operator's own image, command callback-api).",
+      ),
+    resources: z
+      .object({
+        requests: quantityMap(
+          "spec.api.resources.requests",
+          "Minimum resources per pod, e.g. cpu: 100m, memory: 128Mi.",
+        ).optional(),
+        limits: quantityMap(
+          "spec.api.resources.limits",
+          "Maximum resources per pod, e.g. memory: 256Mi.",
+        ).optional(),
+      })
+      .optional()
+      .describe(
+        "CPU and memory of the Callback API container; the operator's defaults when omitted.",
+      ),
+    nodeSelector: stringMap(limits.nodeSelector, limits.labelValue)
+      .optional()
+      .describe("Node labels a pod's node must have."),
+    tolerations: z
+      .array(toleration)
+      .max(limits.tolerations)
+      .optional()
+      .meta({ "x-kubernetes-list-type": "atomic" })
+      .describe("Taints the pods tolerate (core/v1 Toleration)."),
+    affinity: passThrough(
+      3,
+      "Pod affinity rules (core/v1 Affinity), passed to the pods unchanged.",
+    ).optional(),
+    topologySpreadConstraints: z
+      .array(passThrough(16, "One core/v1 TopologySpreadConstraint."))
+      .max(limits.topologySpreadConstraints)
+      .optional()
+      .meta({ "x-kubernetes-list-type": "atomic" })
+      .describe(
+        "How pods spread across zones or nodes (core/v1 TopologySpreadConstraint), passed unchanged; the operator fills in labelSelector when omitted.",
+      ),
+    podAnnotations: stringMap(limits.annotations, limits.annotationValue)
+      .optional()
+      .describe("Annotations added to the pods, e.g. for a service mesh or log shipper."),
+    databaseSecretRef: secretKeyRef(
+      "PostgreSQL database shared by all pods of the service: a Secret key holding a connection URL (postgres://user:password@host:5432/db). When omitted, the service stores callbacks in embedded PGlite, which allows only one replica.",
+      "url",
+      "Key in the Secret holding the connection URL.",
+    ).optional(),
+    passwordSecretRef: secretKeyRef(
+      "GMS per-service HTTP Basic authentication: a Secret key holding the password of the user named by the username option. Requests without these credentials get 401. Set together with spec.options.username.",
+      "password",
+      "Key in the Secret holding the password.",
+    ).optional(),
+  }),
+  [
+    {
+      rule: "!has(self.replicas) || self.replicas <= 1 || has(self.databaseSecretRef)",
+      message: needDatabase,
+      messageExpression: celMessage(() => needDatabase),
+    },
+  ],
+).describe(
+  "How the Callback API of this service runs: replicas, image, resources, scheduling and storage.",
+);
+
+export type ApiSpec = z.output<typeof apiSpecSchema>;
