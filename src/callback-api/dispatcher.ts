@@ -157,6 +157,7 @@ export class Dispatcher {
         onlyWithOwnOrs,
       });
       if (claimed.length === 0) return;
+      this.#o.log.debug({ claimed: claimed.length }, "Claimed callbacks");
       await this.#deliverAll(claimed);
       if (claimed.length < this.#o.batchSize || this.#stopped) return;
     }
@@ -220,6 +221,7 @@ export class Dispatcher {
             "content-type": "application/json",
             "idempotency-key": row.id,
             "x-callback-id": row.id,
+            "x-callback-dispatcher": this.#o.workerId,
           },
           body,
           signal: AbortSignal.timeout(this.#o.requestTimeoutMs),

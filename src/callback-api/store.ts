@@ -436,18 +436,21 @@ export class Store extends StoreQueries {
     now: number,
     lease: { ms: number; limit: number; onlyWithOwnOrs: boolean },
   ): Promise<CallbackRow[]> {
+    // A MATERIALIZED CTE runs the locking SELECT once. As an `IN (subquery)` the planner may run it
+    // once per outer row, and SKIP LOCKED would then hand out a different batch each time.
     const rows = await this.db.query<DbRow>(
-      `UPDATE callbacks SET state = 'ROUTING', claimed_by = $2, claim_expires_at = $4,
-         attempts = attempts + 1, updated_at = $3
-       WHERE id IN (
+      `WITH picked AS MATERIALIZED (
          SELECT id FROM callbacks
          WHERE service_name = $1 AND state = 'QUEUED' AND (next_attempt_at IS NULL OR next_attempt_at <= $3)
            AND (NOT $6::boolean OR properties ->> '_ors' IS NOT NULL)
          ORDER BY desired_time, id
          LIMIT $5
          FOR UPDATE SKIP LOCKED)
-       AND state = 'QUEUED'
-       RETURNING *`,
+       UPDATE callbacks AS c SET state = 'ROUTING', claimed_by = $2, claim_expires_at = $4,
+         attempts = c.attempts + 1, updated_at = $3
+       FROM picked
+       WHERE c.id = picked.id
+       RETURNING c.*`,
       [serviceName, worker, date(now), date(now + lease.ms), lease.limit, lease.onlyWithOwnOrs],
     );
     return rows.map(toRow);

@@ -50,7 +50,7 @@ describe.each(BACKENDS)("admin, availability, auth and probes on %s", (backend) 
     expect(byGroup.statusCode).toBe(200);
     const body = byGroup.json<Record<string, Record<string, string>[]>>();
     expect(Object.keys(body)).toEqual([a.serviceName]);
-    expect(body[a.serviceName]?.map((r) => r._id)).toEqual([queued, scheduled]);
+    expect(body[a.serviceName]?.map((r) => r["_id"])).toEqual([queued, scheduled]);
     expect(body[a.serviceName]?.[0]).toMatchObject({
       _service_groups: `${group},shared`,
       _service_type: "tag-1",

@@ -129,6 +129,7 @@ describe.each(BACKENDS)("store on %s", (backend) => {
     expect(claimed).toHaveLength(30);
     expect(new Set(claimed).size).toBe(30);
     expect(claims.flat().every((r) => r.state === "ROUTING" && r.attempts === 1)).toBe(true);
+    expect(Math.max(...claims.map((c) => c.length))).toBe(10);
   });
 
   it("loses a claim that was cancelled in flight, and releases expired claims", async () => {

@@ -27,9 +27,9 @@ export interface TestApp {
   readonly clock: ManualClock;
   readonly serviceName: string;
   readonly base: string;
-  setOptions(raw: Record<string, string>): Promise<void>;
-  options(): ServiceOptions;
-  dueCount(): number;
+  readonly setOptions: (raw: Record<string, string>) => Promise<void>;
+  readonly options: () => ServiceOptions;
+  readonly dueCount: () => number;
 }
 
 export async function makeApp(

@@ -11,11 +11,12 @@ export interface Receiver {
   readonly url: string;
   readonly received: Received[];
   /** Status (and body) for the next requests; default 200. */
-  respond(status: number, body?: string): void;
-  close(): Promise<void>;
+  readonly respond: (status: number, body?: string) => void;
+  readonly close: () => Promise<void>;
 }
 
-export async function startReceiver(): Promise<Receiver> {
+/** `delayMs` holds each answer back, as a busy orchestration server would. */
+export async function startReceiver(delayMs = 0): Promise<Receiver> {
   const received: Received[] = [];
   let status = 200;
   let answer = "";
@@ -27,7 +28,9 @@ export async function startReceiver(): Promise<Receiver> {
         headers: request.headers,
         body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, string>,
       });
-      response.writeHead(status, { "content-type": "application/json" }).end(answer);
+      setTimeout(() => {
+        response.writeHead(status, { "content-type": "application/json" }).end(answer);
+      }, delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -42,7 +45,9 @@ export async function startReceiver(): Promise<Receiver> {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

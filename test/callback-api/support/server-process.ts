@@ -25,7 +25,17 @@ export interface ServerProcess {
 export async function startServer(args: string[], timeoutMs = 60_000): Promise<ServerProcess> {
   const child = spawn(
     NODE,
-    [CLI, "callback-api", "--host", "127.0.0.1", "--port", "0", "--log-level", "info", ...args],
+    [
+      CLI,
+      "callback-api",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--log-level",
+      process.env["CBAPI_TEST_LOG_LEVEL"] ?? "info",
+      ...args,
+    ],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -60,7 +70,9 @@ export async function stopServer(
 ): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   await new Promise<void>((resolvePromise) => {
-    server.child.once("exit", () => resolvePromise());
+    server.child.once("exit", () => {
+      resolvePromise();
+    });
     server.child.kill(signal);
   });
 }
