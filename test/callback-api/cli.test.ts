@@ -1,0 +1,156 @@
+// Flags and environment of `callback-operator callback-api`, and the real process: bad flags exit
+// 2 with one line; option files are re-read while it runs.
+import { spawnSync } from "node:child_process";
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { parseFlags } from "../../src/callback-api/cli-flags.ts";
+import { CLI, NODE, startServer, stopServer, writeConfigDir } from "./support/server-process.ts";
+import { PERMISSIVE, basic } from "./support/app.ts";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe("parseFlags", () => {
+  const base = ["--service-name", "svc", "--config-dir", "/cfg"];
+
+  it("reads flags, with environment twins and defaults", () => {
+    expect(parseFlags([...base, "--in-memory"], {})).toEqual({
+      kind: "config",
+      config: {
+        serviceName: "svc",
+        configDir: "/cfg",
+        port: 8080,
+        host: "0.0.0.0",
+        logLevel: "info",
+        storage: { kind: "memory" },
+        admin: undefined,
+      },
+    });
+    const fromEnv = parseFlags([], {
+      CALLBACK_API_SERVICE_NAME: "env-svc",
+      CALLBACK_API_CONFIG_DIR: "/env",
+      CALLBACK_API_PORT: "9000",
+      CALLBACK_API_HOST: "127.0.0.1",
+      CALLBACK_API_DATABASE_URL: "postgres://db/x",
+      CALLBACK_API_ADMIN_USERNAME: "admin",
+      CALLBACK_API_ADMIN_PASSWORD_FILE: "/secret/password",
+    });
+    expect(fromEnv).toMatchObject({
+      kind: "config",
+      config: {
+        serviceName: "env-svc",
+        port: 9000,
+        host: "127.0.0.1",
+        storage: { kind: "postgres", url: "postgres://db/x" },
+        admin: { username: "admin", passwordFile: "/secret/password" },
+      },
+    });
+    expect(
+      parseFlags([...base, "--data-dir=/data", "--port=0"], { CALLBACK_API_DATA_DIR: "/ignored" }),
+    ).toMatchObject({ config: { storage: { kind: "pglite", dataDir: "/data" }, port: 0 } });
+    expect(parseFlags(["--help"], {})).toEqual({ kind: "help" });
+  });
+
+  it.each([
+    [["--config-dir", "/c", "--in-memory"], "--service-name is required"],
+    [["--service-name", "bad name", "--config-dir", "/c", "--in-memory"], "--service-name"],
+    [["--service-name", "s", "--in-memory"], "--config-dir is required"],
+    [[...base], "no storage chosen"],
+    [[...base, "--in-memory", "--data-dir", "/d"], "exclude each other"],
+    [[...base, "--database-url", "mysql://x"], "--database-url must start with postgres://"],
+    [[...base, "--in-memory", "--port", "70000"], "--port"],
+    [
+      [...base, "--in-memory", "--admin-username", "a"],
+      "--admin-username and --admin-password-file go together",
+    ],
+    [[...base, "--in-memory", "--bogus"], 'unknown flag "--bogus"'],
+    [[...base, "--in-memory", "--port"], "--port needs a value"],
+    [[...base, "--in-memory", "--log-level", "loud"], "--log-level"],
+  ])("refuses %j", (argv, message) => {
+    const result = parseFlags(argv, {});
+    expect(result.kind).toBe("error");
+    expect(result.kind === "error" ? result.message : "").toContain(message);
+  });
+});
+
+describe("the callback-api process", () => {
+  it("exits 2 with one line naming the flag, without a stack trace", () => {
+    const run = spawnSync(
+      NODE,
+      [
+        CLI,
+        "callback-api",
+        "--service-name",
+        "svc",
+        "--config-dir",
+        "/nonexistent-dir",
+        "--in-memory",
+      ],
+      { encoding: "utf8" },
+    );
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      expect.stringContaining(
+        "--config-dir /nonexistent-dir is not a readable directory",
+      ) as unknown,
+    ]);
+    const bad = spawnSync(NODE, [CLI, "callback-api", "--port", "x"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).not.toContain("    at ");
+  });
+
+  it("prints every flag and its environment variable with --help", () => {
+    const run = spawnSync(NODE, [CLI, "callback-api", "--help"], { encoding: "utf8" });
+    expect(run.status).toBe(0);
+    for (const flag of [
+      "--service-name",
+      "--config-dir",
+      "--port",
+      "--host",
+      "--database-url",
+      "--data-dir",
+      "--in-memory",
+      "--admin-username",
+      "--admin-password-file",
+    ]) {
+      expect(run.stdout).toContain(flag);
+    }
+    expect(run.stdout).toContain("CALLBACK_API_ADMIN_PASSWORD_FILE");
+  });
+
+  it(
+    "re-reads option files while running: a projected password starts to be required",
+    { timeout: 60_000 },
+    async () => {
+      const dir = await writeConfigDir(PERMISSIVE);
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const server = await startServer([
+        "--service-name",
+        "live",
+        "--config-dir",
+        dir,
+        "--in-memory",
+      ]);
+      cleanups.push(() => stopServer(server));
+      const url = `${server.base}/genesys/1/service/callback/live`;
+      expect((await fetch(url)).status).toBe(200);
+      await writeFile(join(dir, "username"), "gms\n");
+      await writeFile(join(dir, "password"), "s3cret\n");
+      await vi.waitFor(
+        async () => {
+          expect((await fetch(url)).status).toBe(401);
+        },
+        { timeout: 20_000, interval: 100 },
+      );
+      expect(
+        (await fetch(url, { headers: { authorization: basic("gms", "s3cret") } })).status,
+      ).toBe(200);
+      await stopServer(server);
+      expect(server.child.exitCode).toBe(0);
+      expect(server.output()).toContain('"msg":"Stopped"');
+    },
+  );
+});

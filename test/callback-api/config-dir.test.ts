@@ -1,0 +1,132 @@
+// Reading and watching the option directory the way Kubernetes mounts a ConfigMap: files behind a
+// `..data` symlink that is swapped atomically, plus a projected Secret's `password` beside them.
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  ConfigDirWatcher,
+  readConfigDir,
+  type RawOptions,
+} from "../../src/callback-api/config-dir.ts";
+import { resolveOptions, substituteTokens } from "../../src/callback-api/options.ts";
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "cbapi-cfg-"));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Lays out `dir` as the kubelet does and returns a function that swaps in new contents. */
+async function kubernetesVolume(
+  dir: string,
+  files: Record<string, string>,
+): Promise<(next: Record<string, string>) => Promise<void>> {
+  let generation = 0;
+  const writeGeneration = async (content: Record<string, string>): Promise<string> => {
+    const name = `..2030_03_04_10_00_0${generation++}.000`;
+    await mkdir(join(dir, name));
+    for (const [key, value] of Object.entries(content))
+      await writeFile(join(dir, name, key), value);
+    return name;
+  };
+  await symlink(await writeGeneration(files), join(dir, "..data"));
+  for (const key of Object.keys(files)) await symlink(join("..data", key), join(dir, key));
+  return async (next) => {
+    const target = await writeGeneration(next);
+    await symlink(target, join(dir, "..data_tmp"));
+    await rename(join(dir, "..data_tmp"), join(dir, "..data"));
+    for (const key of Object.keys(next))
+      await symlink(join("..data", key), join(dir, key)).catch(() => undefined);
+  };
+}
+
+describe("config directory", () => {
+  it("reads one option per file, ignores dot files and trims one trailing newline", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "_service_groups"), "support, sales\n");
+    await writeFile(join(dir, "_text"), "line1\nline2\n\n");
+    await writeFile(join(dir, ".hidden"), "x");
+    await mkdir(join(dir, "subdir"));
+    expect(await readConfigDir(dir)).toEqual({
+      _service_groups: "support, sales",
+      _text: "line1\nline2\n",
+    });
+  });
+
+  it("follows an atomic ..data swap and notices it through the watcher", async () => {
+    const dir = await tempDir();
+    const swap = await kubernetesVolume(dir, { _ttl: "60", _service_groups: "a" });
+    const initial = await readConfigDir(dir);
+    expect(initial).toEqual({ _ttl: "60", _service_groups: "a" });
+    const changes: RawOptions[] = [];
+    const watcher = new ConfigDirWatcher(initial, {
+      dir,
+      pollIntervalMs: 200,
+      onChange: (o) => changes.push(o),
+      onError: () => undefined,
+    });
+    watcher.start();
+    try {
+      await swap({ _ttl: "120", _service_groups: "a,b", password: "from-secret" });
+      await vi.waitFor(
+        () => {
+          expect(changes.at(-1)).toEqual({
+            _ttl: "120",
+            _service_groups: "a,b",
+            password: "from-secret",
+          });
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+      const count = changes.length;
+      await watcher.check();
+      expect(changes).toHaveLength(count);
+    } finally {
+      watcher.close();
+    }
+  });
+});
+
+describe("options", () => {
+  it("applies GMS defaults and reports values it ignores", () => {
+    const options = resolveOptions("svc", {
+      _ttl: "abc",
+      _request_time_bucket: "7",
+      _enable_in_queue_checking: "STRICT",
+      _service_groups: "x, y,,x",
+    });
+    expect(options).toMatchObject({
+      ttlMs: 86_400_000,
+      requestTimeBucketMin: 5,
+      inQueueChecking: "strict",
+      serviceGroups: ["x", "y"],
+      mandatoryLookupKeys: ["_customer_number"],
+      defaultCountry: "US",
+      maxQueuedCallbacks: 1000,
+      rejectFutureMs: 30 * 86_400_000,
+      throttleLimit: 6,
+    });
+    expect(options.warnings).toHaveLength(2);
+    expect(
+      resolveOptions("svc", {
+        max_queued_callbacks_per_service: "7",
+        _throttle_customer_number_limit: "3",
+      }),
+    ).toMatchObject({ maxQueuedCallbacks: 7, throttleLimit: 3 });
+    expect(
+      resolveOptions("svc", { _overwritable_options: "_ors,_ttl,_target" }).overwritable,
+    ).toEqual(new Set(["_ors", "_target"]));
+  });
+
+  it("substitutes $token$ from request parameters and leaves unknown tokens", () => {
+    expect(substituteTokens("Agent@$stat$.GA,$missing$", { stat: "SS1" })).toBe(
+      "Agent@SS1.GA,$missing$",
+    );
+  });
+});
