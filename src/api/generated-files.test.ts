@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { generateCommand, generatedFiles } from "./generated-files.ts";
+import { generateCommand, generatedFiles, yamlFile } from "./generated-files.ts";
 
 const root = path.join(import.meta.dirname, "../..");
 
@@ -24,5 +24,12 @@ describe("generated files", () => {
       expect(second).toContain(`Generated from src/api/ by \`${generateCommand}\``);
       expect(parse(file.content)).toBeTypeOf("object");
     }
+  });
+
+  it("quote strings kubectl's YAML 1.1 would read as booleans", () => {
+    const { content } = yamlFile("x.yaml", "Test.", { values: ["y", "yes", "on", "ors"] });
+    expect(content).toContain('- "yes"');
+    expect(content).toContain('- "y"');
+    expect(content).toContain("- ors");
   });
 });

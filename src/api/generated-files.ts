@@ -25,7 +25,9 @@ export function yamlFile(path: string, what: string, document: unknown): Generat
     `# ${what}`,
     `# Generated from src/api/ by \`${generateCommand}\` (src/cli/generate.ts). Do not edit.`,
   ].join("\n");
-  return { path, content: `${header}\n${stringify(document, { lineWidth: 0 })}` };
+  // YAML 1.1 quoting: kubectl reads YAML 1.1, where an unquoted y, yes or on is a boolean.
+  const body = stringify(document, { version: "1.1", lineWidth: 0 });
+  return { path, content: `${header}\n${body}` };
 }
 
 export function crdFiles(): GeneratedFile[] {
