@@ -46,6 +46,18 @@ async function readSecretFile(path: string): Promise<string | undefined> {
 }
 
 export async function run(argv: string[]): Promise<void> {
+  try {
+    await start(argv);
+  } catch (error) {
+    // Start-up failures (database unreachable, data directory unusable) get one line, not a trace.
+    process.stderr.write(
+      `callback-api: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+async function start(argv: string[]): Promise<void> {
   const parsed = parseFlags(argv, process.env);
   if (parsed.kind === "help") {
     process.stdout.write(usage());

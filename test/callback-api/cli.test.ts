@@ -77,7 +77,7 @@ describe("parseFlags", () => {
 });
 
 describe("the callback-api process", () => {
-  it("exits 2 with one line naming the flag, without a stack trace", () => {
+  it("exits 2 with one line naming the flag, without a stack trace", async () => {
     const run = spawnSync(
       NODE,
       [
@@ -100,6 +100,23 @@ describe("the callback-api process", () => {
     const bad = spawnSync(NODE, [CLI, "callback-api", "--port", "x"], { encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).not.toContain("    at ");
+    const unreachable = spawnSync(
+      NODE,
+      [
+        CLI,
+        "callback-api",
+        "--service-name",
+        "svc",
+        "--config-dir",
+        await writeConfigDir({}),
+        "--database-url",
+        "postgres://nobody@127.0.0.1:1/none",
+      ],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    expect(unreachable.status).toBe(1);
+    expect(unreachable.stderr.trim().split("\n")).toHaveLength(1);
+    expect(unreachable.stderr).toContain("callback-api: could not start:");
   });
 
   it("prints every flag and its environment variable with --help", () => {
@@ -127,12 +144,19 @@ describe("the callback-api process", () => {
     async () => {
       const dir = await writeConfigDir(PERMISSIVE);
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      // A dot file: the config directory ignores it, as it ignores Kubernetes' bookkeeping.
+      const adminFile = join(dir, ".admin-password");
+      await writeFile(adminFile, "adm1n\n");
       const server = await startServer([
         "--service-name",
         "live",
         "--config-dir",
         dir,
         "--in-memory",
+        "--admin-username",
+        "root",
+        "--admin-password-file",
+        adminFile,
       ]);
       cleanups.push(() => stopServer(server));
       const url = `${server.base}/genesys/1/service/callback/live`;
@@ -148,6 +172,11 @@ describe("the callback-api process", () => {
       expect(
         (await fetch(url, { headers: { authorization: basic("gms", "s3cret") } })).status,
       ).toBe(200);
+      const queues = `${server.base}/genesys/1/admin/callback/queues`;
+      const asAdmin = { authorization: basic("root", "adm1n") };
+      expect((await fetch(queues, { headers: asAdmin })).status).toBe(200);
+      const asService = { authorization: basic("gms", "s3cret") };
+      expect((await fetch(queues, { headers: asService })).status).toBe(401);
       await stopServer(server);
       expect(server.child.exitCode).toBe(0);
       expect(server.output()).toContain('"msg":"Stopped"');
