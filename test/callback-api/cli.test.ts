@@ -100,6 +100,8 @@ describe("the callback-api process", () => {
     const bad = spawnSync(NODE, [CLI, "callback-api", "--port", "x"], { encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).not.toContain("    at ");
+    const emptyConfig = await writeConfigDir({});
+    cleanups.push(() => rm(emptyConfig, { recursive: true, force: true }));
     const unreachable = spawnSync(
       NODE,
       [
@@ -108,7 +110,7 @@ describe("the callback-api process", () => {
         "--service-name",
         "svc",
         "--config-dir",
-        await writeConfigDir({}),
+        emptyConfig,
         "--database-url",
         "postgres://nobody@127.0.0.1:1/none",
       ],
