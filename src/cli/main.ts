@@ -1,7 +1,10 @@
 // The one entry point of the image and of `npx callback-operator`: each subcommand lives in the
 // module of its concern and is loaded only when asked for, so `render` never loads the server.
 const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<void> }>> = {
+  operator: () => import("./operator.ts"),
   "callback-api": () => import("../callback-api/main.ts"),
+  render: () => import("./render.ts"),
+  generate: () => import("./generate.ts"),
 };
 
 const usage = `Usage: callback-operator <command> [flags]

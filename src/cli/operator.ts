@@ -1,0 +1,286 @@
+// `callback-operator operator`: flags and environment → a running operator. docs/configuration.md
+// lists the same table.
+import { hostname } from "node:os";
+import { KubeConfig } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { runOperator, type OperatorOptions } from "../controller/operator.ts";
+import {
+  defaultRenderConfig,
+  routingModes,
+  type GatewayRef,
+  type RenderConfig,
+} from "../render/render-config.ts";
+import {
+  boolFlag,
+  choiceFlag,
+  durationFlag,
+  FlagError,
+  flagHelp,
+  intFlag,
+  listFlag,
+  readFlags,
+  type Flag,
+  type FlagValues,
+} from "./flags.ts";
+
+export const operatorFlags: readonly Flag[] = [
+  {
+    name: "kubeconfig",
+    env: "KUBECONFIG",
+    help: "Kubeconfig file; in-cluster credentials when unset.",
+  },
+  {
+    name: "namespaces",
+    env: "WATCH_NAMESPACES",
+    help: "Comma-separated namespaces to watch; all namespaces when empty.",
+    default: "",
+  },
+  {
+    name: "concurrency",
+    env: "CALLBACK_OPERATOR_CONCURRENCY",
+    help: "Services reconciled at once (MaxConcurrentReconciles).",
+    default: "8",
+  },
+  {
+    name: "routing-mode",
+    env: "CALLBACK_OPERATOR_ROUTING_MODE",
+    help: "How services without spec.route.ingressClassName or parentRefs are exposed: ingress or httproute.",
+    default: "ingress",
+  },
+  {
+    name: "default-host",
+    env: "CALLBACK_OPERATOR_DEFAULT_HOST",
+    help: "Host of every route unless spec.route.host is set; any host when empty.",
+    default: "",
+  },
+  {
+    name: "ingress-class",
+    env: "CALLBACK_OPERATOR_INGRESS_CLASS",
+    help: "IngressClass of every Ingress unless spec.route sets one; the cluster default when empty.",
+    default: "",
+  },
+  {
+    name: "gateway",
+    env: "CALLBACK_OPERATOR_GATEWAY",
+    help: "Default Gateways of HTTPRoutes: comma-separated namespace/name or namespace/name/section.",
+    default: "",
+  },
+  {
+    name: "url-scheme",
+    env: "CALLBACK_OPERATOR_URL_SCHEME",
+    help: "Scheme of status.url for routed hosts: https or http.",
+    default: "https",
+  },
+  {
+    name: "callback-api-image",
+    env: "CALLBACK_OPERATOR_CALLBACK_API_IMAGE",
+    help: "Image of the Callback API pods (holds the callback-api command).",
+    default: defaultRenderConfig.image,
+  },
+  {
+    name: "image-pull-policy",
+    env: "CALLBACK_OPERATOR_IMAGE_PULL_POLICY",
+    help: "imagePullPolicy of the Callback API pods.",
+    default: defaultRenderConfig.imagePullPolicy,
+  },
+  {
+    name: "cluster-domain",
+    env: "CALLBACK_OPERATOR_CLUSTER_DOMAIN",
+    help: "Cluster DNS domain, for status.url of services without a host.",
+    default: defaultRenderConfig.clusterDomain,
+  },
+  {
+    name: "builtin-template",
+    env: "CALLBACK_OPERATOR_BUILTIN_TEMPLATE",
+    help: "Create the built-in callback ServiceTemplate when it is missing (never overwrites).",
+    default: "true",
+  },
+  {
+    name: "leader-elect",
+    env: "CALLBACK_OPERATOR_LEADER_ELECT",
+    help: "Elect a leader with a Lease so that only one replica writes.",
+    default: "true",
+  },
+  {
+    name: "leader-election-namespace",
+    env: "POD_NAMESPACE",
+    help: "Namespace of the leader-election Lease.",
+    default: "default",
+  },
+  {
+    name: "leader-election-id",
+    env: "CALLBACK_OPERATOR_LEADER_ELECTION_ID",
+    help: "Name of the leader-election Lease.",
+    default: "callback-operator",
+  },
+  {
+    name: "health-probe-bind-address",
+    env: "CALLBACK_OPERATOR_HEALTH_ADDRESS",
+    help: "host:port of /healthz, /readyz and /metrics.",
+    default: "0.0.0.0:8081",
+  },
+  {
+    name: "backoff-base",
+    env: "CALLBACK_OPERATOR_BACKOFF_BASE",
+    help: "First retry delay of a failed reconcile (doubles per failure).",
+    default: "100ms",
+  },
+  {
+    name: "backoff-max",
+    env: "CALLBACK_OPERATOR_BACKOFF_MAX",
+    help: "Longest retry delay of a failed reconcile.",
+    default: "5m",
+  },
+  {
+    name: "watch-timeout",
+    env: "CALLBACK_OPERATOR_WATCH_TIMEOUT",
+    help: "Server-side watch timeout; watches resume from the last resourceVersion.",
+    default: "5m",
+  },
+  {
+    name: "watchdog",
+    env: "CALLBACK_OPERATOR_WATCHDOG",
+    help: "A watch silent this long (no event, no bookmark) is restarted.",
+    default: "6m",
+  },
+  {
+    name: "shutdown-grace",
+    env: "CALLBACK_OPERATOR_SHUTDOWN_GRACE",
+    help: "How long SIGTERM waits for in-flight reconciles.",
+    default: "30s",
+  },
+  {
+    name: "log-level",
+    env: "CALLBACK_OPERATOR_LOG_LEVEL",
+    help: "fatal, error, warn, info, debug or trace.",
+    default: "info",
+  },
+  { name: "help", env: "CALLBACK_OPERATOR_HELP", help: "Print this help.", boolean: true },
+];
+
+export function usage(): string {
+  return `Usage: callback-operator operator [flags]
+
+Reconciles CallbackServices and ServiceTemplates into ConfigMaps, Callback API Deployments,
+Services and Ingresses or HTTPRoutes.
+
+Flags (each also read from the environment variable shown):
+${flagHelp(operatorFlags)}
+`;
+}
+
+function parseGateways(values: FlagValues): GatewayRef[] {
+  return listFlag(values, "gateway").map((entry) => {
+    const [namespace, name, sectionName, ...rest] = entry.split("/");
+    if (namespace === undefined || name === undefined || name === "" || rest.length > 0) {
+      throw new FlagError(
+        `--gateway "${entry}" is invalid: use namespace/name or namespace/name/section`,
+      );
+    }
+    return { namespace, name, ...(sectionName === undefined ? {} : { sectionName }) };
+  });
+}
+
+function parseAddress(values: FlagValues): { host: string; port: number } {
+  const raw = values("health-probe-bind-address") ?? "";
+  const match = /^(.*):(\d{1,5})$/.exec(raw);
+  if (match === null || Number(match[2]) > 65535) {
+    throw new FlagError(
+      `--health-probe-bind-address "${raw}" is invalid: use host:port, e.g. 0.0.0.0:8081 or 127.0.0.1:0`,
+    );
+  }
+  return { host: match[1] === "" ? "0.0.0.0" : (match[1] ?? ""), port: Number(match[2]) };
+}
+
+function renderConfig(values: FlagValues): RenderConfig {
+  return {
+    image: values("callback-api-image") ?? defaultRenderConfig.image,
+    imagePullPolicy: choiceFlag(values, "image-pull-policy", ["Always", "IfNotPresent", "Never"]),
+    routingMode: choiceFlag(values, "routing-mode", routingModes),
+    defaultHost: values("default-host") ?? "",
+    ingressClassName: values("ingress-class") ?? "",
+    gatewayParentRefs: parseGateways(values),
+    urlScheme: choiceFlag(values, "url-scheme", ["https", "http"]),
+    clusterDomain: values("cluster-domain") ?? defaultRenderConfig.clusterDomain,
+  };
+}
+
+export function operatorOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): OperatorOptions | "help" {
+  const values = readFlags(operatorFlags, argv, env);
+  if (values("help") === "true") return "help";
+  const log = pino({
+    level: choiceFlag(values, "log-level", ["fatal", "error", "warn", "info", "debug", "trace"]),
+    base: { component: "callback-operator" },
+  });
+  const kubeConfig = new KubeConfig();
+  const file = values("kubeconfig");
+  try {
+    if (file === undefined) kubeConfig.loadFromDefault();
+    else kubeConfig.loadFromFile(file);
+  } catch (error) {
+    throw new FlagError(
+      `--kubeconfig "${file ?? ""}" could not be read: ${(error as Error).message}`,
+    );
+  }
+  if (kubeConfig.getCurrentCluster() === null) {
+    throw new FlagError(
+      "no Kubernetes cluster configured: set --kubeconfig or KUBECONFIG, or run in a pod",
+    );
+  }
+  return {
+    kubeConfig,
+    namespaces: listFlag(values, "namespaces"),
+    concurrency: intFlag(values, "concurrency", 1, 256),
+    render: renderConfig(values),
+    fieldManager: "callback-operator",
+    leaderElection: {
+      enabled: boolFlag(values, "leader-elect"),
+      namespace: values("leader-election-namespace") ?? "default",
+      name: values("leader-election-id") ?? "callback-operator",
+      identity: `${hostname()}_${process.pid}`,
+    },
+    health: parseAddress(values),
+    installBuiltinTemplate: boolFlag(values, "builtin-template"),
+    backoff: {
+      baseMs: durationFlag(values, "backoff-base"),
+      maxMs: durationFlag(values, "backoff-max"),
+    },
+    watch: {
+      timeoutSeconds: Math.max(1, Math.round(durationFlag(values, "watch-timeout") / 1000)),
+      watchdogMs: durationFlag(values, "watchdog"),
+    },
+    shutdownGraceMs: durationFlag(values, "shutdown-grace"),
+    log,
+  };
+}
+
+export async function run(argv: string[]): Promise<void> {
+  let options: OperatorOptions | "help";
+  try {
+    options = operatorOptions(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    process.stderr.write(`callback-operator operator: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options === "help") {
+    process.stdout.write(usage());
+    return;
+  }
+  const stop = new AbortController();
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      stop.abort();
+    });
+  }
+  try {
+    await runOperator(options, stop.signal);
+  } catch (error) {
+    options.log.fatal({ err: error }, "Operator stopped");
+    process.exitCode = 1;
+  }
+}

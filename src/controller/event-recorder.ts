@@ -1,0 +1,67 @@
+import type { Logger } from "pino";
+import type { KubeClient, KubeObject } from "./kube-client.ts";
+
+export type EventType = "Normal" | "Warning";
+
+/**
+ * Records Kubernetes Events on transitions (the reason equals the condition reason). An event is
+ * a write, so identical events for one object are coalesced for a while instead of repeated; a
+ * failure to record is logged and never fails a reconcile.
+ */
+export class EventRecorder {
+  readonly #client: KubeClient;
+  readonly #component: string;
+  readonly #log: Logger;
+  readonly #recent = new Map<string, number>();
+  readonly #coalesceMs: number;
+
+  constructor(client: KubeClient, component: string, log: Logger, coalesceMs = 10 * 60_000) {
+    this.#client = client;
+    this.#component = component;
+    this.#log = log;
+    this.#coalesceMs = coalesceMs;
+  }
+
+  async record(
+    object: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const { namespace, name, uid } = object.metadata;
+    if (namespace === undefined) return;
+    const dedupeKey = `${namespace}/${name}/${type}/${reason}/${message}`;
+    const now = Date.now();
+    const last = this.#recent.get(dedupeKey);
+    if (last !== undefined && now - last < this.#coalesceMs) return;
+    this.#recent.set(dedupeKey, now);
+    if (this.#recent.size > 10_000) this.#recent.clear();
+    const time = new Date(now).toISOString();
+    try {
+      await this.#client.create(`/api/v1/namespaces/${namespace}/events`, {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { generateName: `${name}.`, namespace },
+        involvedObject: {
+          apiVersion: object.apiVersion,
+          kind: object.kind,
+          name,
+          namespace,
+          uid,
+          resourceVersion: object.metadata.resourceVersion,
+        },
+        type,
+        reason,
+        message: message.slice(0, 1024),
+        source: { component: this.#component },
+        reportingComponent: this.#component,
+        reportingInstance: process.env["HOSTNAME"] ?? this.#component,
+        firstTimestamp: time,
+        lastTimestamp: time,
+        count: 1,
+      });
+    } catch (error) {
+      this.#log.warn({ err: (error as Error).message, reason }, "Could not record event");
+    }
+  }
+}

@@ -1,0 +1,246 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import { Agent, fetch, type Dispatcher } from "undici";
+import { createInterface } from "node:readline";
+import type { RequestOptions as RequestOptionsHttps } from "node:https";
+import { Readable } from "node:stream";
+
+/**
+ * A small Kubernetes REST client over client-node's kubeconfig handling. client-node builds a new
+ * TLS agent for every request (no connection reuse) and drops unknown fields through its typed
+ * models; controllers need plain JSON, one pooled connection set and a count of every request.
+ */
+export class KubeApiError extends Error {
+  override readonly name = "KubeApiError";
+  readonly status: number;
+  readonly reason: string;
+  constructor(status: number, reason: string, message: string) {
+    super(message);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+export const isNotFound = (error: unknown): boolean =>
+  error instanceof KubeApiError && error.status === 404;
+export const isConflict = (error: unknown): boolean =>
+  error instanceof KubeApiError && error.status === 409;
+export const isGone = (error: unknown): boolean =>
+  error instanceof KubeApiError && error.status === 410;
+
+export type RequestObserver = (method: string, code: number) => void;
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  deletionTimestamp?: string;
+  creationTimestamp?: string;
+  managedFields?: unknown[];
+  [key: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectList<T extends KubeObject = KubeObject> {
+  items: T[];
+  metadata: { resourceVersion: string; continue?: string };
+}
+
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: T;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface RequestOptions {
+  readonly query?: Query;
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+}
+
+const headerRefreshMs = 60_000;
+
+export class KubeClient {
+  readonly server: string;
+  readonly #kubeConfig: KubeConfig;
+  readonly #observe: RequestObserver | undefined;
+  #dispatcher: Dispatcher | undefined;
+  #headers: Record<string, string> = {};
+  #headersAt = 0;
+
+  constructor(kubeConfig: KubeConfig, observe?: RequestObserver) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (cluster === null) throw new Error("The kubeconfig has no current cluster.");
+    this.server = cluster.server.replace(/\/$/, "");
+    this.#kubeConfig = kubeConfig;
+    this.#observe = observe;
+  }
+
+  /** TLS material once, auth headers refreshed each minute (projected tokens rotate). */
+  async #prepare(): Promise<{
+    dispatcher: Dispatcher | undefined;
+    headers: Record<string, string>;
+  }> {
+    if (this.#dispatcher === undefined || Date.now() - this.#headersAt > headerRefreshMs) {
+      const options: RequestOptionsHttps = {};
+      await this.#kubeConfig.applyToHTTPSOptions(options);
+      this.#headers = {};
+      for (const [name, value] of Object.entries(options.headers ?? {})) {
+        if (value !== undefined) this.#headers[name.toLowerCase()] = String(value);
+      }
+      if (options.auth != null) {
+        this.#headers["authorization"] = `Basic ${Buffer.from(options.auth).toString("base64")}`;
+      }
+      this.#headersAt = Date.now();
+      this.#dispatcher ??= new Agent({
+        connections: 64,
+        connect: {
+          ...(options.ca === undefined ? {} : { ca: options.ca }),
+          ...(options.cert === undefined ? {} : { cert: options.cert }),
+          ...(options.key === undefined ? {} : { key: options.key }),
+          ...(options.rejectUnauthorized === undefined
+            ? {}
+            : { rejectUnauthorized: options.rejectUnauthorized }),
+        },
+      });
+    }
+    return { dispatcher: this.#dispatcher, headers: this.#headers };
+  }
+
+  async #fetch(
+    method: string,
+    path: string,
+    options: RequestOptions,
+  ): Promise<Awaited<ReturnType<typeof fetch>>> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const { dispatcher, headers } = await this.#prepare();
+    const requestHeaders: Record<string, string> = { ...headers, accept: "application/json" };
+    if (options.body !== undefined)
+      requestHeaders["content-type"] = options.contentType ?? "application/json";
+    try {
+      const response = await fetch(url, {
+        method,
+        headers: requestHeaders,
+        ...(dispatcher === undefined ? {} : { dispatcher }),
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      this.#observe?.(method, response.status);
+      return response;
+    } catch (error) {
+      this.#observe?.(method, 0);
+      throw error;
+    }
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.#fetch(method, path, options);
+    const text = await response.text();
+    if (!response.ok) throw toApiError(response.status, text, `${method} ${path}`);
+    return (text === "" ? undefined : JSON.parse(text)) as T;
+  }
+
+  get<T extends KubeObject>(path: string): Promise<T> {
+    return this.request<T>("GET", path);
+  }
+
+  /** Lists every page; the returned resourceVersion is where a watch continues. */
+  async list<T extends KubeObject>(path: string, query: Query = {}): Promise<ObjectList<T>> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion: string;
+    do {
+      const page = await this.request<ObjectList<T>>("GET", path, {
+        query: { ...query, limit: 500, continue: continueToken },
+      });
+      items.push(...page.items);
+      resourceVersion = page.metadata.resourceVersion;
+      continueToken = page.metadata.continue === "" ? undefined : page.metadata.continue;
+    } while (continueToken !== undefined);
+    return { items, metadata: { resourceVersion } };
+  }
+
+  /**
+   * Streams watch events until the server closes the stream, the signal aborts, or the
+   * connection fails (rejects). Events are handed over one line at a time, in order.
+   */
+  async watch<T extends KubeObject>(
+    path: string,
+    query: Query,
+    onEvent: (event: WatchEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const response = await this.#fetch("GET", path, { query: { ...query, watch: true }, signal });
+    if (!response.ok || response.body === null) {
+      throw toApiError(response.status, await response.text(), `WATCH ${path}`);
+    }
+    const lines = createInterface({ input: Readable.fromWeb(response.body), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line === "") continue;
+      onEvent(JSON.parse(line) as WatchEvent<T>);
+    }
+  }
+
+  /** Server-side apply with one field manager; `force` takes over fields from other managers. */
+  apply<T extends KubeObject>(
+    path: string,
+    object: unknown,
+    fieldManager: string,
+    force = true,
+  ): Promise<T> {
+    return this.request<T>("PATCH", path, {
+      query: { fieldManager, force },
+      body: object,
+      contentType: "application/apply-patch+yaml",
+    });
+  }
+
+  delete(path: string, query: Query = {}): Promise<unknown> {
+    return this.request("DELETE", path, { query });
+  }
+
+  create<T extends KubeObject>(path: string, object: unknown): Promise<T> {
+    return this.request<T>("POST", path, { body: object });
+  }
+
+  replace<T extends KubeObject>(path: string, object: unknown): Promise<T> {
+    return this.request<T>("PUT", path, { body: object });
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher?.close();
+  }
+}
+
+function toApiError(status: number, text: string, what: string): KubeApiError {
+  try {
+    const body = JSON.parse(text) as { reason?: string; message?: string };
+    return new KubeApiError(status, body.reason ?? "", body.message ?? `${what}: HTTP ${status}`);
+  } catch {
+    return new KubeApiError(status, "", `${what}: HTTP ${status} ${text.slice(0, 200)}`);
+  }
+}

@@ -1,0 +1,302 @@
+// The operator process: caches, queue, workers, leader election, probes and graceful shutdown.
+import { setTimeout as wait } from "node:timers/promises";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { builtinCallbackTemplate } from "../api/builtin-callback-template.ts";
+import { apiVersion, builtinTemplateName, kinds, labelKeys, managedByValue } from "../api/group.ts";
+import type { RenderConfig } from "../render/render-config.ts";
+import { stopped } from "./abort.ts";
+import { EventRecorder } from "./event-recorder.ts";
+import { startHealthServer } from "./health-server.ts";
+import { Informer, objectKey } from "./informer.ts";
+import { isConflict, isNotFound, KubeClient, type KubeObject } from "./kube-client.ts";
+import { LeaderElector } from "./leader-election.ts";
+import { createMetrics } from "./metrics.ts";
+import { childKinds, collectionPath, type ChildKind, type ResourceKind } from "./resources.ts";
+import { reconcileService, type ReconcilerDeps } from "./service-reconciler.ts";
+import { reconcileTemplate } from "./template-reconciler.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+export interface OperatorOptions {
+  readonly kubeConfig: KubeConfig;
+  /** Namespaces to watch; empty means all. */
+  readonly namespaces: readonly string[];
+  readonly concurrency: number;
+  readonly render: RenderConfig;
+  readonly fieldManager: string;
+  readonly leaderElection: {
+    readonly enabled: boolean;
+    readonly namespace: string;
+    readonly name: string;
+    readonly identity: string;
+  };
+  readonly health: { readonly host: string; readonly port: number };
+  readonly installBuiltinTemplate: boolean;
+  readonly backoff: { readonly baseMs: number; readonly maxMs: number };
+  readonly watch: { readonly timeoutSeconds: number; readonly watchdogMs: number };
+  readonly shutdownGraceMs: number;
+  readonly log: Logger;
+}
+
+const controllerName = "callbackservice";
+const serviceKey = (key: string): string => `CallbackService/${key}`;
+const templateKey = (name: string): string => `ServiceTemplate/${name}`;
+
+/** Runs until `stop` aborts (SIGTERM) or leadership is lost; resolves after a graceful drain. */
+export async function runOperator(options: OperatorOptions, stop: AbortSignal): Promise<void> {
+  const { log } = options;
+  const metrics = createMetrics(controllerName);
+  const client = new KubeClient(options.kubeConfig, (method, code) => {
+    metrics.request(method, code);
+  });
+  const informers = createInformers(
+    client,
+    options,
+    await gatewayApiServed(client),
+    (name, reason) => {
+      metrics.watchRestarted(name, reason);
+    },
+  );
+  const queue = new WorkQueue({
+    baseDelayMs: options.backoff.baseMs,
+    maxDelayMs: options.backoff.maxMs,
+    hooks: metrics.queueHooks,
+  });
+  wireEvents(informers, queue);
+  const all = [informers.services, informers.templates, ...informers.children.values()];
+  const health = await startHealthServer({
+    ...options.health,
+    live: () => true,
+    ready: () => all.every((informer) => informer.hasSynced),
+    registry: metrics.registry,
+  });
+  const caches = new AbortController();
+  const stopCaches = (): void => {
+    caches.abort();
+  };
+  stop.addEventListener("abort", stopCaches, { once: true });
+  try {
+    await Promise.all(all.map((informer) => informer.start(caches.signal)));
+    if (stop.aborted) return;
+    log.info(
+      { services: informers.services.size, templates: informers.templates.size },
+      "Caches synced",
+    );
+    const leadership = await lead(client, options, stop, (name, leading) => {
+      metrics.leading(name, leading);
+    });
+    if (leadership === undefined) return;
+    if (options.installBuiltinTemplate) await ensureBuiltinTemplate(client, options);
+    for (const template of informers.templates.list())
+      queue.add(templateKey(template.metadata.name));
+    for (const service of informers.services.list()) queue.add(serviceKey(objectKey(service)));
+    const deps: ReconcilerDeps = {
+      client,
+      ...informers,
+      config: options.render,
+      fieldManager: options.fieldManager,
+      events: new EventRecorder(client, "callback-operator", log),
+      log,
+      now: () => new Date(),
+    };
+    const workers = Array.from({ length: options.concurrency }, () => work(queue, deps, metrics));
+    const stoppedBy = new Promise<"stop" | "lost">((resolve) => {
+      stop.addEventListener(
+        "abort",
+        () => {
+          resolve("stop");
+        },
+        { once: true },
+      );
+      leadership.lost.addEventListener(
+        "abort",
+        () => {
+          resolve("lost");
+        },
+        { once: true },
+      );
+    });
+    const why = stopped(stop) ? "stop" : await stoppedBy;
+    log.info(
+      { reason: why },
+      why === "stop" ? "Shutting down: draining in-flight reconciles" : "Leadership lost: stopping",
+    );
+    queue.shutDown();
+    await Promise.race([
+      Promise.all(workers),
+      wait(options.shutdownGraceMs, undefined, { ref: false }),
+    ]);
+    await leadership.release();
+    if (why === "lost") throw new Error("Leadership lost");
+  } finally {
+    stop.removeEventListener("abort", stopCaches);
+    caches.abort();
+    await new Promise((resolve) => health.close(resolve));
+    await client.close();
+  }
+}
+
+interface Informers {
+  readonly services: Informer<KubeObject>;
+  readonly templates: Informer<KubeObject>;
+  readonly children: ReadonlyMap<ChildKind, Informer<KubeObject>>;
+}
+
+function createInformers(
+  client: KubeClient,
+  options: OperatorOptions,
+  withGateway: boolean,
+  onRestart: (name: string, reason: string) => void,
+): Informers {
+  const paths = (kind: ResourceKind): string[] =>
+    options.namespaces.length === 0
+      ? [collectionPath(kind)]
+      : options.namespaces.map((ns) => collectionPath(kind, ns));
+  const make = (kind: ResourceKind, labelSelector?: string): Informer<KubeObject> =>
+    new Informer(client, {
+      name: kind,
+      paths: kind === "ServiceTemplate" ? [collectionPath(kind)] : paths(kind),
+      ...(labelSelector === undefined ? {} : { labelSelector }),
+      watchTimeoutSeconds: options.watch.timeoutSeconds,
+      watchdogMs: options.watch.watchdogMs,
+      log: options.log,
+      onRestart: (reason) => {
+        onRestart(kind, reason);
+      },
+    });
+  // Children are cached by label only: the operator never holds every ConfigMap of the cluster.
+  const managed = `${labelKeys.managedBy}=${managedByValue}`;
+  const children = new Map<ChildKind, Informer<KubeObject>>();
+  for (const kind of childKinds) {
+    if (kind === "HTTPRoute" && !withGateway) continue;
+    children.set(kind, make(kind, managed));
+  }
+  return { services: make("CallbackService"), templates: make("ServiceTemplate"), children };
+}
+
+/** Handlers only enqueue keys: a child maps to its service, a template to every service using it. */
+function wireEvents(informers: Informers, queue: WorkQueue): void {
+  const templateOf = (service: KubeObject): string | undefined =>
+    (service["spec"] as { template?: string } | undefined)?.template;
+  const onService = (service: KubeObject): void => {
+    queue.add(serviceKey(objectKey(service)));
+    const template = templateOf(service);
+    if (template !== undefined) queue.add(templateKey(template));
+  };
+  informers.services.on({
+    add: onService,
+    delete: onService,
+    update: (service, old) => {
+      queue.add(serviceKey(objectKey(service)));
+      if (templateOf(service) !== templateOf(old)) {
+        onService(service);
+        onService(old);
+      }
+    },
+  });
+  const onTemplate = (template: KubeObject): void => {
+    queue.add(templateKey(template.metadata.name));
+    for (const service of informers.services.list()) {
+      if (templateOf(service) === template.metadata.name) queue.add(serviceKey(objectKey(service)));
+    }
+  };
+  informers.templates.on({ add: onTemplate, update: onTemplate, delete: onTemplate });
+  const onChild = (child: KubeObject): void => {
+    const owner = child.metadata.labels?.[labelKeys.service];
+    if (owner !== undefined && child.metadata.namespace !== undefined)
+      queue.add(serviceKey(`${child.metadata.namespace}/${owner}`));
+  };
+  for (const informer of informers.children.values())
+    informer.on({ add: onChild, update: onChild, delete: onChild });
+}
+
+async function work(
+  queue: WorkQueue,
+  deps: ReconcilerDeps,
+  metrics: ReturnType<typeof createMetrics>,
+): Promise<void> {
+  for (;;) {
+    const key = await queue.get();
+    if (key === undefined) return;
+    const started = performance.now();
+    metrics.workers(0, queue.inFlight);
+    try {
+      const [kind, rest] = splitKey(key);
+      if (kind === "ServiceTemplate") await reconcileTemplate(deps, rest);
+      else await reconcileService(deps, rest);
+      queue.forget(key);
+      metrics.reconciled("success", (performance.now() - started) / 1000);
+    } catch (error) {
+      const retryInMs = queue.addRateLimited(key);
+      metrics.reconciled("error", (performance.now() - started) / 1000);
+      deps.log.warn(
+        { key, err: (error as Error).message, retryInMs },
+        "Reconcile failed; retrying",
+      );
+    } finally {
+      queue.done(key);
+    }
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const slash = key.indexOf("/");
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
+interface Leadership {
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
+}
+
+async function lead(
+  client: KubeClient,
+  options: OperatorOptions,
+  stop: AbortSignal,
+  report: (name: string, leading: boolean) => void,
+): Promise<Leadership | undefined> {
+  const election = options.leaderElection;
+  if (!election.enabled) {
+    return { lost: new AbortController().signal, release: () => Promise.resolve() };
+  }
+  const elector = new LeaderElector(client, {
+    namespace: election.namespace,
+    name: election.name,
+    identity: election.identity,
+    log: options.log,
+    onLeading: (leading) => {
+      report(election.name, leading);
+    },
+  });
+  try {
+    const lost = await elector.acquire(stop);
+    return { lost, release: () => elector.release() };
+  } catch {
+    return undefined; // stopped while waiting
+  }
+}
+
+/** GMS lists the callback template by default; so does the operator, never overwriting a user's. */
+async function ensureBuiltinTemplate(client: KubeClient, options: OperatorOptions): Promise<void> {
+  try {
+    await client.create(collectionPath("ServiceTemplate"), {
+      ...builtinCallbackTemplate,
+      apiVersion,
+      kind: kinds.serviceTemplate.kind,
+      metadata: { name: builtinTemplateName, labels: { [labelKeys.managedBy]: managedByValue } },
+    });
+    options.log.info({ template: builtinTemplateName }, "Created the built-in ServiceTemplate");
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+  }
+}
+
+async function gatewayApiServed(client: KubeClient): Promise<boolean> {
+  try {
+    await client.request("GET", "/apis/gateway.networking.k8s.io/v1");
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}

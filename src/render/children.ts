@@ -1,0 +1,260 @@
+// The Kubernetes objects of one service, built from its spec and effective options. Pure data:
+// the controller applies them with server-side apply, so each holds only the fields we own.
+import type { CallbackService } from "../api/callback-service.ts";
+import { apiVersion, kinds } from "../api/group.ts";
+import type { GatewayRef, RenderConfig } from "./render-config.ts";
+
+export interface ChildObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+    readonly ownerReferences: readonly Record<string, unknown>[];
+  };
+  readonly [field: string]: unknown;
+}
+
+/** Where the mounted section lives in the pod; the Callback API reads one file per option. */
+export const configMountPath = "/etc/callback-operator/service";
+const dataPath = "/var/lib/callback-api";
+const apiPort = 8080;
+export const configHashAnnotation = "callback-operator.io/config-hash";
+
+/** The GMS paths a service answers at: v1 for everything, v2 for availability. */
+export function servicePaths(name: string): readonly string[] {
+  return [`/genesys/1/service/callback/${name}`, `/genesys/2/service/callback/${name}`];
+}
+
+/** `service.{name}`, as GMS names the section. */
+export function configMapName(name: string): string {
+  return `service.${name}`;
+}
+
+export interface ChildContext {
+  readonly service: CallbackService;
+  readonly config: RenderConfig;
+  /** Labels every child carries (managed-by, service, template, groups). */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly selector: Readonly<Record<string, string>>;
+}
+
+function meta(
+  ctx: ChildContext,
+  name: string,
+  annotations?: Readonly<Record<string, string>>,
+): ChildObject["metadata"] {
+  const { metadata } = ctx.service;
+  return {
+    name,
+    namespace: metadata.namespace ?? "default",
+    labels: ctx.labels,
+    ...(annotations === undefined || Object.keys(annotations).length === 0 ? {} : { annotations }),
+    ownerReferences: [
+      {
+        apiVersion,
+        kind: kinds.callbackService.kind,
+        name: metadata.name,
+        uid: metadata.uid ?? "",
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ],
+  };
+}
+
+export function configMap(
+  ctx: ChildContext,
+  options: Readonly<Record<string, string>>,
+): ChildObject {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: meta(ctx, configMapName(ctx.service.metadata.name)),
+    data: options,
+  };
+}
+
+export function service(ctx: ChildContext): ChildObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(ctx, ctx.service.metadata.name),
+    spec: {
+      type: "ClusterIP",
+      selector: ctx.selector,
+      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+    },
+  };
+}
+
+export function deployment(ctx: ChildContext, configHash: string): ChildObject {
+  const { name } = ctx.service.metadata;
+  const api = ctx.service.spec.api;
+  const database = api?.databaseSecretRef;
+  const args = [
+    "callback-api",
+    "--service-name",
+    name,
+    "--config-dir",
+    configMountPath,
+    "--port",
+    String(apiPort),
+  ];
+  if (database === undefined) args.push("--data-dir", dataPath);
+  const container = {
+    name: "callback-api",
+    image: api?.image ?? ctx.config.image,
+    imagePullPolicy: ctx.config.imagePullPolicy,
+    args,
+    ...(database === undefined
+      ? {}
+      : {
+          env: [
+            {
+              name: "CALLBACK_API_DATABASE_URL",
+              valueFrom: { secretKeyRef: { name: database.name, key: database.key } },
+            },
+          ],
+        }),
+    ports: [{ name: "http", containerPort: apiPort, protocol: "TCP" }],
+    readinessProbe: {
+      httpGet: { path: "/readyz", port: "http" },
+      periodSeconds: 5,
+      failureThreshold: 3,
+    },
+    livenessProbe: {
+      httpGet: { path: "/healthz", port: "http" },
+      periodSeconds: 10,
+      failureThreshold: 6,
+    },
+    resources: api?.resources ?? {
+      requests: { cpu: "50m", memory: "96Mi" },
+      limits: { memory: "256Mi" },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ["ALL"] },
+    },
+    volumeMounts: [
+      { name: "config", mountPath: configMountPath, readOnly: true },
+      { name: "tmp", mountPath: "/tmp" },
+      ...(database === undefined ? [{ name: "data", mountPath: dataPath }] : []),
+    ],
+  };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: meta(ctx, name),
+    spec: {
+      replicas: api?.replicas ?? 1,
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: ctx.selector },
+      template: {
+        metadata: {
+          labels: ctx.selector,
+          // A changed section changes the pod template, so every replica rolls onto it.
+          annotations: { ...(api?.podAnnotations ?? {}), [configHashAnnotation]: configHash },
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [container],
+          volumes: volumes(ctx, database === undefined),
+          ...scheduling(ctx),
+        },
+      },
+    },
+  };
+}
+
+function volumes(ctx: ChildContext, embedded: boolean): unknown[] {
+  const password = ctx.service.spec.api?.passwordSecretRef;
+  // The password joins the options in one directory, but from its Secret: never in the ConfigMap.
+  const sources: unknown[] = [{ configMap: { name: configMapName(ctx.service.metadata.name) } }];
+  if (password !== undefined) {
+    sources.push({
+      secret: { name: password.name, items: [{ key: password.key, path: "password" }] },
+    });
+  }
+  return [
+    { name: "config", projected: { sources } },
+    { name: "tmp", emptyDir: {} },
+    ...(embedded ? [{ name: "data", emptyDir: {} }] : []),
+  ];
+}
+
+function scheduling(ctx: ChildContext): Record<string, unknown> {
+  const api = ctx.service.spec.api;
+  const spread = api?.topologySpreadConstraints?.map((constraint) =>
+    "labelSelector" in constraint
+      ? constraint
+      : { ...constraint, labelSelector: { matchLabels: ctx.selector } },
+  );
+  return {
+    ...(api?.nodeSelector === undefined ? {} : { nodeSelector: api.nodeSelector }),
+    ...(api?.tolerations === undefined ? {} : { tolerations: api.tolerations }),
+    ...(api?.affinity === undefined ? {} : { affinity: api.affinity }),
+    ...(spread === undefined ? {} : { topologySpreadConstraints: spread }),
+  };
+}
+
+export function ingress(ctx: ChildContext, host: string, className: string): ChildObject {
+  const { name } = ctx.service.metadata;
+  const paths = servicePaths(name).map((path) => ({
+    path,
+    pathType: "Prefix",
+    backend: { service: { name, port: { name: "http" } } },
+  }));
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: meta(ctx, name, ctx.service.spec.route?.annotations),
+    spec: {
+      ...(className === "" ? {} : { ingressClassName: className }),
+      rules: [{ ...(host === "" ? {} : { host }), http: { paths } }],
+    },
+  };
+}
+
+export function httpRoute(
+  ctx: ChildContext,
+  host: string,
+  parentRefs: readonly GatewayRef[],
+): ChildObject {
+  const { name } = ctx.service.metadata;
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: meta(ctx, name, ctx.service.spec.route?.annotations),
+    spec: {
+      parentRefs: parentRefs.map((ref) => ({
+        group: "gateway.networking.k8s.io",
+        kind: "Gateway",
+        name: ref.name,
+        ...(ref.namespace === undefined ? {} : { namespace: ref.namespace }),
+        ...(ref.sectionName === undefined ? {} : { sectionName: ref.sectionName }),
+      })),
+      ...(host === "" ? {} : { hostnames: [host] }),
+      rules: [
+        {
+          matches: servicePaths(name).map((path) => ({
+            path: { type: "PathPrefix", value: path },
+          })),
+          backendRefs: [{ name, port: 80 }],
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// Effective options of a service: what its service.{name} section holds, as GMS builds it.
+import type { CallbackServiceSpec } from "../api/callback-service.ts";
+import { checkOptionValue } from "../api/option-types.ts";
+import type { ServiceTemplateSpec, TemplateOption } from "../api/service-template.ts";
+
+export interface EffectiveOptions {
+  /** Option name → value, sorted by name: the ConfigMap's data. */
+  readonly options: Readonly<Record<string, string>>;
+  /** Problems that stop the service (Stalled, InvalidOptions), one per bad option. */
+  readonly errors: readonly string[];
+  /** Things that work but are probably unintended. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * template defaults ⊕ scenario values ⊕ spec.options, minus spec.removedOptions. A request
+ * parameter nobody sets stays out of the section ("not specified"), so each request's value
+ * applies. The scenario must exist: resolve it first (see render.ts).
+ */
+export function effectiveOptions(
+  spec: Pick<CallbackServiceSpec, "options" | "removedOptions">,
+  template: ServiceTemplateSpec,
+  scenarioValues: Readonly<Record<string, string>>,
+): EffectiveOptions {
+  const declared = new Map(template.options.map((option) => [option.name, option]));
+  const defaults = template.options.flatMap((option) =>
+    option.default === undefined ? [] : [[option.name, option.default] as const],
+  );
+  const merged = { ...Object.fromEntries(defaults), ...scenarioValues, ...spec.options };
+  const report = { errors: [] as string[], warnings: [] as string[] };
+  const options = removeOptions(merged, spec.removedOptions ?? [], declared, report);
+  checkValues(options, template.options, declared, report);
+  for (const name of Object.keys(spec.options ?? {})) {
+    if (declared.get(name)?.request === true) report.warnings.push(requestParameterWarning(name));
+  }
+  const { errors, warnings } = report;
+  const sorted = Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { options: sorted, errors, warnings };
+}
+
+/** Mandatory options must have a value; every declared value must fit its declaration. */
+function checkValues(
+  options: Readonly<Record<string, string>>,
+  declarations: readonly TemplateOption[],
+  declared: ReadonlyMap<string, TemplateOption>,
+  report: { errors: string[]; warnings: string[] },
+): void {
+  for (const option of declarations) {
+    if (option.mandatory && !option.request && (options[option.name] ?? "") === "") {
+      report.errors.push(mandatoryMessage(option, options[option.name] === undefined));
+    }
+  }
+  for (const [name, value] of Object.entries(options)) {
+    const option = declared.get(name);
+    if (option === undefined) {
+      report.warnings.push(
+        `option ${name} is not declared by the template; it is passed to the service section unchecked`,
+      );
+    } else if (!(option.mandatory && value === "")) {
+      const problem = checkOptionValue(option, value);
+      if (problem !== undefined) report.errors.push(problem);
+    }
+  }
+}
+
+/** GMS deletes optional parameters on request, never mandatory ones. */
+function removeOptions(
+  merged: Readonly<Record<string, string>>,
+  removed: readonly string[],
+  declared: ReadonlyMap<string, TemplateOption>,
+  report: { errors: string[]; warnings: string[] },
+): Record<string, string> {
+  const dropped = new Set(removed);
+  for (const name of removed) {
+    const option = declared.get(name);
+    if (option === undefined) {
+      report.warnings.push(
+        `spec.removedOptions: option ${name} is not declared by the template, so there is nothing to remove`,
+      );
+    } else if (option.mandatory) {
+      report.errors.push(
+        `spec.removedOptions: option ${name} is mandatory and cannot be removed; set a value in spec.options instead`,
+      );
+      dropped.delete(name);
+    }
+  }
+  return Object.fromEntries(Object.entries(merged).filter(([name]) => !dropped.has(name)));
+}
+
+function requestParameterWarning(name: string): string {
+  return `option ${name} is a request parameter: the configured value overrides the value of every request; remove it from spec.options to let requests set it`;
+}
+
+function mandatoryMessage(option: TemplateOption, missing: boolean): string {
+  return missing
+    ? `option ${option.name} is mandatory and has no value: set it in spec.options`
+    : `option ${option.name} is mandatory and cannot be empty: set a value in spec.options`;
+}

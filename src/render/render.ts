@@ -1,0 +1,209 @@
+// render(service, template, config): everything the controller needs to know about one service,
+// computed without I/O. The same function backs `callback-operator render -f` for GitOps previews.
+import type { CallbackService } from "../api/callback-service.ts";
+import type { ConditionReason } from "../api/conditions.ts";
+import { groupLabelKey, groupLabelValue, labelKeys, managedByValue } from "../api/group.ts";
+import { parseServiceGroups, serviceGroupsOption } from "../api/service-groups.ts";
+import {
+  templateSpecProblems,
+  type ServiceTemplate,
+  type ServiceTemplateSpec,
+} from "../api/service-template.ts";
+import {
+  configMap,
+  deployment,
+  httpRoute,
+  ingress,
+  service as kubeService,
+  servicePaths,
+  type ChildContext,
+  type ChildObject,
+} from "./children.ts";
+import { effectiveOptions } from "./effective-options.ts";
+import { contentHash } from "./hash.ts";
+import type { RenderConfig } from "./render-config.ts";
+
+export type RouteKind = "Ingress" | "HTTPRoute";
+
+export interface RenderFacts {
+  readonly url: string;
+  readonly serviceGroups: readonly string[];
+  readonly configHash: string;
+  readonly templateRevision: string;
+  readonly warnings: readonly string[];
+  readonly routeKind: RouteKind;
+}
+
+/** Labels the operator sets on the CallbackService itself, with its own field manager. */
+export type ServiceLabels = Readonly<Record<string, string>>;
+
+export type RenderResult =
+  | {
+      readonly ok: true;
+      readonly children: readonly ChildObject[];
+      readonly facts: RenderFacts;
+      readonly serviceLabels: ServiceLabels;
+      readonly effectiveOptions: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly ok: false;
+      /** Why the service cannot progress until someone changes it (Stalled). */
+      readonly reason: Extract<
+        ConditionReason,
+        | "TemplateNotFound"
+        | "InvalidTemplate"
+        | "UnknownScenario"
+        | "InvalidOptions"
+        | "RouteNotAccepted"
+      >;
+      readonly message: string;
+      readonly warnings: readonly string[];
+      readonly serviceGroups: readonly string[];
+      readonly serviceLabels: ServiceLabels;
+    };
+
+/** The content revision of a template: the same spec gives the same revision everywhere. */
+export function templateRevision(spec: ServiceTemplateSpec): string {
+  return contentHash({ options: spec.options, scenarios: spec.scenarios });
+}
+
+export function render(
+  service: CallbackService,
+  template: ServiceTemplate | undefined,
+  config: RenderConfig,
+): RenderResult {
+  const { spec } = service;
+  const requestedGroups = groupsOf(spec.options?.[serviceGroupsOption]);
+  const stalled = (
+    reason: Extract<RenderResult, { ok: false }>["reason"],
+    message: string,
+    warnings: readonly string[] = [],
+  ): RenderResult => ({
+    ok: false,
+    reason,
+    message,
+    warnings,
+    serviceGroups: requestedGroups,
+    serviceLabels: serviceLabels(spec.template, requestedGroups),
+  });
+  if (template === undefined) {
+    return stalled(
+      "TemplateNotFound",
+      `spec.template: ServiceTemplate "${spec.template}" does not exist; create it or name an existing template`,
+    );
+  }
+  const templateProblems = templateSpecProblems(template.spec);
+  if (templateProblems.length > 0) {
+    return stalled(
+      "InvalidTemplate",
+      `ServiceTemplate "${spec.template}" is invalid: ${templateProblems.join("; ")}`,
+    );
+  }
+  const scenario = template.spec.scenarios.find((s) => s.name === spec.scenario);
+  if (scenario === undefined) {
+    const names = template.spec.scenarios.map((s) => s.name).join(", ");
+    return stalled(
+      "UnknownScenario",
+      `spec.scenario: ServiceTemplate "${spec.template}" has no scenario "${spec.scenario}"; use one of: ${names}`,
+    );
+  }
+  const effective = effectiveOptions(spec, template.spec, scenario.values ?? {});
+  if (effective.errors.length > 0) {
+    return stalled("InvalidOptions", effective.errors.join("; "), effective.warnings);
+  }
+  const groups = groupsOf(effective.options[serviceGroupsOption]);
+  const route = resolveRoute(service, config);
+  if (!route.ok) return stalled("RouteNotAccepted", route.message, effective.warnings);
+  const labels = { ...childLabels(service), ...groupLabels(groups) };
+  const selector = selectorLabels(service.metadata.name);
+  const ctx: ChildContext = { service, config, labels, selector };
+  const configHash = contentHash(effective.options);
+  const children = [
+    configMap(ctx, effective.options),
+    deployment(ctx, configHash),
+    kubeService(ctx),
+    route.kind === "Ingress"
+      ? ingress(ctx, route.host, route.className)
+      : httpRoute(ctx, route.host, route.parentRefs),
+  ];
+  return {
+    ok: true,
+    children,
+    effectiveOptions: effective.options,
+    serviceLabels: serviceLabels(spec.template, groups),
+    facts: {
+      url: serviceUrl(service, route.host, config),
+      serviceGroups: groups,
+      configHash,
+      templateRevision: templateRevision(template.spec),
+      warnings: effective.warnings,
+      routeKind: route.kind,
+    },
+  };
+}
+
+function groupsOf(value: string | undefined): readonly string[] {
+  if (value === undefined) return [];
+  return parseServiceGroups(value).groups ?? [];
+}
+
+export function groupLabels(groups: readonly string[]): Record<string, string> {
+  return Object.fromEntries(groups.map((group) => [groupLabelKey(group), groupLabelValue]));
+}
+
+function serviceLabels(template: string, groups: readonly string[]): ServiceLabels {
+  return { [labelKeys.template]: template, ...groupLabels(groups) };
+}
+
+/** Labels of every child. Never Argo CD's tracking label or annotation: Argo would prune them. */
+function childLabels(service: CallbackService): Record<string, string> {
+  return {
+    [labelKeys.managedBy]: managedByValue,
+    [labelKeys.service]: service.metadata.name,
+    [labelKeys.template]: service.spec.template,
+    "app.kubernetes.io/name": "callback-api",
+    "app.kubernetes.io/part-of": "callback-operator",
+  };
+}
+
+/** The Deployment's selector: immutable, so it holds only what never changes for a service. */
+export function selectorLabels(name: string): Record<string, string> {
+  return { [labelKeys.service]: name, "app.kubernetes.io/name": "callback-api" };
+}
+
+type ResolvedRoute =
+  | { ok: true; kind: "Ingress"; host: string; className: string }
+  | { ok: true; kind: "HTTPRoute"; host: string; parentRefs: RenderConfig["gatewayParentRefs"] }
+  | { ok: false; message: string };
+
+function resolveRoute(service: CallbackService, config: RenderConfig): ResolvedRoute {
+  const route = service.spec.route;
+  const host = route?.host ?? config.defaultHost;
+  const useGateway =
+    route?.parentRefs !== undefined ||
+    (route?.ingressClassName === undefined && config.routingMode === "httproute");
+  if (!useGateway) {
+    return {
+      ok: true,
+      kind: "Ingress",
+      host,
+      className: route?.ingressClassName ?? config.ingressClassName,
+    };
+  }
+  const parentRefs = route?.parentRefs ?? config.gatewayParentRefs;
+  if (parentRefs.length === 0) {
+    return {
+      ok: false,
+      message:
+        "spec.route.parentRefs: the operator routes with Gateway API HTTPRoutes and has no default Gateway; name the Gateway in spec.route.parentRefs (or set spec.route.ingressClassName to use an Ingress)",
+    };
+  }
+  return { ok: true, kind: "HTTPRoute", host, parentRefs };
+}
+
+function serviceUrl(service: CallbackService, host: string, config: RenderConfig): string {
+  const [path] = servicePaths(service.metadata.name);
+  if (host !== "") return `${config.urlScheme}://${host}${path ?? ""}`;
+  const namespace = service.metadata.namespace ?? "default";
+  return `http://${service.metadata.name}.${namespace}.svc.${config.clusterDomain}${path ?? ""}`;
+}
