@@ -99,7 +99,9 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
       log,
       now: () => new Date(),
     };
-    const workers = Array.from({ length: options.concurrency }, () => work(queue, deps, metrics));
+    const workers = Array.from({ length: options.concurrency }, () =>
+      work(queue, deps, metrics, options.concurrency),
+    );
     const stoppedBy = new Promise<"stop" | "lost">((resolve) => {
       stop.addEventListener(
         "abort",
@@ -214,12 +216,13 @@ async function work(
   queue: WorkQueue,
   deps: ReconcilerDeps,
   metrics: ReturnType<typeof createMetrics>,
+  concurrency: number,
 ): Promise<void> {
   for (;;) {
     const key = await queue.get();
     if (key === undefined) return;
     const started = performance.now();
-    metrics.workers(0, queue.inFlight);
+    metrics.workers(concurrency, queue.inFlight);
     try {
       const [kind, rest] = splitKey(key);
       if (kind === "ServiceTemplate") await reconcileTemplate(deps, rest);
@@ -235,6 +238,7 @@ async function work(
       );
     } finally {
       queue.done(key);
+      metrics.workers(concurrency, queue.inFlight);
     }
   }
 }

@@ -7,28 +7,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { builtinCallbackTemplate } from "../../src/api/builtin-callback-template.ts";
 import { callbackServiceSchema } from "../../src/api/callback-service.ts";
-import { createNamespace, kubectl, kubectlJson, tryKubectl } from "../support/cluster.ts";
+import {
+  createNamespace,
+  crdNames,
+  installCrds,
+  kubectl,
+  kubectlJson,
+  tryKubectl,
+} from "../support/cluster.ts";
 
 const root = path.join(import.meta.dirname, "../..");
-const crdNames = ["callbackservices.callback-operator.io", "servicetemplates.callback-operator.io"];
-
-/** Installs the generated CRDs; idempotent, and other test files may do the same. */
-function installCrds(): void {
-  kubectl([
-    "apply",
-    "--server-side",
-    "--force-conflicts",
-    "--field-manager=callback-operator-tests",
-    "-f",
-    path.join(root, "crds"),
-  ]);
-  kubectl([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    ...crdNames.map((n) => `crd/${n}`),
-  ]);
-}
 
 const apply = (file: string, namespace?: string): string =>
   kubectl([

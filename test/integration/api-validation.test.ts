@@ -1,33 +1,11 @@
 // What the apiserver refuses, and how it says so: a table of bad objects, each rejected with a
 // message that names the field and says what is allowed; and the agreement of the CRD's CEL rules
 // with the operator's own parsing of _service_groups and option names.
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { optionNameProblem } from "../../src/api/option-names.ts";
 import { serviceGroupsCases } from "../../src/api/service-groups.cases.ts";
 import { parseServiceGroups } from "../../src/api/service-groups.ts";
-import { createNamespace, kubectl, tryKubectl } from "../support/cluster.ts";
-
-const root = path.join(import.meta.dirname, "../..");
-const crdNames = ["callbackservices.callback-operator.io", "servicetemplates.callback-operator.io"];
-
-/** Installs the generated CRDs; idempotent, and other test files may do the same. */
-function installCrds(): void {
-  kubectl([
-    "apply",
-    "--server-side",
-    "--force-conflicts",
-    "--field-manager=callback-operator-tests",
-    "-f",
-    path.join(root, "crds"),
-  ]);
-  kubectl([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    ...crdNames.map((n) => `crd/${n}`),
-  ]);
-}
+import { createNamespace, installCrds, tryKubectl } from "../support/cluster.ts";
 
 let namespace = "";
 

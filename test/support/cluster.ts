@@ -12,6 +12,32 @@ import { inject } from "vitest";
 import { writeKubeconfig } from "../../src/control-plane/kubeconfig.ts";
 import { createClientCert } from "../../src/control-plane/pki.ts";
 
+const repoRoot = path.join(import.meta.dirname, "../..");
+
+/** The CRDs of this project, as `npm run generate` writes them. */
+export const crdNames = [
+  "callbackservices.callback-operator.io",
+  "servicetemplates.callback-operator.io",
+] as const;
+
+/** Installs the generated CRDs and waits until they are served; idempotent across test files. */
+export function installCrds(): void {
+  kubectl([
+    "apply",
+    "--server-side",
+    "--force-conflicts",
+    "--field-manager=callback-operator-tests",
+    "-f",
+    path.join(repoRoot, "crds"),
+  ]);
+  kubectl([
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    ...crdNames.map((n) => `crd/${n}`),
+  ]);
+}
+
 export function kubeconfigPath(): string {
   return inject("kubeconfig");
 }
