@@ -45,10 +45,13 @@ function checkValues(
   declared: ReadonlyMap<string, TemplateOption>,
   report: { errors: string[]; warnings: string[] },
 ): void {
+  // GMS locks mandatory options against removal and emptying; one the template leaves without a
+  // default (e.g. _route_point, which only user-terminated scenarios dial from) may stay unset.
   for (const option of declarations) {
-    if (option.mandatory && !option.request && (options[option.name] ?? "") === "") {
-      report.errors.push(mandatoryMessage(option, options[option.name] === undefined));
-    }
+    if (!option.mandatory || option.request) continue;
+    const value = options[option.name];
+    if (value === "") report.errors.push(mandatoryMessage(option, false));
+    if (value === undefined) report.warnings.push(mandatoryMessage(option, true));
   }
   for (const [name, value] of Object.entries(options)) {
     const option = declared.get(name);
@@ -93,6 +96,6 @@ function requestParameterWarning(name: string): string {
 
 function mandatoryMessage(option: TemplateOption, missing: boolean): string {
   return missing
-    ? `option ${option.name} is mandatory and has no value: set it in spec.options`
+    ? `option ${option.name} is mandatory and has no value in the template or the scenario: set it in spec.options if the service uses it`
     : `option ${option.name} is mandatory and cannot be empty: set a value in spec.options`;
 }

@@ -43,7 +43,7 @@ export async function startOperator(
     });
   });
   exited.catch(() => undefined);
-  await Promise.race([waitReady(operator.metricsUrl.replace("/metrics", "/readyz")), exited]);
+  await Promise.race([waitOk(operator.metricsUrl.replace("/metrics", "/readyz")), exited]);
   return {
     metricsUrl: operator.metricsUrl,
     requests: () => scrapeRequests(operator.metricsUrl),
@@ -56,7 +56,7 @@ export async function startOperator(
   };
 }
 
-async function waitReady(url: string): Promise<void> {
+async function waitOk(url: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     const status = await fetch(url).then(
       (r) => r.status,
@@ -65,13 +65,15 @@ async function waitReady(url: string): Promise<void> {
     if (status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`The operator was not ready at ${url} after 60 s`);
+  throw new Error(`The operator did not answer 200 at ${url} within 60 s`);
 }
 
 export interface OperatorProcess {
   readonly child: ChildProcess;
   readonly metricsUrl: string;
   readonly identity: string;
+  /** Rejects when the process exits. */
+  readonly exited: Promise<never>;
 }
 
 /** The operator as a real process, as the image runs it; its log goes to .cluster/test-logs. */
@@ -98,5 +100,14 @@ export async function spawnOperator(
     ],
     { stdio: ["ignore", log, log] },
   );
-  return { child, metricsUrl: `http://127.0.0.1:${port}/metrics`, identity: name };
+  const exited = new Promise<never>((_, reject) => {
+    child.once("exit", (code) => {
+      reject(
+        new Error(`The operator exited with ${String(code)}; see .cluster/test-logs/${name}.log`),
+      );
+    });
+  });
+  exited.catch(() => undefined);
+  await Promise.race([waitOk(`http://127.0.0.1:${port}/healthz`), exited]);
+  return { child, metricsUrl: `http://127.0.0.1:${port}/metrics`, identity: name, exited };
 }

@@ -1,0 +1,383 @@
+import { describe, expect, it } from "vitest";
+import { builtinCallbackTemplate } from "../api/builtin-callback-template.ts";
+import { callbackServiceSchema, type CallbackService } from "../api/callback-service.ts";
+import type { ServiceTemplate } from "../api/service-template.ts";
+import { configMapName } from "./children.ts";
+import { defaultRenderConfig } from "./render-config.ts";
+import { render, type RenderResult } from "./render.ts";
+
+const template = builtinCallbackTemplate;
+
+function service(spec: Record<string, unknown>, name = "callback-support"): CallbackService {
+  return callbackServiceSchema.parse({
+    apiVersion: "callback-operator.io/v1alpha1",
+    kind: "CallbackService",
+    metadata: { name, namespace: "contact-centre", uid: "uid-1" },
+    spec,
+  });
+}
+
+function ok(result: RenderResult): Extract<RenderResult, { ok: true }> {
+  if (!result.ok) throw new Error(`expected a render, got ${result.reason}: ${result.message}`);
+  return result;
+}
+
+const child = (
+  result: Extract<RenderResult, { ok: true }>,
+  kind: string,
+): Record<string, unknown> => {
+  const found = result.children.find((c) => c.kind === kind);
+  if (found === undefined) throw new Error(`no ${kind}`);
+  return found;
+};
+
+const routePoint = { _route_point: "8999@SIP_Switch" };
+
+describe("render of every scenario of the built-in template", () => {
+  it.each(template.spec.scenarios.map((s) => [s.name, s.values ?? {}] as const))(
+    "%s: the section holds the template defaults overlaid by the scenario's values",
+    (scenario, values) => {
+      const result = ok(
+        render(service({ scenario, options: routePoint }), template, defaultRenderConfig),
+      );
+      const defaults = Object.fromEntries(
+        template.spec.options.flatMap((o) =>
+          o.default === undefined ? [] : [[o.name, o.default]],
+        ),
+      );
+      expect(result.effectiveOptions).toEqual({ ...defaults, ...values, ...routePoint });
+      expect(child(result, "ConfigMap")["data"]).toEqual(result.effectiveOptions);
+      expect(result.children.map((c) => c.kind)).toEqual([
+        "ConfigMap",
+        "Deployment",
+        "Service",
+        "Ingress",
+      ]);
+    },
+  );
+});
+
+describe("option precedence", () => {
+  const tiny: ServiceTemplate = {
+    ...template,
+    metadata: { name: "tiny" },
+    spec: {
+      serviceType: "callback",
+      options: [
+        {
+          name: "a",
+          type: "string",
+          default: "template",
+          mandatory: false,
+          advanced: false,
+          request: false,
+        },
+        {
+          name: "b",
+          type: "string",
+          default: "template",
+          mandatory: false,
+          advanced: false,
+          request: false,
+        },
+        {
+          name: "c",
+          type: "string",
+          default: "template",
+          mandatory: false,
+          advanced: false,
+          request: false,
+        },
+        { name: "d", type: "string", mandatory: false, advanced: false, request: true },
+        {
+          name: "e",
+          type: "string",
+          default: "template",
+          mandatory: false,
+          advanced: false,
+          request: false,
+        },
+      ],
+      scenarios: [{ name: "S", values: { b: "scenario", c: "scenario" } }],
+    },
+  };
+
+  it("is template default < scenario value < spec.options, minus removedOptions; unset request parameters stay out", () => {
+    const result = ok(
+      render(
+        service({
+          template: "tiny",
+          scenario: "S",
+          options: { c: "service" },
+          removedOptions: ["e"],
+        }),
+        tiny,
+        defaultRenderConfig,
+      ),
+    );
+    expect(result.effectiveOptions).toEqual({ a: "template", b: "scenario", c: "service" });
+    expect(result.facts.warnings).toEqual([]);
+  });
+
+  it("hashes the section so that equal sections have equal hashes and a change changes it", () => {
+    const a = ok(render(service({ template: "tiny", scenario: "S" }), tiny, defaultRenderConfig));
+    const b = ok(
+      render(service({ template: "tiny", scenario: "S" }, "other"), tiny, defaultRenderConfig),
+    );
+    const c = ok(
+      render(
+        service({ template: "tiny", scenario: "S", options: { a: "x" } }),
+        tiny,
+        defaultRenderConfig,
+      ),
+    );
+    expect(a.facts.configHash).toBe(b.facts.configHash);
+    expect(c.facts.configHash).not.toBe(a.facts.configHash);
+  });
+});
+
+describe("warnings", () => {
+  const warningsOf = (spec: Record<string, unknown>): readonly string[] =>
+    ok(render(service(spec), template, defaultRenderConfig)).facts.warnings;
+
+  it("warns when a request parameter is configured (it overrides every request)", () => {
+    const warnings = warningsOf({
+      scenario: "User-Terminated-Scheduled",
+      options: { ...routePoint, _desired_time: "2026-12-01T10:00:00.000Z" },
+    });
+    expect(warnings).toEqual([
+      expect.stringContaining("option _desired_time is a request parameter"),
+    ]);
+  });
+
+  it("passes an unknown option through, with a warning", () => {
+    const result = ok(
+      render(
+        service({
+          scenario: "User-Terminated-Immediate",
+          options: { ...routePoint, my_flag: "on" },
+        }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    expect(result.effectiveOptions["my_flag"]).toBe("on");
+    expect(result.facts.warnings).toEqual([
+      expect.stringContaining("option my_flag is not declared"),
+    ]);
+  });
+
+  it("warns when a removed option is not declared", () => {
+    expect(
+      warningsOf({
+        scenario: "User-Terminated-Immediate",
+        options: routePoint,
+        removedOptions: ["nope"],
+      }),
+    ).toEqual([expect.stringContaining("spec.removedOptions: option nope is not declared")]);
+  });
+
+  it("warns when a mandatory option without a default stays unset", () => {
+    expect(warningsOf({ scenario: "User-Originated-Immediate" })).toEqual([
+      expect.stringContaining("option _route_point is mandatory and has no value"),
+    ]);
+  });
+});
+
+describe("what stalls a service", () => {
+  const stalled = (result: RenderResult): Extract<RenderResult, { ok: false }> => {
+    if (result.ok) throw new Error("expected a stalled render");
+    return result;
+  };
+
+  it("names a missing template", () => {
+    const result = stalled(
+      render(service({ template: "nope", scenario: "X" }), undefined, defaultRenderConfig),
+    );
+    expect(result.reason).toBe("TemplateNotFound");
+    expect(result.message).toContain('ServiceTemplate "nope" does not exist');
+  });
+
+  it("lists the scenarios when the scenario is unknown", () => {
+    const result = stalled(render(service({ scenario: "Nope" }), template, defaultRenderConfig));
+    expect(result.reason).toBe("UnknownScenario");
+    expect(result.message).toContain("User-Terminated-Delayed");
+  });
+
+  it("names each bad option, a removed mandatory option and an emptied one", () => {
+    const result = stalled(
+      render(
+        service({
+          scenario: "User-Terminated-Immediate",
+          options: {
+            ...routePoint,
+            _wait_for_agent: "maybe",
+            _ttl: "soon",
+            _user_confirm_timeout: "",
+          },
+          removedOptions: ["_agent_transfer_confirm_timeout"],
+        }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    expect(result.reason).toBe("InvalidOptions");
+    for (const name of [
+      "_wait_for_agent",
+      "_ttl",
+      "_user_confirm_timeout",
+      "_agent_transfer_confirm_timeout",
+    ]) {
+      expect(result.message).toContain(name);
+    }
+  });
+
+  it("needs a Gateway for an HTTPRoute", () => {
+    const result = stalled(
+      render(service({ scenario: "User-Terminated-Immediate", options: routePoint }), template, {
+        ...defaultRenderConfig,
+        routingMode: "httproute",
+      }),
+    );
+    expect(result.reason).toBe("RouteNotAccepted");
+    expect(result.message).toContain("spec.route.parentRefs");
+  });
+});
+
+describe("children", () => {
+  it("labels every child with the groups, the service and the template, never Argo CD's tracking", () => {
+    const result = ok(
+      render(
+        service({
+          scenario: "User-Terminated-Immediate",
+          options: { ...routePoint, _service_groups: "support, blackfriday" },
+        }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    expect(result.facts.serviceGroups).toEqual(["support", "blackfriday"]);
+    expect(result.serviceLabels).toEqual({
+      "callback-operator.io/template": "callback",
+      "group.callback-operator.io/support": "true",
+      "group.callback-operator.io/blackfriday": "true",
+    });
+    for (const c of result.children) {
+      expect(c.metadata.labels).toMatchObject({
+        "app.kubernetes.io/managed-by": "callback-operator",
+        "callback-operator.io/service": "callback-support",
+        "group.callback-operator.io/support": "true",
+      });
+      expect(Object.keys(c.metadata.labels)).not.toContain("app.kubernetes.io/instance");
+      expect(c.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ uid: "uid-1", controller: true }),
+      ]);
+    }
+    expect(child(result, "ConfigMap")["metadata"]).toMatchObject({
+      name: configMapName("callback-support"),
+    });
+  });
+
+  it("runs a hardened pod that mounts the section and rolls when it changes", () => {
+    const result = ok(
+      render(
+        service({ scenario: "User-Terminated-Immediate", options: routePoint }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    const pod = (
+      child(result, "Deployment")["spec"] as {
+        template: {
+          metadata: { annotations: Record<string, string> };
+          spec: Record<string, unknown>;
+        };
+      }
+    ).template;
+    expect(pod.metadata.annotations["callback-operator.io/config-hash"]).toBe(
+      result.facts.configHash,
+    );
+    expect(pod.spec["securityContext"]).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    const [container] = pod.spec["containers"] as {
+      args: string[];
+      securityContext: Record<string, unknown>;
+    }[];
+    expect(container?.args.slice(0, 3)).toEqual([
+      "callback-api",
+      "--service-name",
+      "callback-support",
+    ]);
+    expect(container?.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ["ALL"] },
+    });
+  });
+
+  it("projects the Basic-auth password from its Secret, never into the ConfigMap, and uses the database Secret", () => {
+    const result = ok(
+      render(
+        service({
+          scenario: "User-Originated-Immediate",
+          options: { ...routePoint, username: "app" },
+          api: {
+            replicas: 2,
+            passwordSecretRef: { name: "auth" },
+            databaseSecretRef: { name: "db" },
+          },
+        }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    expect(JSON.stringify(child(result, "ConfigMap"))).not.toContain("password");
+    const spec = child(result, "Deployment")["spec"] as {
+      replicas: number;
+      template: { spec: { volumes: unknown[]; containers: { env: unknown[]; args: string[] }[] } };
+    };
+    expect(spec.replicas).toBe(2);
+    expect(JSON.stringify(spec.template.spec.volumes)).toContain(
+      '"secret":{"name":"auth","items":[{"key":"password","path":"password"}]}',
+    );
+    expect(spec.template.spec.containers[0]?.env).toEqual([
+      {
+        name: "CALLBACK_API_DATABASE_URL",
+        valueFrom: { secretKeyRef: { name: "db", key: "url" } },
+      },
+    ]);
+    expect(spec.template.spec.containers[0]?.args).not.toContain("--data-dir");
+  });
+
+  it("routes with an HTTPRoute to the named Gateway, at both GMS paths, with the host in the URL", () => {
+    const result = ok(
+      render(
+        service({
+          scenario: "User-Terminated-Immediate",
+          options: routePoint,
+          route: {
+            host: "cb.example.com",
+            parentRefs: [{ name: "public", namespace: "gateways" }],
+          },
+        }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    const route = child(result, "HTTPRoute")["spec"] as {
+      hostnames: string[];
+      rules: { matches: { path: { value: string } }[] }[];
+    };
+    expect(route.hostnames).toEqual(["cb.example.com"]);
+    expect(route.rules[0]?.matches.map((m) => m.path.value)).toEqual([
+      "/genesys/1/service/callback/callback-support",
+      "/genesys/2/service/callback/callback-support",
+    ]);
+    expect(result.facts.url).toBe(
+      "https://cb.example.com/genesys/1/service/callback/callback-support",
+    );
+  });
+});
