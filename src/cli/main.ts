@@ -5,6 +5,7 @@ const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   "callback-api": () => import("../callback-api/main.ts"),
   render: () => import("./render.ts"),
   generate: () => import("./generate.ts"),
+  demo: () => import("./demo.ts"),
 };
 
 const usage = `Usage: callback-operator <command> [flags]

@@ -1,7 +1,7 @@
 // `npm run cluster:up | cluster:down | cluster:build | cluster:status`: the developer's plane in .cluster/.
-import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { isRunning, readState, startPlane, stopPlane } from "./control-plane.ts";
+import { isRunning, readState, stopPlane } from "./control-plane.ts";
+import { ensureDevPlane } from "./dev-plane.ts";
 import { ToolchainError } from "./go-toolchain.ts";
 import { clusterDir } from "./paths.ts";
 import { isPortBound } from "./ports.ts";
@@ -13,27 +13,12 @@ const progress = (message: string): void => {
 };
 
 async function up(): Promise<void> {
-  await mkdir(clusterDir(), { recursive: true });
-  const existing = await readState(clusterDir());
-  if (existing !== undefined && isRunning(existing)) {
-    progress(`The control plane is already running at ${existing.server}; reusing it.`);
-    printUsage();
-    return;
-  }
-  if (existing !== undefined) {
-    progress("Cleaning up a control plane that is no longer complete");
-    await stopPlane(existing);
-  }
-  const state = await startPlane({ dir: clusterDir(), ownerPid: null, progress });
-  const binDir = path.join(clusterDir(), "bin");
-  await mkdir(binDir, { recursive: true });
-  // A wrapper, not a symlink: .cluster/bin/kubectl always talks to this plane.
-  await writeFile(
-    path.join(binDir, "kubectl"),
-    `#!/bin/sh\nexec "${state.kubectl}" --kubeconfig="${state.kubeconfig}" "$@"\n`,
+  const { state, reused } = await ensureDevPlane(progress);
+  progress(
+    reused
+      ? `The control plane is already running at ${state.server}; reusing it.`
+      : `Control plane ready at ${state.server} in ${state.startSeconds.toFixed(1)} s.`,
   );
-  await chmod(path.join(binDir, "kubectl"), 0o755);
-  progress(`Control plane ready at ${state.server} in ${state.startSeconds.toFixed(1)} s.`);
   printUsage();
 }
 
@@ -84,7 +69,6 @@ const commands: Record<string, () => Promise<void>> = {
 // up and down change the same plane: one at a time.
 const locked = (work: () => Promise<void>) => (): Promise<void> =>
   withLock(path.join(clusterDir(), ".lock"), progress, "cluster command", work);
-commands["up"] = locked(up);
 commands["down"] = locked(down);
 
 const command = commands[process.argv[2] ?? ""];

@@ -1,0 +1,297 @@
+// `npm run demo`: the whole product on this machine. A local control plane (or the cluster
+// KUBECONFIG names), the CRDs, the operator, the examples, and — since pods are only simulated
+// here — the example service's Callback API run locally from its ConfigMap, with a curl that works.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as wait } from "node:timers/promises";
+import { ensureDevPlane } from "../control-plane/dev-plane.ts";
+import { clusterDir, repoRoot } from "../control-plane/paths.ts";
+import { freePort } from "../control-plane/ports.ts";
+import { toolBinDir } from "../control-plane/tool-builds.ts";
+import { configMapName } from "../render/children.ts";
+
+const namespace = "callback-demo";
+const exampleService = "callback-support";
+const say = (message: string): void => {
+  process.stdout.write(`${message}\n`);
+};
+
+interface Cluster {
+  readonly kubeconfig: string;
+  readonly kubectl: string;
+}
+
+async function cluster(): Promise<Cluster> {
+  const given = process.env["KUBECONFIG"];
+  if (given !== undefined && given !== "") {
+    say(`Using the cluster of KUBECONFIG=${given}`);
+    const built = path.join(toolBinDir(), "kubectl");
+    return { kubeconfig: given, kubectl: existsSync(built) ? built : "kubectl" };
+  }
+  say(
+    "Starting the local control plane (the first run builds it from Go modules: about 10 minutes)",
+  );
+  const { state, reused } = await ensureDevPlane((message) => {
+    say(`  ${message}`);
+  });
+  say(
+    reused
+      ? `Reusing the control plane at ${state.server}`
+      : `Control plane ready at ${state.server}`,
+  );
+  return { kubeconfig: state.kubeconfig, kubectl: state.kubectl };
+}
+
+function kubectlRunner(c: Cluster): (args: readonly string[], input?: string) => string {
+  return (args, input) => {
+    const result = spawnSync(c.kubectl, [`--kubeconfig=${c.kubeconfig}`, ...args], {
+      encoding: "utf8",
+      ...(input === undefined ? {} : { input }),
+    });
+    if (result.status !== 0)
+      throw new Error(`kubectl ${args.join(" ")}: ${result.stderr.trim() || String(result.error)}`);
+    return result.stdout;
+  };
+}
+
+function startProcess(
+  name: string,
+  args: readonly string[],
+  logDir: string,
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
+  const log = openSync(path.join(logDir, `${name}.log`), "w");
+  return spawn(process.execPath, [path.join(repoRoot, "bin/callback-operator.js"), ...args], {
+    stdio: ["ignore", log, log],
+    env: { ...process.env, ...env },
+  });
+}
+
+async function waitHttp(url: string, process: ChildProcess, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (process.exitCode !== null) throw new Error(`${what} exited; see its log`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await wait(200);
+  }
+  throw new Error(`${what} did not answer at ${url}`);
+}
+
+/**
+ * No Gateway controller runs here, so nobody would ever accept an HTTPRoute. The demo does what
+ * the Gateway's controller would: it reports each route Accepted by its parent Gateways.
+ */
+async function acceptHttpRoutes(kubectl: ReturnType<typeof kubectlRunner>): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const routes = JSON.parse(kubectl(["get", "httproutes", "-n", namespace, "-o", "json"])) as {
+      items: {
+        metadata: { name: string; generation: number };
+        spec: { parentRefs?: Record<string, string>[] };
+      }[];
+    };
+    if (routes.items.length > 0) {
+      for (const route of routes.items) {
+        const parents = (route.spec.parentRefs ?? []).map((parentRef) => ({
+          parentRef,
+          controllerName: "callback-operator.io/demo-gateway",
+          conditions: [
+            {
+              type: "Accepted",
+              status: "True",
+              reason: "Accepted",
+              message: "Accepted by the demo (no Gateway controller runs on this machine)",
+              observedGeneration: route.metadata.generation,
+              lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+            },
+          ],
+        }));
+        kubectl([
+          "patch",
+          "httproute",
+          route.metadata.name,
+          "-n",
+          namespace,
+          "--subresource=status",
+          "--type=merge",
+          "-p",
+          JSON.stringify({ status: { parents } }),
+        ]);
+        say(
+          `  HTTPRoute ${route.metadata.name}: marked Accepted, as its Gateway's controller would`,
+        );
+      }
+      return;
+    }
+    await wait(200);
+  }
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const once = argv.includes("--once");
+  const c = await cluster();
+  const kubectl = kubectlRunner(c);
+  const logDir = path.join(clusterDir(), "demo");
+  mkdirSync(logDir, { recursive: true });
+  const children: ChildProcess[] = [];
+  const stopAll = (): void => {
+    for (const child of children) child.kill("SIGTERM");
+  };
+  process.once("SIGINT", stopAll);
+  process.once("SIGTERM", stopAll);
+  try {
+    say("Installing the CRDs");
+    kubectl([
+      "apply",
+      "--server-side",
+      "--force-conflicts",
+      "--field-manager=callback-operator-demo",
+      "-f",
+      path.join(repoRoot, "crds"),
+    ]);
+    kubectl([
+      "wait",
+      "--for=condition=Established",
+      "--timeout=60s",
+      "crd/callbackservices.callback-operator.io",
+      "crd/servicetemplates.callback-operator.io",
+    ]);
+
+    say("Starting the operator (log: .cluster/demo/operator.log)");
+    const healthPort = await freePort();
+    const operator = startProcess(
+      "operator",
+      [
+        "operator",
+        `--kubeconfig=${c.kubeconfig}`,
+        "--leader-elect=false",
+        `--health-probe-bind-address=127.0.0.1:${String(healthPort)}`,
+      ],
+      logDir,
+    );
+    children.push(operator);
+    await waitHttp(`http://127.0.0.1:${String(healthPort)}/readyz`, operator, "The operator");
+
+    say(`Applying the examples in namespace ${namespace}`);
+    kubectl(
+      ["apply", "--server-side", "-f", "-"],
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`,
+    );
+    const secret = (name: string, key: string, value: string): void => {
+      kubectl(
+        ["apply", "--server-side", "-f", "-"],
+        kubectl([
+          "create",
+          "secret",
+          "generic",
+          name,
+          "-n",
+          namespace,
+          `--from-literal=${key}=${value}`,
+          "--dry-run=client",
+          "-o",
+          "yaml",
+        ]),
+      );
+    };
+    secret("callback-for-mobile-auth", "password", randomBytes(12).toString("hex"));
+    secret(
+      "callback-blackfriday-support-db",
+      "url",
+      "postgres://callbacks@postgres.callback-demo.svc:5432/callbacks",
+    );
+    kubectl(["apply", "--server-side", "-n", namespace, "-f", path.join(repoRoot, "examples")]);
+    await acceptHttpRoutes(kubectl);
+    for (const name of kubectl([
+      "get",
+      "cbs",
+      "-n",
+      namespace,
+      "-o",
+      "jsonpath={.items[*].metadata.name}",
+    ]).split(" ")) {
+      kubectl(["wait", "-n", namespace, "--for=condition=Ready", "--timeout=120s", `cbs/${name}`]);
+    }
+    say("");
+    say(kubectl(["get", "cbs", "-n", namespace]));
+    say(
+      kubectl([
+        "get",
+        "configmaps,deployments,services,ingresses,httproutes",
+        "-n",
+        namespace,
+        "-l",
+        "app.kubernetes.io/managed-by=callback-operator",
+      ]),
+    );
+    say(
+      `Services of group support: ${kubectl(["get", "cbs", "-n", namespace, "-l", "group.callback-operator.io/support", "-o", "jsonpath={.items[*].metadata.name}"])}`,
+    );
+
+    // Pods are simulated here (kwok), so the Callback API of one service runs as a local process
+    // reading the same section the operator wrote into the ConfigMap.
+    const section = JSON.parse(
+      kubectl([
+        "get",
+        "configmap",
+        "-n",
+        namespace,
+        configMapName(exampleService),
+        "-o",
+        "jsonpath={.data}",
+      ]),
+    ) as Record<string, string>;
+    const configDir = path.join(logDir, "config", exampleService);
+    rmSync(configDir, { recursive: true, force: true });
+    mkdirSync(configDir, { recursive: true });
+    for (const [option, value] of Object.entries(section))
+      writeFileSync(path.join(configDir, option), value);
+    const apiPort = await freePort();
+    say(
+      `Starting the Callback API of ${exampleService} on 127.0.0.1:${String(apiPort)} (log: .cluster/demo/callback-api.log)`,
+    );
+    const api = startProcess(
+      "callback-api",
+      [
+        "callback-api",
+        "--service-name",
+        exampleService,
+        "--config-dir",
+        configDir,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(apiPort),
+        "--data-dir",
+        path.join(logDir, "data"),
+      ],
+      logDir,
+    );
+    children.push(api);
+    await waitHttp(`http://127.0.0.1:${String(apiPort)}/readyz`, api, "The Callback API");
+    const url = `http://127.0.0.1:${String(apiPort)}/genesys/1/service/callback/${exampleService}`;
+    const curl = `curl -s -X POST ${url} -d _customer_number=5145550199 -d name=Ada`;
+    const answer = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "_customer_number=5145550199&name=Ada",
+    });
+    say(
+      `\nA callback, as a GMS client asks for one:\n  ${curl}\n  → ${String(answer.status)} ${await answer.text()}`,
+    );
+    say(
+      `\nAnd the callbacks waiting for that number:\n  curl -s '${url}?_customer_number=5145550199'`,
+    );
+    if (once) return;
+    say(
+      "\nThe operator and the Callback API keep running; press Ctrl-C to stop them (the cluster stays up: npm run cluster:down).",
+    );
+    await new Promise((resolve) => operator.once("exit", resolve));
+  } finally {
+    stopAll();
+  }
+}
