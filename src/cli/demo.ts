@@ -1,11 +1,12 @@
 // `npm run demo`: the whole product on this machine. A local control plane (or the cluster
 // KUBECONFIG names), the CRDs, the operator, the examples, and — since pods are only simulated
 // here — the example service's Callback API run locally from its ConfigMap, with a curl that works.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as wait } from "node:timers/promises";
+import { kubectl as runKubectl } from "../control-plane/control-plane.ts";
 import { ensureDevPlane } from "../control-plane/dev-plane.ts";
 import { clusterDir, repoRoot } from "../control-plane/paths.ts";
 import { freePort } from "../control-plane/ports.ts";
@@ -45,15 +46,7 @@ async function cluster(): Promise<Cluster> {
 }
 
 function kubectlRunner(c: Cluster): (args: readonly string[], input?: string) => string {
-  return (args, input) => {
-    const result = spawnSync(c.kubectl, [`--kubeconfig=${c.kubeconfig}`, ...args], {
-      encoding: "utf8",
-      ...(input === undefined ? {} : { input }),
-    });
-    if (result.status !== 0)
-      throw new Error(`kubectl ${args.join(" ")}: ${result.stderr.trim() || String(result.error)}`);
-    return result.stdout;
-  };
+  return (args, input) => runKubectl({ binary: () => c.kubectl }, c.kubeconfig, args, input);
 }
 
 function startProcess(

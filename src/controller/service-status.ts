@@ -1,10 +1,11 @@
 // The status conditions of a CallbackService, computed from what one reconcile found. kstatus
 // reads Ready, Reconciling and Stalled; the detail conditions say which step is not done.
-import type {
-  Condition,
-  ConditionReason,
-  ConditionStatus,
-  ConditionType,
+import {
+  conditionTypes,
+  type Condition,
+  type ConditionReason,
+  type ConditionStatus,
+  type ConditionType,
 } from "../api/conditions.ts";
 import type { Health } from "./child-health.ts";
 
@@ -19,17 +20,6 @@ interface Draft {
   readonly reason: ConditionReason;
   readonly message: string;
 }
-
-const order: readonly ConditionType[] = [
-  "Ready",
-  "Reconciling",
-  "Stalled",
-  "TemplateResolved",
-  "OptionsValid",
-  "ConfigApplied",
-  "DeploymentAvailable",
-  "RouteAccepted",
-];
 
 const templateReasons: readonly ConditionReason[] = [
   "TemplateNotFound",
@@ -160,7 +150,8 @@ export function computeConditions(
   now: Date,
 ): Condition[] {
   const drafts = [...summary(outcome), ...details(outcome)];
-  return order.flatMap((type) => {
+  // conditionTypes lists them in the order kubectl shows them: the kstatus trio first.
+  return conditionTypes.flatMap((type) => {
     const draft = drafts.find((d) => d.type === type);
     if (draft === undefined) return [];
     const before = previous?.find((c) => c.type === type);
