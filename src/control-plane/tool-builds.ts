@@ -123,6 +123,37 @@ const builds: readonly ToolBuild[] = [
   },
 ];
 
+/**
+ * Helm, for the chart tests only (never a part of the plane, so `cluster:up` does not build it).
+ * helm.sh/helm/v4 has no replace directives, but a wrapper module keeps the build like the others.
+ */
+const helmBuild: ToolBuild = {
+  name: "helm",
+  version: versions.helm,
+  binaries: ["helm"],
+  steps: (bin) => [
+    ["mod", "init", "localtools/helm"],
+    [
+      "mod",
+      "edit",
+      `-go=${versions.goDirective}`,
+      `-require=helm.sh/helm/v4@v${versions.helm}`,
+      "-tool=helm.sh/helm/v4/cmd/helm",
+    ],
+    ["mod", "tidy"],
+    [
+      "build",
+      "-v",
+      "-trimpath",
+      // Mirrors helm's Makefile for a tagged build: without it `helm version` says "main".
+      `-ldflags=-s -w -X helm.sh/helm/v4/internal/version.version=v${versions.helm} -X helm.sh/helm/v4/internal/version.metadata= -X helm.sh/helm/v4/internal/version.gitTreeState=clean`,
+      "-o",
+      path.join(bin, "helm"),
+      "helm.sh/helm/v4/cmd/helm",
+    ],
+  ],
+};
+
 export interface ToolPaths {
   readonly binDir: string;
   binary(name: string): string;
@@ -157,6 +188,19 @@ export async function ensureTools(progress: Progress): Promise<ToolPaths> {
   }
   await linkBinaries(binDir);
   return { binDir, binary: (name) => path.join(binDir, name) };
+}
+
+/** Builds Helm into the tool cache if missing (about a minute warm-cache, see docs/testing.md). */
+export async function ensureHelm(progress: Progress): Promise<string> {
+  if (!isComplete(helmBuild)) {
+    requireGo();
+    await mkdir(toolCacheRoot(), { recursive: true });
+    await requireDiskSpace(toolCacheRoot(), 2 * 2 ** 30);
+    await withLock(path.join(toolCacheRoot(), "build.lock"), progress, "build", async () => {
+      if (!isComplete(helmBuild)) await runBuild(helmBuild, progress);
+    });
+  }
+  return path.join(buildDir(helmBuild), "bin", "helm");
 }
 
 function isComplete(build: ToolBuild): boolean {

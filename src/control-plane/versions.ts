@@ -5,6 +5,8 @@ export const versions = {
   etcd: "3.7.3",
   kwok: "0.8.0",
   gatewayApi: "1.6.3",
+  /** Helm for the chart tests only; v4 is the newest major whose go directive (1.26.0) we accept. */
+  helm: "4.3.1",
   /** The `go` directive of the wrapper modules: the newest that every pinned module accepts. */
   goDirective: "1.26.0",
   /** The oldest Go toolchain that builds all of the above. */
