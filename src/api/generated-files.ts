@@ -48,7 +48,47 @@ export function builtinTemplateFile(): GeneratedFile {
   );
 }
 
+/**
+ * The CRDs again as templates of the Helm chart, so that `helm upgrade` upgrades them (Helm never
+ * upgrades crds/). Kept on uninstall, and behind `crds.enabled`. The Helm directives sit in YAML
+ * comments and in quoted strings, so each file is still one valid YAML document.
+ */
+export function chartCrdFiles(): GeneratedFile[] {
+  return crdSources.map((source) => {
+    const crd = toCrd(source) as { metadata: { labels?: Record<string, string> } };
+    const document = {
+      ...crd,
+      metadata: {
+        ...crd.metadata,
+        labels: {
+          ...crd.metadata.labels,
+          "app.kubernetes.io/instance": "{{ .Release.Name }}",
+          "app.kubernetes.io/managed-by": "{{ .Release.Service }}",
+          "app.kubernetes.io/version": "{{ .Chart.AppVersion }}",
+          "helm.sh/chart": "{{ .Chart.Name }}-{{ .Chart.Version }}",
+        },
+        annotations: { "helm.sh/resource-policy": "keep" },
+      },
+    };
+    const file = yamlFile(
+      `charts/callback-operator/templates/crd-${source.names.plural}.yaml`,
+      `CustomResourceDefinition of ${source.names.kind} (${apiGroup}), as a chart template.`,
+      document,
+    );
+    const [what, generated, ...body] = file.content.split("\n");
+    const content = [
+      what,
+      generated,
+      "# {{- if .Values.crds.enabled }}",
+      ...body.slice(0, -1),
+      "# {{- end }}",
+      "",
+    ].join("\n");
+    return { path: file.path, content };
+  });
+}
+
 /** Every generated file. */
 export function generatedFiles(): GeneratedFile[] {
-  return [...crdFiles(), builtinTemplateFile()];
+  return [...crdFiles(), ...chartCrdFiles(), builtinTemplateFile()];
 }
