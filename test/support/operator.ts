@@ -9,6 +9,11 @@ import { kubeconfigPath } from "./cluster.ts";
 const repoRoot = path.join(import.meta.dirname, "../..");
 const logDir = path.join(repoRoot, ".cluster", "test-logs");
 
+/** Where spawnOperator(name) writes the operator's log (appended to across runs of one name). */
+export function operatorLogPath(name: string): string {
+  return path.join(logDir, `${name}.log`);
+}
+
 export interface RunningOperator {
   readonly metricsUrl: string;
   /** Requests this operator sent to the apiserver so far, by HTTP method. */
@@ -76,20 +81,26 @@ export interface OperatorProcess {
   readonly exited: Promise<never>;
 }
 
+export interface SpawnOptions {
+  /** Credentials of the operator; the admin kubeconfig of the test cluster by default. */
+  readonly kubeconfig?: string;
+}
+
 /** The operator as a real process, as the image runs it; its log goes to .cluster/test-logs. */
 export async function spawnOperator(
   name: string,
   args: readonly string[],
+  options: SpawnOptions = {},
 ): Promise<OperatorProcess> {
   mkdirSync(logDir, { recursive: true });
   const port = await freePort();
-  const log = openSync(path.join(logDir, `${name}.log`), "a");
+  const log = openSync(operatorLogPath(name), "a");
   const child = spawn(
     path.join(repoRoot, "node_modules/.bin/node"),
     [
       path.join(repoRoot, "bin/callback-operator.js"),
       "operator",
-      `--kubeconfig=${kubeconfigPath()}`,
+      `--kubeconfig=${options.kubeconfig ?? kubeconfigPath()}`,
       `--health-probe-bind-address=127.0.0.1:${port}`,
       "--callback-api-image=callback-operator:test",
       "--backoff-base=50ms",

@@ -87,22 +87,23 @@ Granted by the ClusterRole, or by one Role per watched namespace when watchNames
   resources: ["events"]
   verbs: ["create"]
 # Children: cached by label (list, watch), fetched when missing from the cache (get), applied
-# server-side (patch). Only the route kinds are deleted (when a service switches between them).
+# server-side (patch; an apply that creates the object is authorized as create too). Only the
+# route kinds are deleted (when a service switches between them).
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["get", "list", "watch", "patch"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: [""]
   resources: ["services"]
-  verbs: ["get", "list", "watch", "patch"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "list", "watch", "patch"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["ingresses"]
-  verbs: ["get", "list", "watch", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["gateway.networking.k8s.io"]
   resources: ["httproutes"]
-  verbs: ["get", "list", "watch", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 {{- end }}
 
 {{/* Rules on ServiceTemplates, which are cluster-scoped: always in a ClusterRole. */}}
