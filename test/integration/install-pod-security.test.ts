@@ -1,0 +1,122 @@
+// Pod Security: in a namespace that enforces the `restricted` standard, the apiserver admits the
+// operator pods of the chart and the Callback API pods the operator creates. Pods are created by
+// the ReplicaSet controller and admitted by the PodSecurity admission plugin exactly as in a real
+// cluster (kwok only simulates the kubelet), so "Available" means "admitted".
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createNamespace,
+  installCrds,
+  kubeconfigPath,
+  kubectl,
+  kubectlJson,
+  tryKubectl,
+  uniqueName,
+} from "../support/cluster.ts";
+import { chartDir, helm, helmPath } from "../support/helm.ts";
+import { startOperator, type RunningOperator } from "../support/operator.ts";
+
+const release = uniqueName("psa");
+let ns = "";
+let operator: RunningOperator | undefined;
+
+interface Deployment {
+  spec: { replicas: number; template: { metadata?: unknown; spec: unknown } };
+  status: { readyReplicas?: number };
+}
+
+/** A Deployment's pod template as a Pod, created with a server-side dry run (full admission). */
+function dryRunPod(deployment: Deployment): { status: number; stderr: string } {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { generateName: "psa-check-" },
+    spec: deployment.spec.template.spec,
+  };
+  return tryKubectl(["create", "--dry-run=server", "-n", ns, "-f", "-"], {
+    input: JSON.stringify(pod),
+  });
+}
+
+beforeAll(async () => {
+  await helmPath();
+  installCrds();
+  ns = createNamespace("restricted");
+  kubectl([
+    "label",
+    "namespace",
+    ns,
+    "pod-security.kubernetes.io/enforce=restricted",
+    "pod-security.kubernetes.io/enforce-version=latest",
+  ]);
+}, 900_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  await helm(["uninstall", release, "-n", ns, "--ignore-not-found"], {
+    kubeconfig: kubeconfigPath(),
+  }).catch(() => undefined);
+});
+
+describe("a namespace enforcing the restricted Pod Security Standard", () => {
+  it("refuses a pod that does not meet it (the check is live)", () => {
+    const result = tryKubectl([
+      "run",
+      uniqueName("plain"),
+      "-n",
+      ns,
+      "--image=busybox",
+      "--dry-run=server",
+    ]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('violates PodSecurity "restricted:latest"');
+  });
+
+  it("admits the operator pods of the chart", async () => {
+    await helm(
+      [
+        "install",
+        release,
+        chartDir,
+        "-n",
+        ns,
+        "--set",
+        "crds.enabled=false",
+        "--wait",
+        "--timeout=120s",
+      ],
+      { kubeconfig: kubeconfigPath() },
+    );
+    const deployment = kubectlJson<Deployment>([
+      "get",
+      "deployment",
+      `${release}-callback-operator`,
+      "-n",
+      ns,
+    ]);
+    expect(deployment.status.readyReplicas).toBe(deployment.spec.replicas);
+    const dryRun = dryRunPod(deployment);
+    expect(dryRun.stderr).toBe("");
+    expect(dryRun.status).toBe(0);
+  });
+
+  it("admits the Callback API pods the operator creates", async () => {
+    operator = await startOperator("pod-security");
+    kubectl(["apply", "--server-side", "--field-manager=test-user", "-n", ns, "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "callback-operator.io/v1alpha1",
+        kind: "CallbackService",
+        metadata: { name: "restricted" },
+        spec: {
+          scenario: "User-Terminated-Immediate",
+          options: { _route_point: "8999@SIP_Switch" },
+        },
+      }),
+    });
+    kubectl(["wait", "-n", ns, "--for=condition=Ready", "--timeout=90s", "cbs/restricted"]);
+    const deployment = kubectlJson<Deployment>(["get", "deployment", "restricted", "-n", ns]);
+    expect(deployment.status.readyReplicas).toBe(deployment.spec.replicas);
+    const dryRun = dryRunPod(deployment);
+    expect(dryRun.stderr).toBe("");
+    expect(dryRun.status).toBe(0);
+  });
+});
