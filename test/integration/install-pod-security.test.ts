@@ -1,5 +1,6 @@
 // Pod Security: in a namespace that enforces the `restricted` standard, the apiserver admits the
-// operator pods of the chart and the Callback API pods the operator creates. Pods are created by
+// operator pods of the chart (by helm install, and by `kubectl apply --server-side -f
+// dist/install.yaml`) and the Callback API pods the operator creates. Pods are created by
 // the ReplicaSet controller and admitted by the PodSecurity admission plugin exactly as in a real
 // cluster (kwok only simulates the kubelet), so "Available" means "admitted".
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import {
   tryKubectl,
   uniqueName,
 } from "../support/cluster.ts";
-import { chartDir, helm, helmPath } from "../support/helm.ts";
+import { chartDir, helm, helmPath, installManifestPath, installRelease } from "../support/helm.ts";
 import { startOperator, type RunningOperator } from "../support/operator.ts";
 
 const release = uniqueName("psa");
@@ -52,6 +53,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop();
+  // What dist/install.yaml created, except the CRDs (other tests' CallbackServices live on them).
+  tryKubectl([
+    "delete",
+    "namespace",
+    installRelease.namespace,
+    "--ignore-not-found",
+    "--wait=false",
+  ]);
+  tryKubectl([
+    "delete",
+    "clusterrole,clusterrolebinding",
+    "-l",
+    `app.kubernetes.io/instance=${installRelease.name}`,
+    "--ignore-not-found",
+  ]);
   await helm(["uninstall", release, "-n", ns, "--ignore-not-found"], {
     kubeconfig: kubeconfigPath(),
   }).catch(() => undefined);
@@ -118,5 +134,47 @@ describe("a namespace enforcing the restricted Pod Security Standard", () => {
     const dryRun = dryRunPod(deployment);
     expect(dryRun.stderr).toBe("");
     expect(dryRun.status).toBe(0);
+  });
+
+  it("admits the operator pods of dist/install.yaml, whose namespace enforces restricted", () => {
+    // --force-conflicts: earlier test files applied the same CRDs with other field managers.
+    kubectl(["apply", "--server-side", "--force-conflicts", "-f", installManifestPath]);
+    const labels = kubectlJson<{ metadata: { labels: Record<string, string> } }>([
+      "get",
+      "namespace",
+      installRelease.namespace,
+    ]).metadata.labels;
+    expect(labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    kubectl([
+      "rollout",
+      "status",
+      `deployment/${installRelease.name}`,
+      "-n",
+      installRelease.namespace,
+      "--timeout=90s",
+    ]);
+    const deployment = kubectlJson<Deployment>([
+      "get",
+      "deployment",
+      installRelease.name,
+      "-n",
+      installRelease.namespace,
+    ]);
+    expect(deployment.status.readyReplicas).toBe(2);
+    for (const kind of ["clusterrole", "clusterrolebinding", "poddisruptionbudget", "service"]) {
+      const args = kind.startsWith("cluster") ? [] : ["-n", installRelease.namespace];
+      expect(
+        tryKubectl([
+          "get",
+          kind,
+          "-l",
+          `app.kubernetes.io/instance=${installRelease.name}`,
+          ...args,
+          "-o",
+          "name",
+        ]).stdout,
+        kind,
+      ).not.toBe("");
+    }
   });
 });
