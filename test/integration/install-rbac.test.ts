@@ -21,6 +21,7 @@ import {
   applyExamples,
   exampleNames,
   readyExamples,
+  waitExamplesReady,
 } from "../support/examples.ts";
 import { helmPath, helmTemplate } from "../support/helm.ts";
 import { operatorLogPath, spawnOperator } from "../support/operator.ts";
@@ -255,4 +256,70 @@ describe("the chart's RBAC", () => {
     }
     process.stderr.write(`[install-rbac]\n  ${report.join("\n  ")}\n`);
   }, 600_000);
+});
+
+describe("the chart's RBAC with watchNamespaces", () => {
+  it("is enough in the watched namespace (Roles), and grants nothing elsewhere", async () => {
+    const scoped = uniqueName("rbac-scoped");
+    const scopedName = `${scoped}-callback-operator`;
+    const watched = createNamespace("rbac-watched");
+    const other = createNamespace("rbac-other");
+    const docs = parseAllDocuments(
+      await helmTemplate(scoped, releaseNs, [
+        "--set",
+        "crds.enabled=false",
+        "--set",
+        `watchNamespaces={${watched}}`,
+      ]),
+    )
+      .map((d) => d.toJS() as Manifest | null)
+      .filter((d): d is Manifest => d !== null);
+    const rbacKinds = [
+      "ServiceAccount",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "Role",
+      "RoleBinding",
+    ];
+    for (const doc of docs.filter((d) => rbacKinds.includes(d.kind))) apply(doc);
+    expect(docs.filter((d) => d.kind === "Role" && d.metadata.namespace === watched)).toHaveLength(
+      1,
+    );
+    const token = await mintServiceAccountKubeconfig(releaseNs, scopedName);
+    const operator = await spawnOperator(
+      `rbac-${scoped}`,
+      [
+        `--namespaces=${watched}`,
+        "--leader-elect=true",
+        `--leader-election-namespace=${releaseNs}`,
+        `--leader-election-id=${scopedName}`,
+      ],
+      { kubeconfig: token },
+    );
+    try {
+      applyExamples(watched);
+      await waitExamplesReady(watched, 60_000);
+      // The same ServiceAccount may not touch another namespace.
+      const denied = tryKubectl(["auth", "can-i", "patch", "configmaps", "-n", other], {
+        kubeconfig: token,
+      });
+      expect(denied.stdout.trim()).toBe("no");
+      const allowed = tryKubectl(["auth", "can-i", "patch", "configmaps", "-n", watched], {
+        kubeconfig: token,
+      });
+      expect(allowed.stdout.trim()).toBe("yes");
+    } finally {
+      const exit = new Promise((resolve) => operator.child.once("exit", resolve));
+      operator.child.kill("SIGTERM");
+      await exit;
+      tryKubectl(["delete", "clusterrole,clusterrolebinding", scopedName, "--ignore-not-found"]);
+      tryKubectl([
+        "delete",
+        "clusterrole",
+        `${scopedName}-view`,
+        `${scopedName}-edit`,
+        "--ignore-not-found",
+      ]);
+    }
+  });
 });
