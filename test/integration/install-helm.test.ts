@@ -59,7 +59,7 @@ describe("helm install, upgrade and uninstall", () => {
     const started = performance.now();
     // --take-ownership: earlier test files applied the same CRDs with kubectl; a user moving
     // from dist/install.yaml to Helm does the same.
-    await helm(
+    const output = await helm(
       [
         "install",
         release,
@@ -75,6 +75,9 @@ describe("helm install, upgrade and uninstall", () => {
       { kubeconfig: kubeconfigPath() },
     );
     const installSeconds = (performance.now() - started) / 1000;
+    // NOTES.txt tells the user how to wait for the built-in template and a service.
+    expect(output).toContain("kubectl wait --for=condition=Ready servicetemplate/callback");
+    expect(output).toContain("kubectl wait --for=condition=Ready callbackservice/callback-support");
     expect(deployment().status.readyReplicas).toBe(2);
     for (const crd of crdNames) {
       const annotations = kubectlJson<{ metadata: { annotations: Record<string, string> } }>([
