@@ -22,7 +22,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts", "test/reliability/**/*.test.ts"],
           globalSetup: ["test/support/control-plane.global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 600_000,

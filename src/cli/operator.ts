@@ -140,8 +140,8 @@ export const operatorFlags: readonly Flag[] = [
   {
     name: "watchdog",
     env: "CALLBACK_OPERATOR_WATCHDOG",
-    help: "A watch silent this long (no event, no bookmark) is restarted.",
-    default: "6m",
+    help: "Grace after --watch-timeout: a watch the server has not ended by then went silent (half-open connection) and is restarted with a relist.",
+    default: "30s",
   },
   {
     name: "shutdown-grace",

@@ -14,7 +14,8 @@ import {
  * - watches resume from the last resourceVersion, with bookmarks so quiet kinds stay current;
  *   only 410 Gone (or a first start) costs a relist;
  * - every error restarts the watch with capped backoff instead of stopping the informer;
- * - a watchdog aborts a stream that went silent (half-open TCP) and relists;
+ * - the server ends every watch after its timeout, so a stream still open `watchdogMs` past it
+ *   went silent (half-open TCP, an idle-killing proxy): the watchdog aborts it and relists;
  * - handlers are synchronous and may only enqueue, so one cannot break the stream;
  * - cached objects are stripped of managedFields (and whatever `transform` drops).
  */
@@ -24,7 +25,7 @@ export interface InformerOptions<T extends KubeObject> {
   readonly labelSelector?: string;
   /** Server-side watch timeout; the stream is re-opened from the last resourceVersion after it. */
   readonly watchTimeoutSeconds?: number;
-  /** A stream with no event or bookmark for this long is considered stalled. */
+  /** Grace after the server-side timeout; a stream still open then is considered stalled. */
   readonly watchdogMs?: number;
   readonly transform?: (object: T) => T;
   readonly log: Logger;
@@ -116,6 +117,7 @@ export class Informer<T extends KubeObject> {
             "Watch stalled; relisting",
           );
           this.#options.onRestart?.("stalled");
+          this.#client.resetConnections();
           resourceVersion = undefined;
         }
       } catch (error) {
@@ -170,18 +172,17 @@ export class Informer<T extends KubeObject> {
     };
     signal.addEventListener("abort", abort, { once: true });
     const timeout = this.#options.watchTimeoutSeconds ?? 300;
-    const watchdogMs = this.#options.watchdogMs ?? (timeout + 60) * 1000;
+    // Not an inactivity timer: quiet kinds get a bookmark only about once a minute, while the
+    // server-side timeout bounds every healthy stream.
     const state = { stalled: false };
-    let timer: NodeJS.Timeout | undefined;
-    const feed = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+    const timer = setTimeout(
+      () => {
         state.stalled = true;
         controller.abort();
-      }, watchdogMs);
-    };
+      },
+      timeout * 1000 + (this.#options.watchdogMs ?? 30_000),
+    );
     let latest = resourceVersion;
-    feed();
     try {
       await this.#client.watch<T>(
         path,
@@ -192,7 +193,6 @@ export class Informer<T extends KubeObject> {
           timeoutSeconds: timeout,
         },
         (event) => {
-          feed();
           latest = this.#handle(event, keysOfPath) ?? latest;
         },
         controller.signal,

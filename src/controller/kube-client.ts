@@ -80,6 +80,8 @@ interface RequestOptions {
 }
 
 const headerRefreshMs = 60_000;
+/** Every request but a watch; a LIST of thousands of objects takes well under this. */
+const requestTimeoutMs = 30_000;
 
 export class KubeClient {
   readonly server: string;
@@ -88,6 +90,7 @@ export class KubeClient {
   #dispatcher: Dispatcher | undefined;
   #headers: Record<string, string> = {};
   #headersAt = 0;
+  #resetAt = 0;
 
   constructor(kubeConfig: KubeConfig, observe?: RequestObserver) {
     const cluster = kubeConfig.getCurrentCluster();
@@ -158,7 +161,11 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.#fetch(method, path, options);
+    // A request on a pooled connection that died silently would otherwise wait forever.
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const signal =
+      options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+    const response = await this.#fetch(method, path, { ...options, signal });
     const text = await response.text();
     if (!response.ok) throw toApiError(response.status, text, `${method} ${path}`);
     return (text === "" ? undefined : JSON.parse(text)) as T;
@@ -229,6 +236,19 @@ export class KubeClient {
 
   replace<T extends KubeObject>(path: string, object: unknown): Promise<T> {
     return this.request<T>("PUT", path, { body: object });
+  }
+
+  /**
+   * Drops every pooled connection. After a watch went silent the other pooled connections are
+   * suspect too (the same dead path), and a request sent on one would wait for its timeout.
+   * At most once per few seconds, since several informers notice the same stall together.
+   */
+  resetConnections(): void {
+    if (Date.now() - this.#resetAt < 5_000) return;
+    this.#resetAt = Date.now();
+    const old = this.#dispatcher;
+    this.#dispatcher = undefined;
+    void old?.destroy().catch(() => undefined);
   }
 
   async close(): Promise<void> {

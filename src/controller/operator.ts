@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { builtinCallbackTemplate } from "../api/builtin-callback-template.ts";
 import { apiVersion, builtinTemplateName, kinds, labelKeys, managedByValue } from "../api/group.ts";
 import type { RenderConfig } from "../render/render-config.ts";
-import { stopped } from "./abort.ts";
+import { delay, stopped } from "./abort.ts";
 import { EventRecorder } from "./event-recorder.ts";
 import { startHealthServer } from "./health-server.ts";
 import { Informer, objectKey } from "./informer.ts";
@@ -86,7 +86,7 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
       metrics.leading(name, leading);
     });
     if (leadership === undefined) return;
-    if (options.installBuiltinTemplate) await ensureBuiltinTemplate(client, options);
+    if (options.installBuiltinTemplate) void ensureBuiltinTemplate(client, options, stop);
     for (const template of informers.templates.list())
       queue.add(templateKey(template.metadata.name));
     for (const service of informers.services.list()) queue.add(serviceKey(objectKey(service)));
@@ -280,18 +280,33 @@ async function lead(
   }
 }
 
-/** GMS lists the callback template by default; so does the operator, never overwriting a user's. */
-async function ensureBuiltinTemplate(client: KubeClient, options: OperatorOptions): Promise<void> {
-  try {
-    await client.create(collectionPath("ServiceTemplate"), {
-      ...builtinCallbackTemplate,
-      apiVersion,
-      kind: kinds.serviceTemplate.kind,
-      metadata: { name: builtinTemplateName, labels: { [labelKeys.managedBy]: managedByValue } },
-    });
-    options.log.info({ template: builtinTemplateName }, "Created the built-in ServiceTemplate");
-  } catch (error) {
-    if (!isConflict(error)) throw error;
+/**
+ * GMS lists the callback template by default; so does the operator, never overwriting a user's.
+ * Retried in the background until it succeeds, so a slow apiserver delays it but stops nothing.
+ */
+async function ensureBuiltinTemplate(
+  client: KubeClient,
+  options: OperatorOptions,
+  stop: AbortSignal,
+): Promise<void> {
+  for (let attempt = 0; !stopped(stop); attempt++) {
+    try {
+      await client.create(collectionPath("ServiceTemplate"), {
+        ...builtinCallbackTemplate,
+        apiVersion,
+        kind: kinds.serviceTemplate.kind,
+        metadata: { name: builtinTemplateName, labels: { [labelKeys.managedBy]: managedByValue } },
+      });
+      options.log.info({ template: builtinTemplateName }, "Created the built-in ServiceTemplate");
+      return;
+    } catch (error) {
+      if (isConflict(error)) return;
+      options.log.warn(
+        { err: (error as Error).message },
+        "Could not create the built-in ServiceTemplate; retrying",
+      );
+      await delay(Math.min(1_000 * 2 ** attempt, 30_000), stop);
+    }
   }
 }
 

@@ -106,7 +106,7 @@ export async function spawnOperator(
       "--backoff-base=50ms",
       "--backoff-max=5s",
       "--watch-timeout=60s",
-      "--watchdog=90s",
+      "--watchdog=30s",
       ...args,
     ],
     { stdio: ["ignore", log, log] },
