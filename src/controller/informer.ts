@@ -93,7 +93,8 @@ export class Informer<T extends KubeObject> {
         }),
       );
     }
-    await Promise.all(this.#synced);
+    // A list that keeps failing (e.g. forbidden) never syncs: stopping must not wait for it.
+    await Promise.race([Promise.all(this.#synced), delay(2 ** 31 - 1, signal)]);
   }
 
   async #run(path: string, signal: AbortSignal, onFirstSync: () => void): Promise<void> {

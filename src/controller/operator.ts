@@ -226,7 +226,7 @@ async function work(
     try {
       const [kind, rest] = splitKey(key);
       if (kind === "ServiceTemplate") await reconcileTemplate(deps, rest);
-      else await reconcileService(deps, rest);
+      else if ((await reconcileService(deps, rest)) === "stalled") metrics.terminalError();
       queue.forget(key);
       metrics.reconciled("success", (performance.now() - started) / 1000);
     } catch (error) {

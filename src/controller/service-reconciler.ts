@@ -44,11 +44,17 @@ class StalledError extends Error {
   }
 }
 
-/** Returns normally when done; throws for a transient failure, which the queue retries. */
-export async function reconcileService(deps: ReconcilerDeps, key: string): Promise<void> {
+/**
+ * Resolves "stalled" when only a change by a person can help (a terminal error: no retry),
+ * "done" otherwise; throws for a transient failure, which the queue retries with backoff.
+ */
+export async function reconcileService(
+  deps: ReconcilerDeps,
+  key: string,
+): Promise<"done" | "stalled"> {
   const service = deps.services.get(key) as CallbackService | undefined;
   // Deleted: garbage collection removes the children through their owner references.
-  if (service === undefined || service.metadata["deletionTimestamp"] !== undefined) return;
+  if (service === undefined || service.metadata["deletionTimestamp"] !== undefined) return "done";
   const status = service.status ?? {};
   // Suspended: nothing changes, but the status says the latest generation was seen.
   if (service.spec.suspend) {
@@ -57,7 +63,7 @@ export async function reconcileService(deps: ReconcilerDeps, key: string): Promi
       observedGeneration: service.metadata.generation ?? 0,
       conditions: suspendedConditions(status, deps.now()),
     });
-    return;
+    return "done";
   }
   const template = deps.templates.get(service.spec.template) as ServiceTemplate | undefined;
   const result = render(service, template, deps.config);
@@ -72,7 +78,7 @@ export async function reconcileService(deps: ReconcilerDeps, key: string): Promi
         warnings: [...result.warnings],
       },
     );
-    return;
+    return "stalled";
   }
   let outcome: Outcome;
   try {
@@ -96,6 +102,7 @@ export async function reconcileService(deps: ReconcilerDeps, key: string): Promi
     outcome = { kind: "stalled", reason: error.reason, message: error.message };
   }
   await finish(deps, service, outcome, factsStatus(result.facts));
+  return outcome.kind === "stalled" ? "stalled" : "done";
 }
 
 function factsStatus(facts: RenderFacts): Partial<CallbackServiceStatus> {
