@@ -8,6 +8,7 @@ import path from "node:path";
 import { setTimeout as wait } from "node:timers/promises";
 import { kubectl as runKubectl } from "../control-plane/control-plane.ts";
 import { ensureDevPlane } from "../control-plane/dev-plane.ts";
+import { acceptedRouteStatus } from "../control-plane/gateway-acceptance.ts";
 import { clusterDir, repoRoot } from "../control-plane/paths.ts";
 import { freePort } from "../control-plane/ports.ts";
 import { toolBinDir } from "../control-plane/tool-builds.ts";
@@ -89,20 +90,6 @@ async function acceptHttpRoutes(kubectl: ReturnType<typeof kubectlRunner>): Prom
     };
     if (routes.items.length > 0) {
       for (const route of routes.items) {
-        const parents = (route.spec.parentRefs ?? []).map((parentRef) => ({
-          parentRef,
-          controllerName: "callback-operator.io/demo-gateway",
-          conditions: [
-            {
-              type: "Accepted",
-              status: "True",
-              reason: "Accepted",
-              message: "Accepted by the demo (no Gateway controller runs on this machine)",
-              observedGeneration: route.metadata.generation,
-              lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-            },
-          ],
-        }));
         kubectl([
           "patch",
           "httproute",
@@ -112,7 +99,7 @@ async function acceptHttpRoutes(kubectl: ReturnType<typeof kubectlRunner>): Prom
           "--subresource=status",
           "--type=merge",
           "-p",
-          JSON.stringify({ status: { parents } }),
+          JSON.stringify(acceptedRouteStatus(route, "the demo")),
         ]);
         say(
           `  HTTPRoute ${route.metadata.name}: marked Accepted, as its Gateway's controller would`,

@@ -3,6 +3,7 @@
 // Gateway's controller would (what `npm run demo` does too).
 import path from "node:path";
 import { kubectl, kubectlJson, tryKubectl } from "./cluster.ts";
+import { acceptedRouteStatus } from "../../src/control-plane/gateway-acceptance.ts";
 
 const examplesDir = path.join(import.meta.dirname, "../../examples");
 
@@ -52,20 +53,6 @@ interface RouteList {
 export function acceptHttpRoutes(namespace: string): number {
   const routes = kubectlJson<RouteList>(["get", "httproutes", "-n", namespace]);
   for (const route of routes.items) {
-    const parents = (route.spec.parentRefs ?? []).map((parentRef) => ({
-      parentRef,
-      controllerName: "callback-operator.io/test-gateway",
-      conditions: [
-        {
-          type: "Accepted",
-          status: "True",
-          reason: "Accepted",
-          message: "Accepted by the test (no Gateway controller runs here)",
-          observedGeneration: route.metadata.generation,
-          lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-        },
-      ],
-    }));
     kubectl([
       "patch",
       "httproute",
@@ -75,7 +62,7 @@ export function acceptHttpRoutes(namespace: string): number {
       "--subresource=status",
       "--type=merge",
       "-p",
-      JSON.stringify({ status: { parents } }),
+      JSON.stringify(acceptedRouteStatus(route, "the test")),
     ]);
   }
   return routes.items.length;
