@@ -1,30 +1,49 @@
 // No Gateway controller runs on the local plane, so nobody would ever accept an HTTPRoute. The
-// demo and the tests do what a Gateway's controller would: report the route Accepted by each
-// parent. This builds that status.
+// demo and the tests do what a Gateway's controller would: report each route Accepted by every
+// parent it names.
 
-export interface RouteForAcceptance {
-  readonly metadata: { readonly generation: number };
-  readonly spec: { readonly parentRefs?: readonly Record<string, string>[] };
+interface RouteList {
+  items: {
+    metadata: { name: string; generation: number };
+    spec: { parentRefs?: Record<string, string>[] };
+  }[];
 }
 
-/** The `status` patch that reports the route Accepted by every parent it names. */
-export function acceptedRouteStatus(
-  route: RouteForAcceptance,
+/** Patches every HTTPRoute of `namespace` Accepted; returns the names of the routes patched. */
+export function acceptHttpRoutes(
+  kubectl: (args: readonly string[]) => string,
+  namespace: string,
   by: string,
-): { status: { parents: unknown[] } } {
-  const parents = (route.spec.parentRefs ?? []).map((parentRef) => ({
-    parentRef,
-    controllerName: "callback-operator.io/simulated-gateway",
-    conditions: [
-      {
-        type: "Accepted",
-        status: "True",
-        reason: "Accepted",
-        message: `Accepted by ${by} (no Gateway controller runs on this machine)`,
-        observedGeneration: route.metadata.generation,
-        lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-      },
-    ],
-  }));
-  return { status: { parents } };
+): string[] {
+  const routes = JSON.parse(
+    kubectl(["get", "httproutes", "-n", namespace, "-o", "json"]),
+  ) as RouteList;
+  for (const route of routes.items) {
+    const parents = (route.spec.parentRefs ?? []).map((parentRef) => ({
+      parentRef,
+      controllerName: "callback-operator.io/simulated-gateway",
+      conditions: [
+        {
+          type: "Accepted",
+          status: "True",
+          reason: "Accepted",
+          message: `Accepted by ${by} (no Gateway controller runs on this machine)`,
+          observedGeneration: route.metadata.generation,
+          lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        },
+      ],
+    }));
+    kubectl([
+      "patch",
+      "httproute",
+      route.metadata.name,
+      "-n",
+      namespace,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status: { parents } }),
+    ]);
+  }
+  return routes.items.map((route) => route.metadata.name);
 }

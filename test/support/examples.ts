@@ -3,7 +3,7 @@
 // Gateway's controller would (what `npm run demo` does too).
 import path from "node:path";
 import { kubectl, kubectlJson, tryKubectl } from "./cluster.ts";
-import { acceptedRouteStatus } from "../../src/control-plane/gateway-acceptance.ts";
+import { acceptHttpRoutes as acceptRoutes } from "../../src/control-plane/gateway-acceptance.ts";
 
 const examplesDir = path.join(import.meta.dirname, "../../examples");
 
@@ -41,31 +41,13 @@ export function applyExamples(namespace: string): void {
   ]);
 }
 
-interface RouteList {
-  items: {
-    metadata: { name: string; generation: number };
-    spec: { parentRefs?: Record<string, string>[] };
-    status?: { parents?: unknown[] };
-  }[];
+interface RouteStatuses {
+  items: { status?: { parents?: unknown[] } }[];
 }
 
 /** Reports every HTTPRoute of `namespace` Accepted by each of its parents; returns how many. */
 export function acceptHttpRoutes(namespace: string): number {
-  const routes = kubectlJson<RouteList>(["get", "httproutes", "-n", namespace]);
-  for (const route of routes.items) {
-    kubectl([
-      "patch",
-      "httproute",
-      route.metadata.name,
-      "-n",
-      namespace,
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify(acceptedRouteStatus(route, "the test")),
-    ]);
-  }
-  return routes.items.length;
+  return acceptRoutes((args) => kubectl(args), namespace, "the test").length;
 }
 
 /** Names of the examples in `namespace` whose Ready condition is True. */
@@ -90,9 +72,12 @@ export async function waitExamplesReady(namespace: string, timeoutMs = 60_000): 
   const deadline = Date.now() + timeoutMs;
   let ready: string[] = [];
   while (Date.now() < deadline) {
-    const unaccepted = kubectlJson<RouteList>(["get", "httproutes", "-n", namespace]).items.some(
-      (r) => (r.status?.parents ?? []).length === 0,
-    );
+    const unaccepted = kubectlJson<RouteStatuses>([
+      "get",
+      "httproutes",
+      "-n",
+      namespace,
+    ]).items.some((r) => (r.status?.parents ?? []).length === 0);
     if (unaccepted) acceptHttpRoutes(namespace);
     ready = readyExamples(namespace);
     if (ready.length === exampleNames.length) return;
