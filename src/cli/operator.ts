@@ -3,6 +3,7 @@
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { dnsSubdomainPattern, secretKeyPattern } from "../api/kubernetes-names.ts";
 import { runOperator, type OperatorOptions } from "../controller/operator.ts";
 import {
   defaultRenderConfig,
@@ -88,6 +89,18 @@ export const operatorFlags: readonly Flag[] = [
     env: "CALLBACK_OPERATOR_CLUSTER_DOMAIN",
     help: "Cluster DNS domain, for status.url of services without a host.",
     default: defaultRenderConfig.clusterDomain,
+  },
+  {
+    name: "default-database-secret",
+    env: "CALLBACK_OPERATOR_DEFAULT_DATABASE_SECRET",
+    help: "Secret, in each service's namespace, with the PostgreSQL URL of services without spec.api.databaseSecretRef; embedded PGlite when empty.",
+    default: "",
+  },
+  {
+    name: "default-database-secret-key",
+    env: "CALLBACK_OPERATOR_DEFAULT_DATABASE_SECRET_KEY",
+    help: "Key of the PostgreSQL URL in --default-database-secret.",
+    default: "url",
   },
   {
     name: "builtin-template",
@@ -202,7 +215,25 @@ function renderConfig(values: FlagValues): RenderConfig {
     gatewayParentRefs: parseGateways(values),
     urlScheme: choiceFlag(values, "url-scheme", ["https", "http"]),
     clusterDomain: values("cluster-domain") ?? defaultRenderConfig.clusterDomain,
+    defaultDatabaseSecret: parseDefaultDatabaseSecret(values),
   };
+}
+
+function parseDefaultDatabaseSecret(values: FlagValues): { name: string; key: string } | undefined {
+  const name = values("default-database-secret") ?? "";
+  const key = values("default-database-secret-key") ?? "url";
+  if (name === "") return undefined;
+  if (!new RegExp(dnsSubdomainPattern).test(name) || name.length > 253) {
+    throw new FlagError(
+      `--default-database-secret "${name}" is invalid: use a Secret name (lowercase letters, digits, '-' and '.')`,
+    );
+  }
+  if (!new RegExp(secretKeyPattern).test(key) || key.length > 253) {
+    throw new FlagError(
+      `--default-database-secret-key "${key}" is invalid: use a Secret key (letters, digits, '-', '_' and '.')`,
+    );
+  }
+  return { name, key };
 }
 
 export function operatorOptions(

@@ -93,7 +93,7 @@ export function service(ctx: ChildContext): ChildObject {
 export function deployment(ctx: ChildContext, configHash: string): ChildObject {
   const { name } = ctx.service.metadata;
   const api = ctx.service.spec.api;
-  const database = api?.databaseSecretRef;
+  const database = api?.databaseSecretRef ?? ctx.config.defaultDatabaseSecret;
   const args = [
     "callback-api",
     "--service-name",

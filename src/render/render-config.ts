@@ -26,6 +26,11 @@ export interface RenderConfig {
   readonly urlScheme: "http" | "https";
   /** Kubernetes cluster domain, for the in-cluster URL of a service without a host. */
   readonly clusterDomain: string;
+  /**
+   * Secret key, in each service's own namespace, holding the PostgreSQL URL of services whose
+   * spec.api names no databaseSecretRef; embedded PGlite when unset.
+   */
+  readonly defaultDatabaseSecret?: { readonly name: string; readonly key: string } | undefined;
 }
 
 export const defaultRenderConfig: RenderConfig = {

@@ -352,6 +352,39 @@ describe("children", () => {
     expect(spec.template.spec.containers[0]?.args).not.toContain("--data-dir");
   });
 
+  it("uses the operator's default database Secret unless the service names its own", () => {
+    const config = {
+      ...defaultRenderConfig,
+      defaultDatabaseSecret: { name: "shared-db", key: "dsn" },
+    };
+    const databaseEnv = (api: Record<string, unknown>) => {
+      const result = ok(
+        render(
+          service({ scenario: "User-Terminated-Delayed", options: routePoint, api }),
+          template,
+          config,
+        ),
+      );
+      const spec = child(result, "Deployment")["spec"] as {
+        template: { spec: { containers: { env?: unknown[]; args: string[] }[] } };
+      };
+      return spec.template.spec.containers[0];
+    };
+    expect(databaseEnv({})?.env).toEqual([
+      {
+        name: "CALLBACK_API_DATABASE_URL",
+        valueFrom: { secretKeyRef: { name: "shared-db", key: "dsn" } },
+      },
+    ]);
+    expect(databaseEnv({})?.args).not.toContain("--data-dir");
+    expect(databaseEnv({ databaseSecretRef: { name: "own", key: "url" } })?.env).toEqual([
+      {
+        name: "CALLBACK_API_DATABASE_URL",
+        valueFrom: { secretKeyRef: { name: "own", key: "url" } },
+      },
+    ]);
+  });
+
   it("routes with an HTTPRoute to the named Gateway, at both GMS paths, with the host in the URL", () => {
     const result = ok(
       render(

@@ -229,6 +229,8 @@ describe("the chart", () => {
       "callbackApi.image.repository=registry.example.com/callback-api",
       "callbackApi.image.tag=1.2.3",
       "callbackApi.image.pullPolicy=Always",
+      "callbackApi.database.secretName=callback-db",
+      "callbackApi.database.secretKey=dsn",
       "builtinTemplate.enabled=false",
       "watchNamespaces={team-a}",
       "controller.concurrency=3",
@@ -261,6 +263,7 @@ describe("the chart", () => {
     expect(options.render.urlScheme).toBe("http");
     expect(options.render.image).toBe("registry.example.com/callback-api:1.2.3");
     expect(options.render.imagePullPolicy).toBe("Always");
+    expect(options.render.defaultDatabaseSecret).toEqual({ name: "callback-db", key: "dsn" });
     expect(options.installBuiltinTemplate).toBe(false);
     expect(options.namespaces).toEqual(["team-a"]);
     expect(options.concurrency).toBe(3);
@@ -269,6 +272,42 @@ describe("the chart", () => {
       namespace: "cbo-system",
       name: "cbo-callback-operator",
     });
+  });
+
+  it("creates the default database Secret only when given a URL, and needs its name", async () => {
+    expect(find(await render("callbackApi.database.secretName=callback-db"), "Secret")).toEqual([]);
+    const [secret] = find(
+      await render(
+        "callbackApi.database.secretName=callback-db",
+        "callbackApi.database.url=postgres://callback@db.example.com:5432/callbacks",
+      ),
+      "Secret",
+    );
+    expect(secret).toMatchObject({
+      metadata: { name: "callback-db", namespace: "cbo-system" },
+      stringData: { url: "postgres://callback@db.example.com:5432/callbacks" },
+    });
+    const nameless = await tryHelm([
+      "template",
+      "x",
+      chartDir,
+      "--set",
+      "callbackApi.database.url=postgres://db/callbacks",
+    ]);
+    expect(nameless.stderr).toContain(
+      "callbackApi.database.url needs callbackApi.database.secretName",
+    );
+    const notPostgres = await tryHelm([
+      "template",
+      "x",
+      chartDir,
+      "--set",
+      "callbackApi.database.secretName=db",
+      "--set",
+      "callbackApi.database.url=mysql://db/callbacks",
+    ]);
+    expect(notPostgres.status).not.toBe(0);
+    expect(notPostgres.stderr).toMatch(/callbackApi.database.url|url/);
   });
 
   it("uses the operator's image for the Callback API unless told otherwise", async () => {

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { operatorOptions } from "./operator.ts";
+import { FlagError } from "./flags.ts";
+
+const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), "operator-flags-")), "kubeconfig");
+writeFileSync(
+  kubeconfig,
+  [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]",
+    "users: [{name: u, user: {token: t}}]",
+    "contexts: [{name: x, context: {cluster: c, user: u}}]",
+    "current-context: x",
+  ].join("\n"),
+);
+
+function options(...argv: string[]) {
+  const result = operatorOptions([`--kubeconfig=${kubeconfig}`, ...argv], {});
+  if (result === "help") throw new Error("unexpected help");
+  return result;
+}
+
+describe("--default-database-secret", () => {
+  it("is unset by default: services without a database Secret use embedded PGlite", () => {
+    expect(options().render.defaultDatabaseSecret).toBeUndefined();
+  });
+
+  it("names a Secret and, optionally, its key", () => {
+    expect(options("--default-database-secret=callback-db").render.defaultDatabaseSecret).toEqual({
+      name: "callback-db",
+      key: "url",
+    });
+    expect(
+      options("--default-database-secret=callback-db", "--default-database-secret-key=dsn").render
+        .defaultDatabaseSecret,
+    ).toEqual({ name: "callback-db", key: "dsn" });
+  });
+
+  it("rejects names Kubernetes would refuse, naming the flag and the fix", () => {
+    expect(() => options("--default-database-secret=Callback_DB")).toThrow(FlagError);
+    expect(() => options("--default-database-secret=Callback_DB")).toThrow(
+      /--default-database-secret "Callback_DB" is invalid: use a Secret name/,
+    );
+    expect(() =>
+      options("--default-database-secret=db", "--default-database-secret-key=a/b"),
+    ).toThrow(/--default-database-secret-key "a\/b" is invalid/);
+  });
+});
