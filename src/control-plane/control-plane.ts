@@ -101,9 +101,10 @@ export async function startPlane({ dir, ownerPid, progress }: StartOptions): Pro
     );
 
     progress("Starting kube-apiserver");
+    await writeFile(path.join(dir, "audit-policy.yaml"), stringify(auditPolicy));
     const apiserver = await launch(
       "kube-apiserver",
-      apiserverArgs(pki, ports.apiserver, ports.etcdClient),
+      apiserverArgs(pki, ports.apiserver, ports.etcdClient, dir),
     );
     const ca = await readFile(pki.caCert, "utf8");
     await waitHealthy(
@@ -176,8 +177,41 @@ function etcdArgs(dir: string, client: number, peer: number): string[] {
   ];
 }
 
-function apiserverArgs(pki: Pki, port: number, etcdPort: number): string[] {
+/**
+ * Audit of every write to the operator's kinds and its children's (metadata only: who, which
+ * user agent, when, what answer), so that tests can prove who wrote what — never two leaders.
+ */
+const auditPolicy = {
+  apiVersion: "audit.k8s.io/v1",
+  kind: "Policy",
+  omitStages: ["RequestReceived"],
+  rules: [
+    {
+      level: "Metadata",
+      verbs: ["create", "update", "patch", "delete"],
+      resources: [
+        { group: "callback-operator.io" },
+        { group: "", resources: ["configmaps", "services"] },
+        { group: "apps", resources: ["deployments"] },
+        { group: "networking.k8s.io", resources: ["ingresses"] },
+        { group: "gateway.networking.k8s.io", resources: ["httproutes"] },
+      ],
+    },
+    { level: "None" },
+  ],
+};
+
+/** The JSON-lines audit log of a plane (see auditPolicy). */
+export function auditLogPath(dir: string): string {
+  return path.join(dir, "logs", "audit.log");
+}
+
+function apiserverArgs(pki: Pki, port: number, etcdPort: number, dir: string): string[] {
   return [
+    `--audit-policy-file=${path.join(dir, "audit-policy.yaml")}`,
+    `--audit-log-path=${auditLogPath(dir)}`,
+    "--audit-log-format=json",
+    "--audit-log-maxsize=200",
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
     "--bind-address=127.0.0.1",
     `--secure-port=${port}`,
@@ -194,6 +228,9 @@ function apiserverArgs(pki: Pki, port: number, etcdPort: number): string[] {
     // TaintNodesByCondition: it taints new nodes not-ready, and only the node-lifecycle
     // controller (not run here: it would also taint kwok's node) removes that taint.
     "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+    // As OpenShift does: setting blockOwnerDeletion needs update on the owner's finalizers, so
+    // the RBAC tests prove the chart grants it.
+    "--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
     // 1.37 rejects a loopback advertise address with the default lease endpoint reconciler.
     "--advertise-address=127.0.0.1",
     "--endpoint-reconciler-type=none",
@@ -312,9 +349,10 @@ function createFakeNode(tools: ToolPaths, kubeconfig: string): void {
         type: "kwok",
       },
     },
+    // Room for the benchmarks' 10,000 services (50m CPU and 96Mi each): kwok's pods cost nothing.
     status: {
-      allocatable: { cpu: "32", memory: "256Gi", pods: "1000" },
-      capacity: { cpu: "32", memory: "256Gi", pods: "1000" },
+      allocatable: { cpu: "1000", memory: "2Ti", pods: "20000" },
+      capacity: { cpu: "1000", memory: "2Ti", pods: "20000" },
     },
   };
   kubectl(
@@ -331,9 +369,40 @@ function createFakeNode(tools: ToolPaths, kubeconfig: string): void {
   ]);
 }
 
+/**
+ * Kills one component (SIGKILL: a crash, not a shutdown), leaves it down for `downMs`, starts it
+ * again with the same arguments and waits until it is healthy. etcd keeps its data directory.
+ * The state file records the new pid, so teardown and the guardian stop the new process.
+ */
+export async function restartComponent(
+  dir: string,
+  name: "etcd" | "kube-apiserver",
+  downMs = 0,
+): Promise<void> {
+  const state = await readState(dir);
+  const old = state?.processes.find((p) => p.name === name);
+  if (state === undefined || old === undefined)
+    throw new Error(`No ${name} in the plane at ${dir}`);
+  await stopGroup(old.pid, 0);
+  await sleep(downMs);
+  const started = startProcess(name, old.command, old.args, old.logFile);
+  const processes = state.processes.map((p) => (p === old ? started : p));
+  await writeFile(stateFile(dir), JSON.stringify({ ...state, processes }, null, 2));
+  const probe =
+    name === "etcd"
+      ? { url: `http://127.0.0.1:${String(state.ports["etcdClient"])}/health` }
+      : {
+          url: `${state.server}/readyz`,
+          ca: await readFile(path.join(state.pkiDir, "ca.crt"), "utf8"),
+        };
+  await waitHealthy(name, probe, waitOptions(started, 90_000));
+}
+
 /** Stops components in reverse start order, then removes etcd's data; logs stay for debugging. */
 export async function stopPlane(state: PlaneState): Promise<void> {
-  for (const p of [...state.processes].reverse()) await stopGroup(p.pid);
+  // The file is the truth: a fault test may have restarted a component since `state` was read.
+  const current = (await readState(state.dir)) ?? state;
+  for (const p of [...current.processes].reverse()) await stopGroup(p.pid);
   await rm(path.join(state.dir, "etcd"), { recursive: true, force: true });
   await rm(stateFile(state.dir), { force: true });
 }

@@ -5,6 +5,9 @@ export interface StartedProcess {
   readonly name: string;
   readonly pid: number;
   readonly logFile: string;
+  /** How it was started, so that a fault test can restart it the same way. */
+  readonly command: string;
+  readonly args: readonly string[];
 }
 
 /**
@@ -23,7 +26,7 @@ export function startProcess(
     const child = spawn(command, args, { detached: true, stdio: ["ignore", fd, fd] });
     if (child.pid === undefined) throw new Error(`Could not start ${name} (${command}).`);
     child.unref();
-    return { name, pid: child.pid, logFile };
+    return { name, pid: child.pid, logFile, command, args };
   } finally {
     closeSync(fd);
   }

@@ -82,6 +82,12 @@ Granted by the ClusterRole, or by one Role per watched namespace when watchNames
 - apiGroups: ["callback-operator.io"]
   resources: ["callbackservices/status"]
   verbs: ["patch"]
+# Children point at their service with blockOwnerDeletion, which clusters running the
+# OwnerReferencesPermissionEnforcement admission plug-in (OpenShift) allow only to those who may
+# update the owner's finalizers.
+- apiGroups: ["callback-operator.io"]
+  resources: ["callbackservices/finalizers"]
+  verbs: ["update"]
 # Events on CallbackServices (Ready, failures).
 - apiGroups: [""]
   resources: ["events"]
