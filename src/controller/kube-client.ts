@@ -29,6 +29,24 @@ export const isGone = (error: unknown): boolean =>
 
 export type RequestObserver = (method: string, code: number) => void;
 
+export interface ClientOptions {
+  /** Sent as User-Agent, so the apiserver's audit log tells replicas apart. */
+  readonly userAgent?: string;
+  /**
+   * Asked before every write; false refuses it without sending (WriteFencedError). A leader whose
+   * lease may have expired (a paused process, a partition) must not write on stale beliefs.
+   */
+  readonly mayWrite?: () => boolean;
+}
+
+/** A write refused locally because this replica cannot be sure it still leads. */
+export class WriteFencedError extends Error {
+  override readonly name = "WriteFencedError";
+  constructor(method: string, path: string) {
+    super(`${method} ${path} not sent: this replica has not renewed its leader lease recently`);
+  }
+}
+
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
@@ -87,17 +105,19 @@ export class KubeClient {
   readonly server: string;
   readonly #kubeConfig: KubeConfig;
   readonly #observe: RequestObserver | undefined;
+  readonly #options: ClientOptions;
   #dispatcher: Dispatcher | undefined;
   #headers: Record<string, string> = {};
   #headersAt = 0;
   #resetAt = 0;
 
-  constructor(kubeConfig: KubeConfig, observe?: RequestObserver) {
+  constructor(kubeConfig: KubeConfig, observe?: RequestObserver, options: ClientOptions = {}) {
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error("The kubeconfig has no current cluster.");
     this.server = cluster.server.replace(/\/$/, "");
     this.#kubeConfig = kubeConfig;
     this.#observe = observe;
+    this.#options = options;
   }
 
   /** TLS material once, auth headers refreshed each minute (projected tokens rotate). */
@@ -140,8 +160,12 @@ export class KubeClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
+    if (method !== "GET" && this.#options.mayWrite?.() === false)
+      throw new WriteFencedError(method, path);
     const { dispatcher, headers } = await this.#prepare();
     const requestHeaders: Record<string, string> = { ...headers, accept: "application/json" };
+    if (this.#options.userAgent !== undefined)
+      requestHeaders["user-agent"] = this.#options.userAgent;
     if (options.body !== undefined)
       requestHeaders["content-type"] = options.contentType ?? "application/json";
     try {

@@ -34,6 +34,7 @@ export class LeaderElector {
     Pick<LeaderElectionOptions, "onLeading">;
   #observed: { record: string; at: number } | undefined;
   #lease: Lease | undefined;
+  #freshUntil = 0;
 
   constructor(client: KubeClient, options: LeaderElectionOptions) {
     this.#client = client;
@@ -57,7 +58,7 @@ export class LeaderElector {
   async acquire(stop: AbortSignal): Promise<AbortSignal> {
     let announced = false;
     while (!stop.aborted) {
-      if (await this.#tryAcquireOrRenew()) {
+      if (await this.#renewed()) {
         this.#options.log.info(
           { lease: this.#options.name, identity: this.#options.identity },
           "Acquired leadership",
@@ -84,17 +85,35 @@ export class LeaderElector {
     while (!stop.aborted) {
       await delay(this.#options.retryPeriodMs, stop);
       if (stopped(stop)) return;
-      if (await this.#tryAcquireOrRenew()) {
+      if (await this.#renewed()) {
         lastRenew = Date.now();
         continue;
       }
       if (Date.now() - lastRenew >= this.#options.renewDeadlineMs || this.#heldByOther()) {
         this.#options.log.error({ lease: this.#options.name }, "Lost leadership");
+        this.#freshUntil = 0;
         this.#options.onLeading?.(false);
         lost.abort(new Error("leadership lost"));
         return;
       }
     }
+  }
+
+  /**
+   * True while the last successful renewal was *sent* less than the renew deadline ago, by this
+   * process's monotonic clock. Other replicas wait a whole lease (longer) after they last saw it
+   * change, so a leader that checks this before each write never writes beside a new leader,
+   * even after being paused (SIGSTOP, a VM freeze) past its lease.
+   */
+  holdsFreshLease(): boolean {
+    return performance.now() < this.#freshUntil;
+  }
+
+  async #renewed(): Promise<boolean> {
+    const sentAt = performance.now();
+    if (!(await this.#tryAcquireOrRenew())) return false;
+    this.#freshUntil = sentAt + this.#options.renewDeadlineMs;
+    return true;
   }
 
   #heldByOther(): boolean {
@@ -169,6 +188,7 @@ export class LeaderElector {
 
   /** On graceful shutdown: hand the lease over at once instead of making others wait 15 s. */
   async release(): Promise<void> {
+    this.#freshUntil = 0;
     const lease = this.#lease;
     if (lease?.spec.holderIdentity !== this.#options.identity) return;
     try {

@@ -46,9 +46,18 @@ const templateKey = (name: string): string => `ServiceTemplate/${name}`;
 export async function runOperator(options: OperatorOptions, stop: AbortSignal): Promise<void> {
   const { log } = options;
   const metrics = createMetrics(controllerName);
-  const client = new KubeClient(options.kubeConfig, (method, code) => {
+  const observe = (method: string, code: number): void => {
     metrics.request(method, code);
+  };
+  const userAgent = `callback-operator (${options.leaderElection.identity})`;
+  // Writes are fenced by the lease once elected; until then nothing reconciles, so nothing writes.
+  let mayWrite = (): boolean => true;
+  const client = new KubeClient(options.kubeConfig, observe, {
+    userAgent,
+    mayWrite: () => mayWrite(),
   });
+  // Lease renewals on their own connections: they must not queue behind a burst of applies.
+  const electionClient = new KubeClient(options.kubeConfig, observe, { userAgent });
   const informers = createInformers(
     client,
     options,
@@ -82,10 +91,11 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
       { services: informers.services.size, templates: informers.templates.size },
       "Caches synced",
     );
-    const leadership = await lead(client, options, stop, (name, leading) => {
+    const leadership = await lead(electionClient, options, stop, (name, leading) => {
       metrics.leading(name, leading);
     });
     if (leadership === undefined) return;
+    mayWrite = leadership.holdsFreshLease;
     if (options.installBuiltinTemplate) void ensureBuiltinTemplate(client, options, stop);
     for (const template of informers.templates.list())
       queue.add(templateKey(template.metadata.name));
@@ -135,6 +145,7 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
     caches.abort();
     await new Promise((resolve) => health.close(resolve));
     await client.close();
+    await electionClient.close();
   }
 }
 
@@ -250,6 +261,8 @@ function splitKey(key: string): [string, string] {
 
 interface Leadership {
   readonly lost: AbortSignal;
+  /** Whether this replica may write now (always, without leader election). */
+  readonly holdsFreshLease: () => boolean;
   release(): Promise<void>;
 }
 
@@ -261,7 +274,11 @@ async function lead(
 ): Promise<Leadership | undefined> {
   const election = options.leaderElection;
   if (!election.enabled) {
-    return { lost: new AbortController().signal, release: () => Promise.resolve() };
+    return {
+      lost: new AbortController().signal,
+      holdsFreshLease: () => true,
+      release: () => Promise.resolve(),
+    };
   }
   const elector = new LeaderElector(client, {
     namespace: election.namespace,
@@ -274,7 +291,11 @@ async function lead(
   });
   try {
     const lost = await elector.acquire(stop);
-    return { lost, release: () => elector.release() };
+    return {
+      lost,
+      holdsFreshLease: () => elector.holdsFreshLease(),
+      release: () => elector.release(),
+    };
   } catch {
     return undefined; // stopped while waiting
   }
