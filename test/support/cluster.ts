@@ -65,7 +65,12 @@ export function tryKubectl(args: readonly string[], options: KubectlOptions = {}
   const result = spawnSync(
     inject("kubectl"),
     [`--kubeconfig=${options.kubeconfig ?? kubeconfigPath()}`, ...args],
-    { encoding: "utf8", ...(options.input === undefined ? {} : { input: options.input }) },
+    {
+      encoding: "utf8",
+      // Lists of hundreds of Deployments exceed the 1 MiB default and would arrive truncated.
+      maxBuffer: 512 * 2 ** 20,
+      ...(options.input === undefined ? {} : { input: options.input }),
+    },
   );
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,0 +1,140 @@
+// Another field manager edits the operator's children while users edit the services: the operator
+// takes back only the fields it owns, keeps everyone else's, loses no user change, and its writes
+// stay bounded by the intruder's (no hot loop), falling to zero once the intruder stops.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { createNamespace, installCrds, kubectl, kubectlJson } from "../support/cluster.ts";
+import { applyFleet, fleetServiceName, waitFleetReady } from "../support/fleet.ts";
+import { startOperator, type RunningOperator } from "../support/operator.ts";
+
+const services = 10;
+let ns = "";
+let operator: RunningOperator;
+
+beforeAll(async () => {
+  installCrds();
+  ns = createNamespace("conflict");
+  operator = await startOperator("conflicts", [`--namespaces=${ns}`]);
+  applyFleet(ns, services);
+  await waitFleetReady(ns, services, 120_000);
+});
+
+afterAll(async () => {
+  await operator.stop();
+});
+
+async function writes(): Promise<number> {
+  const counts = await operator.requests();
+  return ["POST", "PUT", "PATCH", "DELETE"].reduce((sum, m) => sum + (counts[m] ?? 0), 0);
+}
+
+function intrude(
+  kind: string,
+  name: string,
+  patch: { metadata?: Record<string, unknown>; data?: Record<string, string> },
+): void {
+  kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=intruder", "-f", "-"], {
+    input: stringify({
+      ...kindOf(kind),
+      ...patch,
+      metadata: { ...patch.metadata, name, namespace: ns },
+    }),
+  });
+}
+
+function kindOf(kind: string): { apiVersion: string; kind: string } {
+  return kind === "Deployment" ? { apiVersion: "apps/v1", kind } : { apiVersion: "v1", kind };
+}
+
+const queueOf = (name: string): string | undefined =>
+  kubectlJson<{ data?: Record<string, string> }>(["get", "configmap", "-n", ns, `service.${name}`])
+    .data?.["_urs_virtual_queue"];
+
+function editService(index: number, queue: string): void {
+  kubectl(["apply", "--server-side", "--field-manager=fleet-user", "-f", "-"], {
+    input: stringify({
+      apiVersion: "callback-operator.io/v1alpha1",
+      kind: "CallbackService",
+      metadata: { name: fleetServiceName(index), namespace: ns },
+      spec: {
+        scenario: "User-Terminated-Delayed",
+        options: {
+          _service_groups: "fleet",
+          _route_point: "8999@SIP_Switch",
+          _urs_virtual_queue: queue,
+        },
+      },
+    }),
+  });
+}
+
+describe("another field manager", () => {
+  it("fighting over a field the operator owns, while the user edits: the last user edit wins, writes stay bounded", async () => {
+    const name = fleetServiceName(0);
+    const before = await writes();
+    let intrusions = 0;
+    const started = Date.now();
+    for (let step = 0; Date.now() - started < 12_000; step++) {
+      intrude("ConfigMap", `service.${name}`, { data: { _urs_virtual_queue: "HIJACKED" } });
+      intrusions++;
+      if (step === 5) editService(0, "VQ_User_1");
+      if (step === 10) editService(0, "VQ_User_2");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    await expect.poll(() => queueOf(name), { timeout: 15_000 }).toBe("VQ_User_2");
+    const during = (await writes()) - before;
+    // Quiet: with the intruder gone, the operator settles and writes nothing more.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const settled = await writes();
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    const quiet = (await writes()) - settled;
+    console.log(
+      `[conflicts] ${String(intrusions)} intruding applies + 2 user edits → ${String(during)} operator writes; ${String(quiet)} in the 10 s after`,
+    );
+    // Each intrusion costs at most a ConfigMap apply and a status update; each user edit a few.
+    expect(during).toBeLessThanOrEqual(2 * intrusions + 2 * 6);
+    expect(quiet).toBe(0);
+    await waitFleetReady(ns, services, 60_000);
+  }, 120_000);
+
+  it("adding fields of its own: the operator keeps them and writes nothing", async () => {
+    const name = fleetServiceName(1);
+    const before = await writes();
+    const labels = { "team.example.com/owner": "payments" };
+    const annotations = { "example.com/ticket": "CC-42" };
+    intrude("ConfigMap", `service.${name}`, { metadata: { labels, annotations } });
+    intrude("Service", name, { metadata: { labels, annotations } });
+    // Labels only: an annotation on a Deployment bumps its generation (an apiserver rule kept for
+    // the old rollback annotation), so Ready would rightly wait for the Deployment controller.
+    intrude("Deployment", name, { metadata: { labels } });
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    for (const kind of ["configmap", "service", "deployment"]) {
+      const object = kubectlJson<{
+        metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+      }>(["get", kind, "-n", ns, kind === "configmap" ? `service.${name}` : name]);
+      expect(object.metadata.labels["team.example.com/owner"], kind).toBe("payments");
+      if (kind !== "deployment") {
+        expect(object.metadata.annotations?.["example.com/ticket"], kind).toBe("CC-42");
+      }
+    }
+    expect((await writes()) - before).toBe(0);
+  });
+
+  it("scaling a Deployment the operator sizes: one write takes it back", async () => {
+    const name = fleetServiceName(2);
+    const before = await writes();
+    kubectl(["scale", "deployment", "-n", ns, name, "--replicas=3"]);
+    await expect
+      .poll(
+        () =>
+          kubectlJson<{ spec: { replicas: number } }>(["get", "deployment", "-n", ns, name]).spec
+            .replicas,
+        { timeout: 15_000 },
+      )
+      .toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // The apply, Ready going False and back (the scale bumped the Deployment's generation), and
+    // the Event of the return to Ready.
+    expect((await writes()) - before).toBeLessThanOrEqual(4);
+  });
+});
