@@ -8,6 +8,7 @@ import {
   groupLabelKey,
   groupLabelPrefix,
   kinds,
+  labelKeys,
 } from "../api/group.ts";
 import type { ServiceTemplate } from "../api/service-template.ts";
 import type { ChildObject } from "../render/children.ts";
@@ -21,6 +22,7 @@ import { isNotFound, KubeApiError, type KubeClient, type KubeObject } from "./ku
 import { isChildKind, objectPath, type ChildKind } from "./resources.ts";
 import { containsDesired } from "./semantic-equal.ts";
 import { computeConditions, type Outcome } from "./service-status.ts";
+import { fitWarnings, requestedAtEcho } from "./status-limits.ts";
 
 export interface ReconcilerDeps {
   readonly client: KubeClient;
@@ -145,14 +147,22 @@ async function finish(
   const generation = service.metadata.generation ?? 0;
   const previous = service.status ?? {};
   const conditions = computeConditions(outcome, previous.conditions, generation, deps.now());
-  const requestedAt = service.metadata.annotations?.[annotationKeys.requestedAt];
+  const requestedAt = requestedAtEcho(
+    annotationKeys.requestedAt,
+    service.metadata.annotations?.[annotationKeys.requestedAt],
+  );
+  const warnings = fitWarnings([
+    ...(facts.warnings ?? []),
+    ...(requestedAt.warning === undefined ? [] : [requestedAt.warning]),
+  ]);
   const next: CallbackServiceStatus = {
     ...facts,
     observedGeneration: generation,
     conditions,
-    ...(requestedAt === undefined ? {} : { lastHandledReconcileAt: requestedAt }),
+    warnings,
+    ...(requestedAt.echo === undefined ? {} : { lastHandledReconcileAt: requestedAt.echo }),
   };
-  if (next.warnings?.length === 0) delete next.warnings;
+  if (warnings.length === 0) delete next.warnings;
   await writeStatus(deps, service, next);
   await recordTransition(deps, service, previous, next, outcome);
 }
@@ -212,6 +222,10 @@ async function applyServiceLabels(
   const stale = (service.status?.serviceGroups ?? [])
     .map(groupLabelKey)
     .filter((key) => !(key in labels) && key in current);
+  // The template label goes when the template's name cannot be one (render.ts).
+  if (!(labelKeys.template in labels) && labelKeys.template in current) {
+    stale.push(labelKeys.template);
+  }
   const missing = Object.entries(labels).some(([key, value]) => current[key] !== value);
   if (!missing && stale.length === 0) return;
   const { name, namespace } = service.metadata;
@@ -223,37 +237,63 @@ async function applyServiceLabels(
 }
 
 /** Applies every child that differs from the desired state; returns the children as they are now. */
+/**
+ * Applies what differs, in as few round trips as the ordering allows: every missing child is
+ * looked up at once (never adopt: a conflict stops the service before anything is written), then
+ * the ConfigMap (the pods mount it), then the other children together.
+ */
 async function applyChildren(
   deps: ReconcilerDeps,
   service: CallbackService,
   children: readonly ChildObject[],
 ): Promise<Map<string, KubeObject>> {
-  const state = new Map<string, KubeObject>();
   const previousGroups = new Set((service.status?.serviceGroups ?? []).map(groupLabelKey));
-  for (const child of children) {
-    if (!isChildKind(child.kind)) continue;
-    const { namespace, name } = child.metadata;
-    const cached = deps.children.get(child.kind)?.get(`${namespace}/${name}`);
-    const current = cached ?? (await fetchUnlessMissing(deps, child.kind, namespace, name));
+  const owned = children.filter((child): child is ChildObject & { kind: ChildKind } =>
+    isChildKind(child.kind),
+  );
+  const currents = await Promise.all(
+    owned.map(async (child) => {
+      const { namespace, name } = child.metadata;
+      const cached = deps.children.get(child.kind)?.get(`${namespace}/${name}`);
+      return cached ?? (await fetchUnlessMissing(deps, child.kind, namespace, name));
+    }),
+  );
+  const state = new Map<string, KubeObject>();
+  const stale: { child: ChildObject & { kind: ChildKind }; current: KubeObject | undefined }[] = [];
+  owned.forEach((child, i) => {
+    const current = currents[i];
     if (current !== undefined) assertOwned(service, child, current);
     if (current !== undefined && upToDate(child, current, previousGroups)) {
       state.set(child.kind, current);
-      continue;
+    } else {
+      stale.push({ child, current });
     }
+  });
+  const apply = async ({ child, current }: (typeof stale)[number]): Promise<void> => {
+    const { namespace, name } = child.metadata;
     try {
-      const applied = await deps.client.apply(
-        objectPath(child.kind, namespace, name),
-        child,
-        deps.fieldManager,
-      );
-      state.set(child.kind, applied);
-      deps.log.info(
-        { service: `${namespace}/${service.metadata.name}`, kind: child.kind, name },
-        current === undefined ? "Created child" : "Updated child",
+      state.set(
+        child.kind,
+        await deps.client.apply(objectPath(child.kind, namespace, name), child, deps.fieldManager),
       );
     } catch (error) {
       throw asStalledIfInvalid(error, child);
     }
+    deps.log.info(
+      { service: `${namespace}/${service.metadata.name}`, kind: child.kind, name },
+      current === undefined ? "Created child" : "Updated child",
+    );
+  };
+  const [first, rest] = [
+    stale.filter((s) => s.child.kind === "ConfigMap"),
+    stale.filter((s) => s.child.kind !== "ConfigMap"),
+  ];
+  for (const stage of [first, rest]) {
+    // allSettled: a failed apply must not leave its siblings running unobserved.
+    const failed = (await Promise.allSettled(stage.map(apply))).find(
+      (r): r is PromiseRejectedResult => r.status === "rejected",
+    );
+    if (failed !== undefined) throw failed.reason;
   }
   return state;
 }

@@ -8,6 +8,7 @@ import {
   type ConditionType,
 } from "../api/conditions.ts";
 import type { Health } from "./child-health.ts";
+import { fitMessage } from "./status-limits.ts";
 
 export type Outcome =
   | { readonly kind: "stalled"; readonly reason: ConditionReason; readonly message: string }
@@ -159,6 +160,7 @@ export function computeConditions(
       before !== undefined && before.status === draft.status
         ? before.lastTransitionTime
         : now.toISOString().replace(/\.\d{3}Z$/, "Z");
-    return [{ ...draft, observedGeneration: generation, lastTransitionTime }];
+    const message = fitMessage(draft.message);
+    return [{ ...draft, message, observedGeneration: generation, lastTransitionTime }];
   });
 }

@@ -5,10 +5,11 @@ import type { Condition } from "../api/conditions.ts";
 import { apiVersion, kinds } from "../api/group.ts";
 import { templateSpecProblems, type ServiceTemplate } from "../api/service-template.ts";
 import { contentHash } from "../render/hash.ts";
-import { templateRevision } from "../render/render.ts";
+import { templateNameProblems, templateRevision } from "../render/render.ts";
 import type { Informer } from "./informer.ts";
 import type { KubeClient, KubeObject } from "./kube-client.ts";
 import { objectPath } from "./resources.ts";
+import { fitMessage } from "./status-limits.ts";
 
 export interface TemplateReconcilerDeps {
   readonly client: KubeClient;
@@ -26,7 +27,7 @@ export async function reconcileTemplate(deps: TemplateReconcilerDeps, name: stri
   for (const service of deps.services.list()) {
     if ((service["spec"] as { template?: string } | undefined)?.template === name) serviceCount++;
   }
-  const problems = templateSpecProblems(template.spec);
+  const problems = [...templateNameProblems(name), ...templateSpecProblems(template.spec)];
   const generation = template.metadata.generation ?? 0;
   const previous = template.status?.conditions ?? [];
   const when = deps
@@ -53,8 +54,8 @@ export async function reconcileTemplate(deps: TemplateReconcilerDeps, name: stri
     problems.length === 0
       ? [condition("Ready", "True", "ReconciliationSucceeded", "The template is valid")]
       : [
-          condition("Ready", "False", "InvalidTemplate", problems.join("; ")),
-          condition("Stalled", "True", "InvalidTemplate", problems.join("; ")),
+          condition("Ready", "False", "InvalidTemplate", fitMessage(problems.join("; "))),
+          condition("Stalled", "True", "InvalidTemplate", fitMessage(problems.join("; "))),
         ];
   const status = {
     observedGeneration: generation,

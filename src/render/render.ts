@@ -3,6 +3,7 @@
 import type { CallbackService } from "../api/callback-service.ts";
 import type { ConditionReason } from "../api/conditions.ts";
 import { groupLabelKey, groupLabelValue, labelKeys, managedByValue } from "../api/group.ts";
+import { limits } from "../api/limits.ts";
 import { parseServiceGroups, serviceGroupsOption } from "../api/service-groups.ts";
 import {
   templateSpecProblems,
@@ -86,6 +87,9 @@ export function render(
     serviceGroups: requestedGroups,
     serviceLabels: serviceLabels(spec.template, requestedGroups),
   });
+  if (spec.template.length > limits.labelValue) {
+    return stalled("InvalidTemplate", templateNameMessage("spec.template", spec.template));
+  }
   if (template === undefined) {
     return stalled(
       "TemplateNotFound",
@@ -142,6 +146,18 @@ export function render(
   };
 }
 
+/**
+ * A template's name is the value of the label callback-operator.io/template on every service that
+ * uses it, so one longer than a label value (a DNS subdomain may have 253 characters) is unusable.
+ */
+export function templateNameProblems(name: string): string[] {
+  return name.length > limits.labelValue ? [templateNameMessage("metadata.name", name)] : [];
+}
+
+function templateNameMessage(field: string, name: string): string {
+  return `${field}: "${name}" has ${String(name.length)} characters; CallbackServices can use only a ServiceTemplate whose name has at most ${String(limits.labelValue)}, since it becomes the value of their label ${labelKeys.template}; give the template a shorter name`;
+}
+
 function groupsOf(value: string | undefined): readonly string[] {
   if (value === undefined) return [];
   return parseServiceGroups(value).groups ?? [];
@@ -152,7 +168,10 @@ export function groupLabels(groups: readonly string[]): Record<string, string> {
 }
 
 function serviceLabels(template: string, groups: readonly string[]): ServiceLabels {
-  return { [labelKeys.template]: template, ...groupLabels(groups) };
+  // A template name too long for a label value is reported (InvalidTemplate), not labelled.
+  const templateLabel =
+    template.length > limits.labelValue ? {} : { [labelKeys.template]: template };
+  return { ...templateLabel, ...groupLabels(groups) };
 }
 
 /** Labels of every child. Never Argo CD's tracking label or annotation: Argo would prune them. */
