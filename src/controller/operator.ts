@@ -7,6 +7,7 @@ import { apiVersion, builtinTemplateName, kinds, labelKeys, managedByValue } fro
 import type { RenderConfig } from "../render/render-config.ts";
 import { delay, stopped } from "./abort.ts";
 import { EventRecorder } from "./event-recorder.ts";
+import { onlyStatusChanged } from "./event-filters.ts";
 import { startHealthServer } from "./health-server.ts";
 import { Informer, objectKey } from "./informer.ts";
 import { isConflict, isNotFound, KubeClient, type KubeObject } from "./kube-client.ts";
@@ -200,6 +201,7 @@ function wireEvents(informers: Informers, queue: WorkQueue): void {
     add: onService,
     delete: onService,
     update: (service, old) => {
+      if (onlyStatusChanged(service, old)) return;
       queue.add(serviceKey(objectKey(service)));
       if (templateOf(service) !== templateOf(old)) {
         onService(service);
