@@ -1,4 +1,7 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+// The Callback API's reliability tests need PostgreSQL, not a control plane.
+const CALLBACK_API_RELIABILITY = "test/reliability/callback-api-*.test.ts";
 
 // Three projects, one command: fast pure-logic unit tests beside the sources, Callback API tests
 // against real PostgreSQL and PGlite, and integration tests against a real control plane.
@@ -8,21 +11,25 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "bench/**/*.test.ts"],
         },
       },
       {
         test: {
           name: "callback-api",
-          include: ["test/callback-api/**/*.test.ts"],
+          include: ["test/callback-api/**/*.test.ts", CALLBACK_API_RELIABILITY],
           globalSetup: ["test/callback-api/postgres.global-setup.ts"],
           testTimeout: 60_000,
+          // Opening PGlite compiles its WASM: about a second on an idle machine, ten or more on a
+          // busy one (these files run in parallel, the load test among them).
+          hookTimeout: 60_000,
         },
       },
       {
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts", "test/reliability/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, CALLBACK_API_RELIABILITY],
           globalSetup: ["test/support/control-plane.global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 600_000,

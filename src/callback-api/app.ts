@@ -2,15 +2,19 @@
 // main.ts only parses flags, wires the real dependencies, listens and shuts down.
 import formbody from "@fastify/formbody";
 import Fastify, {
+  type ConnectionError,
   type FastifyBaseLogger,
   type FastifyError,
+  type FastifyHttpOptions,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type FastifyServerOptions,
 } from "fastify";
+import { STATUS_CODES, type Server } from "node:http";
+import type { Socket } from "node:net";
 import { matches, parseBasicAuth, type Credentials } from "./auth.ts";
 import { CallbackService } from "./callback-service.ts";
+import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "./cli-flags.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { CallbackError, errorNameForStatus, gmsErrorBody } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
@@ -41,7 +45,7 @@ export interface AppDeps {
   /** Is the store migrated and is the dispatcher running? Feeds /readyz besides a database ping. */
   readonly ready?: () => boolean;
   readonly bodyLimit?: number;
-  readonly requestTimeoutMs?: number;
+  readonly timeouts?: Partial<HttpTimeouts>;
 }
 
 export interface AppContext {
@@ -58,6 +62,8 @@ export interface AppContext {
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
+/** Request line and headers together (Node's default, pinned): more gets 431. */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 function sendError(reply: FastifyReply, error: CallbackError): FastifyReply {
   if (error.exception === "CallbackExceptionUnauthorized") {
@@ -77,13 +83,64 @@ function toCallbackError(error: FastifyError): CallbackError {
   return new CallbackError(name, message.slice(0, 500));
 }
 
+/** The GMS error for a Node client error (its `code`). */
+function clientErrorAnswer(code: string): CallbackError {
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT")
+    return new CallbackError(
+      "CallbackExceptionRequestTimeout",
+      "The request did not arrive in time.",
+    );
+  if (code === "HPE_HEADER_OVERFLOW") {
+    return new CallbackError(
+      "CallbackExceptionRequestHeaderFieldsTooLarge",
+      `The request headers exceed ${MAX_HEADER_BYTES} bytes.`,
+    );
+  }
+  return new CallbackError("CallbackExceptionBadRequest", "The request is not valid HTTP.");
+}
+
+/**
+ * Errors Node raises before a request reaches fastify (timeouts, oversized headers, unparsable
+ * HTTP) answered in GMS shape on the raw socket, which is then closed. The error is logged by its
+ * code only: its raw packet holds the request's headers, credentials included (fastify's default
+ * handler logs it whole at trace level).
+ */
+function clientErrorHandler(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const answer = clientErrorAnswer(error.code);
+  const status = answer.status;
+  this.log.debug({ code: error.code, status }, "Client error");
+  // As Node does: no error answer into a response already under way on this socket.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })
+    ._httpMessage;
+  if (socket.writable && inFlight?.headersSent !== true) {
+    const body = JSON.stringify(gmsErrorBody(answer));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const serverOptions: FastifyServerOptions = {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
+  const headersMs = Math.min(timeouts.headersMs, timeouts.requestMs);
+  const serverOptions: FastifyHttpOptions<Server> = {
     bodyLimit,
-    requestTimeout: deps.requestTimeoutMs ?? 30_000,
-    connectionTimeout: deps.requestTimeoutMs ?? 30_000,
-    keepAliveTimeout: 65_000,
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: headersMs,
+      // How often Node checks the two timeouts above; its default (30 s) would let a slow client
+      // hold its connection up to 30 s past them.
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.round(headersMs / 4))),
+      maxHeaderSize: MAX_HEADER_BYTES,
+    },
+    clientErrorHandler,
     trustProxy: true,
     return503OnClosing: true,
     // Errors raised before routing (a malformed URL) still answer in GMS shape.

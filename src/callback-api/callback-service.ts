@@ -11,6 +11,7 @@ import {
   isCallbackState,
   type CallbackRow,
   type CallbackState,
+  type RuleLock,
   type Store,
   type StoreQueries,
 } from "./store.ts";
@@ -117,16 +118,46 @@ async function checkBucket(
   );
 }
 
+/** The `_throttle_request_parameters` this request carries, with their values. */
+function throttledValues(params: Params, options: ServiceOptions): [string, string][] {
+  const values: [string, string][] = [];
+  for (const parameter of options.throttleParameters) {
+    const value = requestValue(parameter, params, options);
+    if (value !== undefined && value !== "") values.push([parameter, value]);
+  }
+  return values;
+}
+
+function bucketLock(options: ServiceOptions, desired: number): RuleLock {
+  return { rule: "bucket", start: bucketStart(desired, options.requestTimeBucketMin * 60_000) };
+}
+
+/** The locks of the rules a start checks: only starts that could change one of its counts wait. */
+function startLocks(
+  options: ServiceOptions,
+  throttled: readonly [string, string][],
+  number: string | undefined,
+  due: { state: CallbackState; bucketed: number | undefined },
+): RuleLock[] {
+  const locks: RuleLock[] = throttled.map(([parameter, value]) => ({
+    rule: "throttle",
+    parameter,
+    value,
+  }));
+  if (options.inQueueChecking !== "false" && number !== undefined)
+    locks.push({ rule: "number", customerNumber: number });
+  if (due.state === "QUEUED") locks.push({ rule: "queue" });
+  if (due.bucketed !== undefined) locks.push(bucketLock(options, due.bucketed));
+  return locks;
+}
+
 async function checkThrottle(
   tx: StoreQueries,
   options: ServiceOptions,
-  params: Params,
+  values: readonly [string, string][],
   day: string,
-): Promise<[string, string][]> {
-  const counted: [string, string][] = [];
-  for (const parameter of options.throttleParameters) {
-    const value = requestValue(parameter, params, options);
-    if (value === undefined || value === "") continue;
+): Promise<void> {
+  for (const [parameter, value] of values) {
     const count = await tx.throttleCount(options.serviceName, parameter, value, day);
     if (count >= options.throttleLimit) {
       throw new CallbackError(
@@ -134,9 +165,7 @@ async function checkThrottle(
         `Callback for ${parameter}=${value} rejected because previous callbacks for this parameter were requested for more than ${options.throttleLimit} times today.`,
       );
     }
-    counted.push([parameter, value]);
   }
-  return counted;
 }
 
 async function checkInQueue(
@@ -183,10 +212,16 @@ export class CallbackService {
     if (scheduled) checkFutureLimit("_desired_time", desired, now, options);
     const state: CallbackState = desired - options.executionBufferMs > now ? "SCHEDULED" : "QUEUED";
 
-    const row = await this.#deps.store.inServiceTransaction(options.serviceName, async (tx) => {
+    const number = customerNumber === "" ? undefined : customerNumber;
+    const throttled = throttledValues(params, options);
+    const locks = startLocks(options, throttled, number, {
+      state,
+      bucketed: scheduled && desired > now ? desired : undefined,
+    });
+    const row = await this.#deps.store.inRuleTransaction(options.serviceName, locks, async (tx) => {
       const day = utcDay(now);
-      const throttled = await checkThrottle(tx, options, params, day);
-      await checkInQueue(tx, options, customerNumber === "" ? undefined : customerNumber);
+      await checkThrottle(tx, options, throttled, day);
+      await checkInQueue(tx, options, number);
       if (
         state === "QUEUED" &&
         (await tx.countQueued(options.serviceName)) >= options.maxQueuedCallbacks
@@ -254,7 +289,8 @@ export class CallbackService {
       );
     }
 
-    return this.#deps.store.inServiceTransaction(serviceName, async (tx) => {
+    const locks = newTime !== undefined && newTime > now ? [bucketLock(options, newTime)] : [];
+    return this.#deps.store.inRuleTransaction(serviceName, locks, async (tx) => {
       const row = await tx.getForUpdate(id);
       if (row?.serviceName !== serviceName)
         throw notFound(`Callback ${id} is not found in service ${serviceName}.`);

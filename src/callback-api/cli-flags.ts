@@ -7,17 +7,48 @@ export interface CliConfig {
   readonly port: number;
   readonly host: string;
   readonly storage:
-    | { readonly kind: "postgres"; readonly url: string }
+    | { readonly kind: "postgres"; readonly url: string; readonly poolSize: number }
     | { readonly kind: "pglite"; readonly dataDir: string }
     | { readonly kind: "memory" };
   readonly admin: { readonly username: string; readonly passwordFile: string } | undefined;
   readonly logLevel: string;
+  readonly timeouts: HttpTimeouts;
 }
+
+/** Server-side limits on slow or idle clients, in ms (`--request-timeout` and its siblings). */
+export interface HttpTimeouts {
+  /** The whole request, headers and body, must have arrived within this; else 408. */
+  readonly requestMs: number;
+  /** The headers must have arrived within this from the first byte (or the connection); else 408. */
+  readonly headersMs: number;
+  /** A socket with no traffic either way for this long is closed. */
+  readonly connectionMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: HttpTimeouts = {
+  requestMs: 30_000,
+  headersMs: 10_000,
+  connectionMs: 30_000,
+  // Longer than the 60 s idle timeout of common load balancers, so that they close first.
+  keepAliveMs: 65_000,
+};
+
+const TIMEOUT_FLAGS = {
+  "--request-timeout": "requestMs",
+  "--headers-timeout": "headersMs",
+  "--connection-timeout": "connectionMs",
+  "--keep-alive-timeout": "keepAliveMs",
+} as const satisfies Record<string, keyof HttpTimeouts>;
 
 export type ParseResult =
   | { readonly kind: "config"; readonly config: CliConfig }
   | { readonly kind: "help" }
   | { readonly kind: "error"; readonly message: string };
+
+/** Connections one replica holds open to PostgreSQL unless --database-pool-size says otherwise. */
+export const DEFAULT_POOL_SIZE = 10;
 
 interface FlagSpec {
   readonly env: string;
@@ -51,6 +82,11 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     value: true,
     help: "PostgreSQL URL (postgres://user:pass@host:5432/db). Shared by replicas.",
   },
+  "--database-pool-size": {
+    env: "CALLBACK_API_DATABASE_POOL_SIZE",
+    value: true,
+    help: `Connections in the PostgreSQL pool (1-1000). Default ${DEFAULT_POOL_SIZE}.`,
+  },
   "--data-dir": {
     env: "CALLBACK_API_DATA_DIR",
     value: true,
@@ -71,6 +107,26 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     value: true,
     help: "File holding the admin password (a mounted Secret); re-read on each request.",
   },
+  "--request-timeout": {
+    env: "CALLBACK_API_REQUEST_TIMEOUT",
+    value: true,
+    help: `Seconds for a whole request (headers and body) to arrive, else 408. Default ${DEFAULT_TIMEOUTS.requestMs / 1000}.`,
+  },
+  "--headers-timeout": {
+    env: "CALLBACK_API_HEADERS_TIMEOUT",
+    value: true,
+    help: `Seconds for the request headers to arrive, else 408. Default ${DEFAULT_TIMEOUTS.headersMs / 1000}.`,
+  },
+  "--connection-timeout": {
+    env: "CALLBACK_API_CONNECTION_TIMEOUT",
+    value: true,
+    help: `Seconds a connection may stay silent (no byte either way) before it is closed. Default ${DEFAULT_TIMEOUTS.connectionMs / 1000}.`,
+  },
+  "--keep-alive-timeout": {
+    env: "CALLBACK_API_KEEP_ALIVE_TIMEOUT",
+    value: true,
+    help: `Seconds an idle keep-alive connection stays open. Default ${DEFAULT_TIMEOUTS.keepAliveMs / 1000}.`,
+  },
   "--log-level": {
     env: "CALLBACK_API_LOG_LEVEL",
     value: true,
@@ -86,7 +142,7 @@ export function usage(): string {
     return `  ${name.padEnd(28)} ${spec.help}${env}`;
   });
   return `Usage: callback-operator callback-api --service-name NAME --config-dir DIR [--port PORT]
-       [--database-url URL | --data-dir DIR | --in-memory] [--admin-username USER --admin-password-file FILE]
+       [--database-url URL [--database-pool-size N] | --data-dir DIR | --in-memory] [--admin-username USER --admin-password-file FILE]
 
 Serves the GMS Callback API of one service.
 
@@ -137,9 +193,19 @@ function parseStorage(get: Getter): Part<CliConfig["storage"]> {
       error: "--database-url, --data-dir and --in-memory exclude each other: choose one storage",
     };
   }
+  const poolSize = get("--database-pool-size");
+  if (poolSize !== undefined && url === undefined) {
+    return { error: "--database-pool-size applies to --database-url only: drop it or add the URL" };
+  }
+  if (
+    poolSize !== undefined &&
+    (!/^\d{1,4}$/.test(poolSize) || +poolSize < 1 || +poolSize > 1000)
+  ) {
+    return { error: `--database-pool-size "${poolSize}" is invalid: use a number from 1 to 1000` };
+  }
   if (url !== undefined) {
     return /^postgres(ql)?:\/\//.test(url)
-      ? { value: { kind: "postgres", url } }
+      ? { value: { kind: "postgres", url, poolSize: Number(poolSize ?? DEFAULT_POOL_SIZE) } }
       : { error: "--database-url must start with postgres:// or postgresql://" };
   }
   if (dataDir !== undefined) return { value: { kind: "pglite", dataDir } };
@@ -162,7 +228,28 @@ function parseAdmin(get: Getter): Part<CliConfig["admin"]> {
   return { value: { username, passwordFile } };
 }
 
-function parseBasics(get: Getter): Part<Omit<CliConfig, "storage" | "admin">> {
+function parseTimeouts(get: Getter): Part<HttpTimeouts> {
+  const timeouts: Record<keyof HttpTimeouts, number> = { ...DEFAULT_TIMEOUTS };
+  for (const [flag, key] of Object.entries(TIMEOUT_FLAGS)) {
+    const value = get(flag);
+    if (value === undefined) continue;
+    const seconds = /^\d{1,4}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
+    if (!(seconds >= 0.1 && seconds <= 3600)) {
+      return {
+        error: `${flag} "${value}" is invalid: use seconds from 0.1 to 3600, such as 30 or 2.5`,
+      };
+    }
+    timeouts[key] = Math.round(seconds * 1000);
+  }
+  if (timeouts.headersMs > timeouts.requestMs) {
+    return {
+      error: `--headers-timeout (${timeouts.headersMs / 1000} s) exceeds --request-timeout (${timeouts.requestMs / 1000} s): the headers are part of the request`,
+    };
+  }
+  return { value: timeouts };
+}
+
+function parseBasics(get: Getter): Part<Omit<CliConfig, "storage" | "admin" | "timeouts">> {
   const serviceName = get("--service-name");
   if (serviceName === undefined) {
     return {
@@ -223,8 +310,15 @@ export function parseFlags(
   if ("error" in storage) return { kind: "error", message: storage.error };
   const admin = parseAdmin(get);
   if ("error" in admin) return { kind: "error", message: admin.error };
+  const timeouts = parseTimeouts(get);
+  if ("error" in timeouts) return { kind: "error", message: timeouts.error };
   return {
     kind: "config",
-    config: { ...basics.value, storage: storage.value, admin: admin.value },
+    config: {
+      ...basics.value,
+      storage: storage.value,
+      admin: admin.value,
+      timeouts: timeouts.value,
+    },
   };
 }

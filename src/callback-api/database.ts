@@ -2,6 +2,7 @@
 // (embedded, one process). The store speaks only this interface.
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
+import { DEFAULT_POOL_SIZE } from "./cli-flags.ts";
 
 export interface SqlClient {
   query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
@@ -16,7 +17,10 @@ export interface Database extends SqlClient {
   close(): Promise<void>;
 }
 
-export function postgresDatabase(connectionString: string, maxConnections = 10): Database {
+export function postgresDatabase(
+  connectionString: string,
+  maxConnections = DEFAULT_POOL_SIZE,
+): Database {
   const pool = new pg.Pool({
     connectionString,
     max: maxConnections,

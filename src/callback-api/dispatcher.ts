@@ -57,14 +57,27 @@ export function orsPayload(row: CallbackRow, options: ServiceOptions): Record<st
   return payload;
 }
 
-/** `_ors` for one callback: the request's own when it was allowed to give one, else the service's. */
+/**
+ * `_ors` for one callback: the request's own when the service lets requests name one
+ * (`_overwritable_options` lists `_ors`), else the service's. Never the request's otherwise: any
+ * caller could point the server's outgoing POSTs, with the callback's data, at any URL.
+ */
 export function orsUrls(row: CallbackRow, options: ServiceOptions): string[] {
-  const own = row.properties["_ors"];
+  const own = options.overwritable.has("_ors") ? row.properties["_ors"] : undefined;
   const configured = options.raw["_ors"];
   const value =
     own ?? (configured === undefined ? undefined : substituteTokens(configured, row.properties));
   return csv(value).filter((url) => /^https?:\/\//i.test(url));
 }
+
+/**
+ * A claim's POSTs end this long (at most a quarter of the lease) before its lease does, so that the
+ * outcome is recorded while the claim is still this replica's: a lease that runs out mid-batch lets
+ * another replica claim and send the same callbacks while this one is still sending them.
+ */
+const LEASE_MARGIN_MS = 5_000;
+/** Less time than this left on the lease: the POST is not started, the claim goes back to the queue. */
+const MIN_POST_MS = 1_000;
 
 type Outcome =
   | { kind: "delivered"; reason: string }
@@ -148,33 +161,37 @@ export class Dispatcher {
     if (released > 0) this.#o.log.warn({ released }, "Released expired claims for redelivery");
     await store.promoteDue(service, now + options.executionBufferMs, now);
     // With no `_ors` configured, callbacks wait QUEUED (not failed) until one is, unless the request
-    // brought its own.
+    // brought its own and may (see orsUrls).
     const onlyWithOwnOrs = (options.raw["_ors"] ?? "").trim() === "";
+    if (onlyWithOwnOrs && !options.overwritable.has("_ors")) return;
     for (;;) {
-      const claimed = await store.claim(service, this.#o.workerId, clock.now(), {
+      const claimedAt = clock.now();
+      const claimed = await store.claim(service, this.#o.workerId, claimedAt, {
         ms: this.#o.leaseMs,
         limit: this.#o.batchSize,
         onlyWithOwnOrs,
       });
       if (claimed.length === 0) return;
       this.#o.log.debug({ claimed: claimed.length }, "Claimed callbacks");
-      await this.#deliverAll(claimed);
+      const margin = Math.min(LEASE_MARGIN_MS, this.#o.leaseMs / 4);
+      await this.#deliverAll(claimed, claimedAt + this.#o.leaseMs - margin);
       if (claimed.length < this.#o.batchSize || this.#stopped) return;
     }
   }
 
-  async #deliverAll(rows: CallbackRow[]): Promise<void> {
+  /** POSTs a claimed batch, `concurrency` at a time; every POST ends by `deadline` (epoch ms). */
+  async #deliverAll(rows: CallbackRow[], deadline: number): Promise<void> {
     const queue = [...rows];
     const worker = async (): Promise<void> => {
       for (let row = queue.shift(); row !== undefined; row = queue.shift())
-        await this.#deliverOne(row);
+        await this.#deliverOne(row, deadline);
     };
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, rows.length) }, worker));
   }
 
-  async #deliverOne(row: CallbackRow): Promise<void> {
+  async #deliverOne(row: CallbackRow, deadline: number): Promise<void> {
     const options = this.#o.options();
-    const outcome = await this.#post(row, options);
+    const outcome = await this.#post(row, options, deadline);
     const now = this.#o.clock.now();
     const { store, workerId, log, metrics } = this.#o;
     let recorded: boolean;
@@ -206,13 +223,19 @@ export class Dispatcher {
     }
   }
 
-  async #post(row: CallbackRow, options: ServiceOptions): Promise<Outcome> {
+  async #post(row: CallbackRow, options: ServiceOptions, deadline: number): Promise<Outcome> {
     const urls = orsUrls(row, options);
     if (urls.length === 0) return { kind: "retry", error: "no _ors URL is configured" };
     const body = JSON.stringify(orsPayload(row, options));
     let retryable = false;
     const errors: string[] = [];
     for (const url of urls) {
+      // A batch behind slow or hanging receivers must not outlive its claim (see LEASE_MARGIN_MS).
+      const left = deadline - this.#o.clock.now();
+      if (left < MIN_POST_MS) {
+        errors.push(`${url}: not tried, the claim's lease is nearly over`);
+        return { kind: "retry", error: errors.join("; ") };
+      }
       const stopTimer = this.#o.metrics.dispatchDuration.startTimer();
       try {
         const response = await this.#o.fetch(url, {
@@ -224,7 +247,7 @@ export class Dispatcher {
             "x-callback-dispatcher": this.#o.workerId,
           },
           body,
-          signal: AbortSignal.timeout(this.#o.requestTimeoutMs),
+          signal: AbortSignal.timeout(Math.min(this.#o.requestTimeoutMs, left)),
           redirect: "error",
         });
         const text = await response.text();

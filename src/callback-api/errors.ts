@@ -22,6 +22,10 @@ export const errorCatalogue = {
   CallbackExceptionRequestTimeout: { status: 408, phrase: "Request Timeout" },
   CallbackExceptionPayloadTooLarge: { status: 413, phrase: "Payload Too Large" },
   CallbackExceptionUnsupportedMediaType: { status: 415, phrase: "Unsupported Media Type" },
+  CallbackExceptionRequestHeaderFieldsTooLarge: {
+    status: 431,
+    phrase: "Request Header Fields Too Large",
+  },
   CallbackExceptionInternal: { status: 500, phrase: "Internal Server Error" },
   /** Confirmed (queue cap); also used for the per-number throttle. */
   CallbackExceptionServiceUnavailable: { status: 503, phrase: "Service Unavailable" },

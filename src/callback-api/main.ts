@@ -31,7 +31,7 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 async function openDatabase(storage: CliConfig["storage"]): Promise<Database> {
-  if (storage.kind === "postgres") return postgresDatabase(storage.url);
+  if (storage.kind === "postgres") return postgresDatabase(storage.url, storage.poolSize);
   if (storage.kind === "memory") return pgliteDatabase(undefined);
   await mkdir(storage.dataDir, { recursive: true });
   return pgliteDatabase(storage.dataDir);
@@ -138,6 +138,7 @@ async function start(argv: string[]): Promise<void> {
       dispatcher.wake();
     },
     ready: () => ready,
+    timeouts: config.timeouts,
   });
 
   let stopping = false;

@@ -343,9 +343,31 @@ function firstRow<Row>(rows: Row[]): Row {
   return row;
 }
 
-/** Advisory-lock key for one service: creations of one service take turns across replicas. */
-function serviceLockKey(serviceName: string): string {
-  return `callback-api:${serviceName}`;
+/**
+ * What a rule counts, as the name of its lock. Two transactions wait for each other only when one
+ * could change a count the other reads: starts for different numbers, parameter values and time
+ * buckets run side by side, and only immediate starts of one service queue behind one another (the
+ * queue cap counts the whole service).
+ */
+export type RuleLock =
+  | { readonly rule: "queue" }
+  | { readonly rule: "number"; readonly customerNumber: string }
+  | { readonly rule: "throttle"; readonly parameter: string; readonly value: string }
+  | { readonly rule: "bucket"; readonly start: number };
+
+function ruleLockKey(serviceName: string, lock: RuleLock): string {
+  const name = (...parts: (string | number)[]): string =>
+    JSON.stringify(["callback-api", serviceName, lock.rule, ...parts]);
+  switch (lock.rule) {
+    case "queue":
+      return name();
+    case "number":
+      return name(lock.customerNumber);
+    case "throttle":
+      return name(lock.parameter, lock.value);
+    case "bucket":
+      return name(lock.start);
+  }
 }
 
 export class Store extends StoreQueries {
@@ -357,17 +379,25 @@ export class Store extends StoreQueries {
   }
 
   /**
-   * Runs `fn` in a transaction holding the service's advisory lock: rules that count rows (queue cap,
-   * in-queue checking, throttle, buckets) and the insert they guard cannot interleave between replicas.
+   * Runs `fn` in a transaction holding the advisory locks of the rules it checks (see `RuleLock`),
+   * so a rule's count and the write it guards cannot interleave with another replica's. All locks
+   * are taken by one statement in key order, so two transactions never wait for each other in a
+   * cycle.
    */
-  async inServiceTransaction<T>(
+  async inRuleTransaction<T>(
     serviceName: string,
+    locks: readonly RuleLock[],
     fn: (tx: StoreQueries) => Promise<T>,
   ): Promise<T> {
     return this.db.transaction(async (client) => {
-      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
-        serviceLockKey(serviceName),
-      ]);
+      if (locks.length > 0) {
+        await client.query(
+          `SELECT count(pg_advisory_xact_lock(key)) FROM (
+             SELECT DISTINCT hashtextextended(name, 0) AS key FROM unnest($1::text[]) AS name
+             ORDER BY key) AS keys`,
+          [locks.map((lock) => ruleLockKey(serviceName, lock))],
+        );
+      }
       return fn(new StoreQueries(client));
     });
   }

@@ -27,6 +27,30 @@ describe("parseFlags", () => {
         logLevel: "info",
         storage: { kind: "memory" },
         admin: undefined,
+        timeouts: {
+          requestMs: 30_000,
+          headersMs: 10_000,
+          connectionMs: 30_000,
+          keepAliveMs: 65_000,
+        },
+      },
+    });
+    expect(
+      parseFlags(
+        [
+          ...base,
+          "--in-memory",
+          "--request-timeout",
+          "2.5",
+          "--headers-timeout=1",
+          "--keep-alive-timeout",
+          "5",
+        ],
+        { CALLBACK_API_CONNECTION_TIMEOUT: "4" },
+      ),
+    ).toMatchObject({
+      config: {
+        timeouts: { requestMs: 2_500, headersMs: 1_000, connectionMs: 4_000, keepAliveMs: 5_000 },
       },
     });
     const fromEnv = parseFlags([], {
@@ -51,6 +75,14 @@ describe("parseFlags", () => {
     expect(
       parseFlags([...base, "--data-dir=/data", "--port=0"], { CALLBACK_API_DATA_DIR: "/ignored" }),
     ).toMatchObject({ config: { storage: { kind: "pglite", dataDir: "/data" }, port: 0 } });
+    expect(parseFlags([...base, "--database-url", "postgres://db/x"], {})).toMatchObject({
+      config: { storage: { kind: "postgres", url: "postgres://db/x", poolSize: 10 } },
+    });
+    expect(
+      parseFlags([...base, "--database-url", "postgres://db/x"], {
+        CALLBACK_API_DATABASE_POOL_SIZE: "32",
+      }),
+    ).toMatchObject({ config: { storage: { kind: "postgres", poolSize: 32 } } });
     expect(parseFlags(["--help"], {})).toEqual({ kind: "help" });
   });
 
@@ -69,6 +101,11 @@ describe("parseFlags", () => {
     [[...base, "--in-memory", "--bogus"], 'unknown flag "--bogus"'],
     [[...base, "--in-memory", "--port"], "--port needs a value"],
     [[...base, "--in-memory", "--log-level", "loud"], "--log-level"],
+    [[...base, "--in-memory", "--database-pool-size", "5"], "applies to --database-url only"],
+    [[...base, "--database-url", "postgres://d/x", "--database-pool-size", "0"], "1 to 1000"],
+    [[...base, "--in-memory", "--request-timeout", "0"], "--request-timeout"],
+    [[...base, "--in-memory", "--keep-alive-timeout", "5m"], "seconds from 0.1 to 3600"],
+    [[...base, "--in-memory", "--headers-timeout", "40"], "exceeds --request-timeout"],
   ])("refuses %j", (argv, message) => {
     const result = parseFlags(argv, {});
     expect(result.kind).toBe("error");
@@ -130,10 +167,15 @@ describe("the callback-api process", () => {
       "--port",
       "--host",
       "--database-url",
+      "--database-pool-size",
       "--data-dir",
       "--in-memory",
       "--admin-username",
       "--admin-password-file",
+      "--request-timeout",
+      "--headers-timeout",
+      "--connection-timeout",
+      "--keep-alive-timeout",
     ]) {
       expect(run.stdout).toContain(flag);
     }

@@ -1,6 +1,7 @@
 // Dispatch to `_ors`: payload, idempotency key, retries with backoff, final failure, lost claims.
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../../src/callback-api/clock.ts";
 import { Dispatcher } from "../../src/callback-api/dispatcher.ts";
 import { Metrics } from "../../src/callback-api/metrics.ts";
 import { BACKENDS, openStore, type TestStore } from "./support/databases.ts";
@@ -85,6 +86,18 @@ describe.each(BACKENDS)("dispatch on %s", (backend) => {
     expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
     await dispatcherFor(t, a).tick();
     expect(receiver.received).toHaveLength(1);
+  });
+
+  it("POSTs to a request's own _ors only when _overwritable_options lets requests name one", async () => {
+    const closed = await makeApp(t.store, { ...PERMISSIVE });
+    const refused = await start(closed, { _customer_number: "5115", _ors: receiver.url });
+    await dispatcherFor(t, closed).tick();
+    expect(receiver.received).toHaveLength(0);
+    expect(await state(t, refused)).toEqual(["QUEUED", null]);
+    const open = await makeApp(t.store, { ...PERMISSIVE, _overwritable_options: "_ors" });
+    const allowed = await start(open, { _customer_number: "5116", _ors: receiver.url });
+    await dispatcherFor(t, open).tick();
+    expect(receiver.received.map((r) => r.body["_id"])).toEqual([allowed]);
   });
 
   it("records the reason the receiver names", async () => {
@@ -180,6 +193,51 @@ describe.each(BACKENDS)("dispatch on %s", (backend) => {
       expect([receiver.received.length, other.received.length]).toEqual([1, 1]);
     } finally {
       await other.close();
+    }
+  });
+
+  it("never POSTs past the claim's lease, however slow the receivers", async () => {
+    // Two hanging `_ors` URLs and one POST at a time: each callback takes two request timeouts, so
+    // the third would start after the lease ran out, when another replica may have re-claimed it.
+    const a = await makeApp(t.store, {
+      ...PERMISSIVE,
+      _ors: "http://127.0.0.1:9/first,http://127.0.0.1:9/second",
+    });
+    const ids = [
+      await start(a, { _customer_number: "5115" }),
+      await start(a, { _customer_number: "5116" }),
+      await start(a, { _customer_number: "5117" }),
+    ];
+    const posts: { id: string; from: number; to: number }[] = [];
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => {
+        const from = Date.now();
+        const signal = init?.signal;
+        signal?.addEventListener("abort", () => {
+          posts.push({
+            id: new Headers(init?.headers).get("x-callback-id") ?? "",
+            from,
+            to: Date.now(),
+          });
+          reject(signal.reason as Error);
+        });
+      });
+    const leaseMs = 3_000;
+    await dispatcherFor(t, a, {
+      fetch: hanging,
+      clock: systemClock,
+      leaseMs,
+      requestTimeoutMs: 1_000,
+      concurrency: 1,
+    }).tick();
+    const claimedBy = Math.min(...posts.map((post) => post.from));
+    expect(posts.length).toBeGreaterThan(0);
+    for (const post of posts) expect(post.to).toBeLessThan(claimedBy + leaseMs);
+    const untried = ids.filter((id) => !posts.some((post) => post.id === id));
+    expect(untried.length).toBeGreaterThan(0);
+    for (const id of untried) {
+      const row = await t.store.getById(id);
+      expect([row?.state, row?.lastError]).toEqual(["QUEUED", expect.stringContaining("lease")]);
     }
   });
 

@@ -11,24 +11,13 @@ import {
   writeConfigDir,
   type ServerProcess,
 } from "./support/server-process.ts";
+import { waitFor } from "../support/wait.ts";
 
 const COUNT = 500;
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 it(
   `dispatches ${COUNT} due callbacks exactly once across two processes`,

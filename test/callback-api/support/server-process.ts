@@ -2,10 +2,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const NODE = resolve("node_modules/.bin/node");
-export const CLI = resolve("src/cli/main.ts");
+export const NODE = fileURLToPath(new URL("../../../node_modules/.bin/node", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../../src/cli/main.ts", import.meta.url));
 
 export async function writeConfigDir(options: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "cbapi-config-"));
@@ -21,11 +22,21 @@ export interface ServerProcess {
   output(): string;
 }
 
+export interface StartOptions {
+  /** Node flags before the script, e.g. `--cpu-prof` for a profile written at exit. */
+  readonly nodeArgs?: readonly string[];
+}
+
 /** Starts the server on 127.0.0.1 with an ephemeral port and resolves once it listens. */
-export async function startServer(args: string[], timeoutMs = 60_000): Promise<ServerProcess> {
+export async function startServer(
+  args: string[],
+  timeoutMs = 60_000,
+  options: StartOptions = {},
+): Promise<ServerProcess> {
   const child = spawn(
     NODE,
     [
+      ...(options.nodeArgs ?? []),
       CLI,
       "callback-api",
       "--host",
@@ -41,6 +52,7 @@ export async function startServer(args: string[], timeoutMs = 60_000): Promise<S
     },
   );
   let output = "";
+  let listening = false;
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -48,9 +60,12 @@ export async function startServer(args: string[], timeoutMs = 60_000): Promise<S
     }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString("utf8");
+      // Scanning only until it listens: a busy server logs megabytes, rescanning them is quadratic.
+      if (listening) return;
       const match = /"port":(\d+),"msg":"Callback API listening"/.exec(output);
       if (match?.[1] !== undefined) {
         clearTimeout(timer);
+        listening = true;
         const port = Number(match[1]);
         resolvePromise({ child, port, base: `http://127.0.0.1:${port}`, output: () => output });
       }

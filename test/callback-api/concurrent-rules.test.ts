@@ -1,0 +1,127 @@
+// Counting rules under concurrency, as two replicas on one PostgreSQL see it: however many starts
+// race, the queue cap, the daily throttle, in-queue checking and the time bucket admit exactly their
+// limit. Each rule locks only what it counts, so starts that cannot affect each other do not wait.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CallbackService } from "../../src/callback-api/callback-service.ts";
+import { ManualClock } from "../../src/callback-api/clock.ts";
+import { postgresDatabase, type Database } from "../../src/callback-api/database.ts";
+import { CallbackError } from "../../src/callback-api/errors.ts";
+import { migrate } from "../../src/callback-api/migrations.ts";
+import { resolveOptions } from "../../src/callback-api/options.ts";
+import { Store } from "../../src/callback-api/store.ts";
+import { PERMISSIVE, START, uniqueService } from "./support/app.ts";
+import { createPostgresDatabase } from "./support/databases.ts";
+
+const T0 = Date.parse(START);
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+describe("counting rules with two replicas on postgres", () => {
+  let drop: () => Promise<void>;
+  const dbs: Database[] = [];
+  const stores: Store[] = [];
+  beforeAll(async () => {
+    const created = await createPostgresDatabase();
+    drop = created.drop;
+    for (let i = 0; i < 2; i++) {
+      const db = postgresDatabase(created.url, 10);
+      dbs.push(db);
+      stores.push(new Store(db));
+    }
+    await migrate(dbs[0]!);
+  });
+  afterAll(async () => {
+    for (const db of dbs) await db.close();
+    await drop();
+  });
+
+  /** One CallbackService per replica over the same options; starts alternate between them. */
+  function replicas(raw: Record<string, string>) {
+    const serviceName = uniqueService("race");
+    const options = resolveOptions(serviceName, { ...PERMISSIVE, ...raw });
+    const clock = new ManualClock(START);
+    const services = stores.map(
+      (store) => new CallbackService({ store, clock, options: () => options }),
+    );
+    return {
+      serviceName,
+      async race(count: number, params: (i: number) => Record<string, string>) {
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: count }, (_, i) => services[i % services.length]!.start(params(i))),
+        );
+        const refusals = outcomes.flatMap((o) =>
+          o.status === "rejected" ? [(o.reason as CallbackError).exception] : [],
+        );
+        return { admitted: count - refusals.length, refusals: new Set(refusals) };
+      },
+    };
+  }
+
+  it("admits exactly the queue cap of immediate callbacks", async () => {
+    const r = replicas({ _max_queued_callbacks_per_service: "5" });
+    const { admitted, refusals } = await r.race(40, (i) => ({ _customer_number: `5100${i}` }));
+    expect(admitted).toBe(5);
+    expect(refusals).toEqual(new Set(["CallbackExceptionServiceUnavailable"]));
+  });
+
+  it("admits exactly the daily throttle of one number", async () => {
+    const r = replicas({ _throttle_request_parameters_limit: "3" });
+    const { admitted } = await r.race(20, () => ({ _customer_number: "5115" }));
+    expect(admitted).toBe(3);
+  });
+
+  it("admits exactly one active callback per number with strict in-queue checking", async () => {
+    const r = replicas({ _enable_in_queue_checking: "strict" });
+    const { admitted, refusals } = await r.race(12, () => ({ _customer_number: "5116" }));
+    expect(admitted).toBe(1);
+    expect(refusals).toEqual(new Set(["CallbackExceptionAlreadyQueued"]));
+  });
+
+  it("admits exactly the bucket's capacity of scheduled callbacks", async () => {
+    const r = replicas({ _max_request_by_time_bucket: "4" });
+    const { admitted, refusals } = await r.race(20, (i) => ({
+      _customer_number: `5200${i}`,
+      _desired_time: iso(T0 + 3_600_000 + i * 1_000),
+    }));
+    expect(admitted).toBe(4);
+    expect(refusals).toEqual(new Set(["CallbackExceptionTimeSlotFull"]));
+  });
+
+  it("lets a start wait only for the starts that count what it counts", async () => {
+    const serviceName = uniqueService("wait");
+    const [first, second] = stores as [Store, Store];
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A transaction of replica 1 holds the lock of number 5117 until released.
+    const holder = first.inRuleTransaction(
+      serviceName,
+      [{ rule: "number", customerNumber: "5117" }],
+      () => held,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const options = resolveOptions(serviceName, {
+      ...PERMISSIVE,
+      _enable_in_queue_checking: "true",
+    });
+    const service = new CallbackService({
+      store: second,
+      clock: new ManualClock(START),
+      options: () => options,
+    });
+    const later = iso(T0 + 7_200_000);
+    // Another number, scheduled: no lock in common, it is admitted while the holder waits.
+    await service.start({ _customer_number: "5118", _desired_time: later });
+    // The same number waits for the holder.
+    let sameDone = false;
+    const same = service.start({ _customer_number: "5117", _desired_time: later }).then(() => {
+      sameDone = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sameDone).toBe(false);
+    release();
+    await holder;
+    await same;
+    expect(sameDone).toBe(true);
+  });
+});
