@@ -1,0 +1,262 @@
+// `npm run bench` (quick, under 10 minutes) and `npm run bench -- --full`: every measurement of
+// docs/benchmarks.md on one local control plane, each contender measured in the same run, in
+// rotating order, so that a noisy machine shifts the baselines as much as the operator.
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { benchCallbackApi, type CallbackApiBenchResult } from "./callback-api.ts";
+import type { ContenderName, RunningController } from "./contenders.ts";
+import {
+  baseTemplateValue,
+  changeLatency,
+  cleanUp,
+  converge,
+  fanOut,
+  growTo,
+  idleRequests,
+  memory,
+  type IdleResult,
+  type LatencyResult,
+  type Converged,
+  type MemoryResult,
+} from "./controller-bench.ts";
+import { writeReport } from "./report.ts";
+import { startBenchCluster, type BenchCluster } from "./support/bench-cluster.ts";
+import { machineInfo, type MachineInfo } from "./support/machine.ts";
+import { median, ratio } from "./support/stats.ts";
+import { applyBenchTemplate } from "./workload.ts";
+
+export interface Profile {
+  readonly name: "quick" | "full";
+  /** Service counts of the convergence benchmark. */
+  readonly sizes: readonly number[];
+  readonly runs: number;
+  /** The count at which latency, fan-out, idle cost and memory are measured. */
+  readonly detailSize: number;
+  readonly edits: number;
+  readonly idleWindowSeconds: number;
+  /** Counts the memory benchmark grows to beyond detailSize (services with 0 replicas). */
+  readonly memorySizes: readonly number[];
+}
+
+export const profiles: Record<Profile["name"], Profile> = {
+  // A smoke run of every measurement, under 10 minutes: the figures of docs/benchmarks.md come
+  // from the full profile.
+  quick: {
+    name: "quick",
+    sizes: [30, 100],
+    runs: 3,
+    detailSize: 100,
+    edits: 10,
+    idleWindowSeconds: 20,
+    memorySizes: [],
+  },
+  full: {
+    name: "full",
+    sizes: [100, 1000, 5000],
+    runs: 3,
+    detailSize: 1000,
+    edits: 50,
+    idleWindowSeconds: 60,
+    memorySizes: [5000, 10000],
+  },
+};
+
+/** `--sizes=100,1000` and `--memory-sizes=5000` override the profile's lists (recorded in the results). */
+function withOverrides(profile: Profile, argv: readonly string[]): Profile {
+  const list = (flag: string): number[] | undefined => {
+    const raw = argv.find((a) => a.startsWith(`--${flag}=`))?.split("=")[1];
+    if (raw === undefined) return undefined;
+    const values = raw === "" ? [] : raw.split(",").map(Number);
+    if (values.some((v) => !Number.isInteger(v) || v <= 0)) {
+      throw new Error(`--${flag}=${raw}: use a comma-separated list of whole numbers`);
+    }
+    return values;
+  };
+  return {
+    ...profile,
+    sizes: list("sizes") ?? profile.sizes,
+    memorySizes: list("memory-sizes") ?? profile.memorySizes,
+  };
+}
+
+const contenders: readonly ContenderName[] = ["raw-floor", "operator", "go-peer"];
+type Controller = Exclude<ContenderName, "raw-floor">;
+
+/** Everything one run measured; docs/benchmarks.md documents each field. */
+export interface BenchResults {
+  readonly profile: Profile;
+  readonly machine: MachineInfo;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  /** Seconds from the first apply until all N services are Ready, per run, and their median. */
+  readonly convergence: readonly {
+    readonly services: number;
+    readonly contender: ContenderName;
+    readonly runsSeconds: readonly number[];
+    readonly medianSeconds: number;
+  }[];
+  /** Median operator time over each baseline's, per size. */
+  readonly convergenceRatios: readonly {
+    readonly services: number;
+    readonly operatorOverFloor: number;
+    readonly operatorOverPeer: number;
+  }[];
+  readonly latency: Readonly<Record<Controller, LatencyResult>>;
+  /** Seconds until every ConfigMap carries a changed template default, per run and median. */
+  readonly fanOut: Readonly<
+    Record<Controller, { readonly runsSeconds: readonly number[]; readonly medianSeconds: number }>
+  >;
+  readonly idle: Readonly<Record<Controller, IdleResult>>;
+  readonly memory: Readonly<Record<Controller, readonly MemoryResult[]>>;
+  readonly callbackApi: CallbackApiBenchResult;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** The contenders in a different order each run. */
+function rotation(run: number): ContenderName[] {
+  return contenders.map((_, i) => contenders[(i + run) % contenders.length] as ContenderName);
+}
+
+interface Details {
+  readonly idle: IdleResult;
+  readonly memory: MemoryResult[];
+  readonly latency: LatencyResult;
+  readonly fanOut: BenchResults["fanOut"][Controller];
+}
+
+/** With `profile.detailSize` services converged: idle cost, memory, latency, fan-out, growth. */
+async function measureDetails(
+  cluster: BenchCluster,
+  converged: Converged,
+  running: RunningController,
+  profile: Profile,
+): Promise<Details> {
+  const services = profile.detailSize;
+  await new Promise((resolve) => setTimeout(resolve, 10_000)); // settle
+  const idle = await idleRequests(running, profile.idleWindowSeconds);
+  log(`idle: ${JSON.stringify(idle)}`);
+  const memoryResults = [await memory(running, services)];
+  const latency = await changeLatency(
+    cluster.client,
+    converged.namespace,
+    services,
+    profile.edits,
+    {
+      replicas: 1,
+    },
+  );
+  log(`latency: ${JSON.stringify(latency)}`);
+  const fanOutRuns: number[] = [];
+  for (let i = 1; i <= 3; i++) {
+    const value = String(Number(baseTemplateValue) + i);
+    fanOutRuns.push(await fanOut(cluster.client, converged.namespace, services, value));
+  }
+  log(`fan-out: ${fanOutRuns.map((s) => s.toFixed(1)).join(", ")} s`);
+  let grown = services;
+  for (const target of profile.memorySizes) {
+    await growTo(cluster.client, converged.namespace, grown, target, { replicas: 0 });
+    grown = target;
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    memoryResults.push(await memory(running, target));
+    log(`memory at ${String(target)}: ${JSON.stringify(memoryResults.at(-1))}`);
+  }
+  return {
+    idle,
+    memory: memoryResults,
+    latency,
+    fanOut: { runsSeconds: fanOutRuns, medianSeconds: median(fanOutRuns) },
+  };
+}
+
+export async function runBench(profile: Profile): Promise<BenchResults> {
+  const startedAt = new Date();
+  const cluster = await startBenchCluster(log);
+  const details: Partial<Record<Controller, Details>> = {};
+  const runs = new Map<string, number[]>();
+  // Every (size, run, contender), the contenders rotating from run to run.
+  const plan = profile.sizes.flatMap((services) =>
+    Array.from({ length: profile.runs }, (_, run) =>
+      rotation(run).map((contender) => ({ services, run, contender })),
+    ).flat(),
+  );
+  try {
+    for (const { services, run, contender } of plan) {
+      await applyBenchTemplate(cluster.client, baseTemplateValue);
+      const id = `${contender}-${String(services)}-${String(run)}`;
+      const converged = await converge(cluster, contender, services, { replicas: 1 }, id);
+      const key = `${String(services)}/${contender}`;
+      runs.set(key, [...(runs.get(key) ?? []), converged.seconds]);
+      log(
+        `${id}: ${converged.seconds.toFixed(1)} s to ${String(services)} services Ready; ` +
+          `controller CPU ${converged.cpuSeconds.toFixed(1)} s, requests ${JSON.stringify(converged.requests)}`,
+      );
+      const last = run === profile.runs - 1;
+      if (last && services === profile.detailSize && converged.controller !== undefined) {
+        details[contender as Controller] = await measureDetails(
+          cluster,
+          converged,
+          converged.controller,
+          profile,
+        );
+      }
+      await cleanUp(cluster, converged);
+    }
+  } finally {
+    await cluster.stop();
+  }
+  const convergence = profile.sizes.flatMap((services) =>
+    contenders.map((contender) => {
+      const runsSeconds = runs.get(`${String(services)}/${contender}`) ?? [];
+      return { services, contender, runsSeconds, medianSeconds: median(runsSeconds) };
+    }),
+  );
+  const detail = (controller: Controller): Details => {
+    const found = details[controller];
+    if (found === undefined) throw new Error(`No details measured for ${controller}`);
+    return found;
+  };
+  log("Callback API");
+  const callbackApi = await benchCallbackApi({ profile: profile.name, log });
+  const medianOf = (services: number, contender: ContenderName) =>
+    convergence.find((c) => c.services === services && c.contender === contender)?.medianSeconds ??
+    Number.NaN;
+  return {
+    profile,
+    machine: machineInfo(),
+    startedAt: startedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    convergence,
+    convergenceRatios: profile.sizes.map((services) => ({
+      services,
+      operatorOverFloor: ratio(medianOf(services, "operator"), medianOf(services, "raw-floor")),
+      operatorOverPeer: ratio(medianOf(services, "operator"), medianOf(services, "go-peer")),
+    })),
+    latency: { operator: detail("operator").latency, "go-peer": detail("go-peer").latency },
+    fanOut: { operator: detail("operator").fanOut, "go-peer": detail("go-peer").fanOut },
+    idle: { operator: detail("operator").idle, "go-peer": detail("go-peer").idle },
+    memory: { operator: detail("operator").memory, "go-peer": detail("go-peer").memory },
+    callbackApi,
+  };
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const profile = withOverrides(argv.includes("--full") ? profiles.full : profiles.quick, argv);
+  if (!profile.sizes.includes(profile.detailSize)) {
+    throw new Error(
+      `--sizes must include ${String(profile.detailSize)}, the size the details are measured at`,
+    );
+  }
+  log(`profile ${profile.name}`);
+  const results = await runBench(profile);
+  const dir = path.join(import.meta.dirname, "results");
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${profile.name}.json`);
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote ${path.relative(process.cwd(), file)}`);
+  process.stdout.write(await writeReport(results));
+}
+
+if (import.meta.main) await main(process.argv.slice(2));
