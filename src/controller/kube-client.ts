@@ -205,10 +205,21 @@ export class KubeClient {
     let continueToken: string | undefined;
     let resourceVersion: string;
     do {
-      const page = await this.request<ObjectList<T>>("GET", path, {
-        query: { ...query, limit: 500, continue: continueToken },
-      });
-      items.push(...page.items);
+      const page = await this.request<ObjectList<T> & { apiVersion?: string; kind?: string }>(
+        "GET",
+        path,
+        { query: { ...query, limit: 500, continue: continueToken } },
+      );
+      // The items of a list of built-in kinds carry no apiVersion and kind; without them a cached
+      // child never equals what the operator would apply, and every reconcile re-applies it.
+      const kind = page.kind?.replace(/List$/, "");
+      for (const item of page.items) {
+        if (item.apiVersion === undefined && page.apiVersion !== undefined) {
+          item.apiVersion = page.apiVersion;
+        }
+        if (item.kind === undefined && kind !== undefined) item.kind = kind;
+        items.push(item);
+      }
       resourceVersion = page.metadata.resourceVersion;
       continueToken = page.metadata.continue === "" ? undefined : page.metadata.continue;
     } while (continueToken !== undefined);

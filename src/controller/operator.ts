@@ -97,7 +97,12 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
     });
     if (leadership === undefined) return;
     mayWrite = leadership.holdsFreshLease;
-    if (options.installBuiltinTemplate) void ensureBuiltinTemplate(client, options, stop);
+    // From the synced cache: a restart over an existing template sends no request at all.
+    if (
+      options.installBuiltinTemplate &&
+      informers.templates.get(builtinTemplateName) === undefined
+    )
+      void ensureBuiltinTemplate(client, options, stop);
     for (const template of informers.templates.list())
       queue.add(templateKey(template.metadata.name));
     for (const service of informers.services.list()) queue.add(serviceKey(objectKey(service)));
