@@ -135,7 +135,7 @@ it(
     const database = await createPostgresDatabase();
     cleanups.push(database.drop);
     // Some latency keeps POSTs in flight, so that the victim can be killed while it holds claims.
-    const receiver = await startReceiver(50);
+    const receiver = await startReceiver(200);
     cleanups.push(receiver.close);
     const configDir = await writeConfigDir({
       ...PERMISSIVE,
@@ -182,7 +182,7 @@ it(
         const deadline = Date.now() + 10_000;
         while (Date.now() < deadline && (await victimClaims()).size === 0) await sleep(5);
         // Half the receiver's latency: some of its POSTs have arrived, none is answered yet.
-        await sleep(25);
+        await sleep(100);
         kill();
         await sleep(500);
         return victimClaims();
