@@ -10,7 +10,7 @@ import { defaultRenderConfig } from "../../src/render/render-config.ts";
 import { render } from "../../src/render/render.ts";
 import { kubectl, kubectlJson } from "./cluster.ts";
 
-interface KubeItem {
+export interface KubeItem {
   kind: string;
   metadata: {
     name: string;
