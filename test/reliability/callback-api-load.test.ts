@@ -179,12 +179,15 @@ it(
     const loadStarted = Date.now();
     const outcome = await drive(survivor, victim, (kill) => {
       killing.orphaned = (async () => {
+        // Hold every answer long enough that the victim's claims are surely unanswered when it
+        // dies, however loaded the machine (a fixed short wait was a race under a busy suite).
+        receiver.delay(5_000);
         const deadline = Date.now() + 10_000;
         while (Date.now() < deadline && (await victimClaims()).size === 0) await sleep(5);
-        // Half the receiver's latency: some of its POSTs have arrived, none is answered yet.
         await sleep(100);
         kill();
         await sleep(500);
+        receiver.delay(200);
         return victimClaims();
       })();
     });

@@ -12,11 +12,14 @@ export interface Receiver {
   readonly received: Received[];
   /** Status (and body) for the next requests; default 200. */
   readonly respond: (status: number, body?: string) => void;
+  /** Changes how long each answer is held back, from the next request on. */
+  readonly delay: (ms: number) => void;
   readonly close: () => Promise<void>;
 }
 
 /** `delayMs` holds each answer back, as a busy orchestration server would. */
-export async function startReceiver(delayMs = 0): Promise<Receiver> {
+export async function startReceiver(initialDelayMs = 0): Promise<Receiver> {
+  let delayMs = initialDelayMs;
   const received: Received[] = [];
   let status = 200;
   let answer = "";
@@ -41,6 +44,9 @@ export async function startReceiver(delayMs = 0): Promise<Receiver> {
     respond(next, body = "") {
       status = next;
       answer = body;
+    },
+    delay(ms) {
+      delayMs = ms;
     },
     close: () =>
       new Promise<void>((resolve) => {
