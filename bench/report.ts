@@ -2,6 +2,7 @@
 // and an SVG chart of convergence time against the number of services.
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
+import { format, resolveConfig } from "prettier";
 import type { ContenderName } from "./contenders.ts";
 import type { BenchResults } from "./run.ts";
 
@@ -198,7 +199,9 @@ export async function writeReport(results: BenchResults): Promise<string> {
     at >= 0 && stop > at
       ? `${doc.slice(0, at)}${section}${doc.slice(stop + end.length)}`
       : `${doc.trimEnd()}\n\n${section}\n`;
-  await writeFile(docPath, updated);
+  // Formatted as `npm test` checks it, so a benchmark run never leaves the suite red.
+  const options = (await resolveConfig(docPath)) ?? {};
+  await writeFile(docPath, await format(updated, { ...options, filepath: docPath }));
   const ratios = results.convergenceRatios
     .map(
       (r) =>
