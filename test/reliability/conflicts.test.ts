@@ -4,7 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { createNamespace, installCrds, kubectl, kubectlJson } from "../support/cluster.ts";
-import { applyFleet, fleetServiceName, waitFleetReady } from "../support/fleet.ts";
+import {
+  applyFleet,
+  applyFleetService,
+  fleetServiceName,
+  waitFleetReady,
+} from "../support/fleet.ts";
 import { startOperator, type RunningOperator } from "../support/operator.ts";
 
 const services = 10;
@@ -50,24 +55,6 @@ const queueOf = (name: string): string | undefined =>
   kubectlJson<{ data?: Record<string, string> }>(["get", "configmap", "-n", ns, `service.${name}`])
     .data?.["_urs_virtual_queue"];
 
-function editService(index: number, queue: string): void {
-  kubectl(["apply", "--server-side", "--field-manager=fleet-user", "-f", "-"], {
-    input: stringify({
-      apiVersion: "callback-operator.io/v1alpha1",
-      kind: "CallbackService",
-      metadata: { name: fleetServiceName(index), namespace: ns },
-      spec: {
-        scenario: "User-Terminated-Delayed",
-        options: {
-          _service_groups: "fleet",
-          _route_point: "8999@SIP_Switch",
-          _urs_virtual_queue: queue,
-        },
-      },
-    }),
-  });
-}
-
 describe("another field manager", () => {
   it("fighting over a field the operator owns, while the user edits: the last user edit wins, writes stay bounded", async () => {
     const name = fleetServiceName(0);
@@ -77,8 +64,8 @@ describe("another field manager", () => {
     for (let step = 0; Date.now() - started < 12_000; step++) {
       intrude("ConfigMap", `service.${name}`, { data: { _urs_virtual_queue: "HIJACKED" } });
       intrusions++;
-      if (step === 5) editService(0, "VQ_User_1");
-      if (step === 10) editService(0, "VQ_User_2");
+      if (step === 5) applyFleetService(ns, 0, "VQ_User_1");
+      if (step === 10) applyFleetService(ns, 0, "VQ_User_2");
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     await expect.poll(() => queueOf(name), { timeout: 15_000 }).toBe("VQ_User_2");

@@ -32,26 +32,36 @@ export function fleetServiceName(index: number): string {
   return `fleet-${String(index).padStart(4, "0")}`;
 }
 
-/** One `kubectl apply` of `count` services (User-Terminated-Delayed, group "fleet"). */
-export function applyFleet(namespace: string, count: number, queue = "VQ_Fleet"): void {
-  const documents = Array.from({ length: count }, (_, i) =>
-    stringify({
-      apiVersion: "callback-operator.io/v1alpha1",
-      kind: "CallbackService",
-      metadata: { name: fleetServiceName(i), namespace },
-      spec: {
-        scenario: "User-Terminated-Delayed",
-        options: {
-          _service_groups: "fleet",
-          _route_point: "8999@SIP_Switch",
-          _urs_virtual_queue: queue,
-        },
+function fleetDocument(namespace: string, index: number, queue: string): string {
+  return stringify({
+    apiVersion: "callback-operator.io/v1alpha1",
+    kind: "CallbackService",
+    metadata: { name: fleetServiceName(index), namespace },
+    spec: {
+      scenario: "User-Terminated-Delayed",
+      options: {
+        _service_groups: "fleet",
+        _route_point: "8999@SIP_Switch",
+        _urs_virtual_queue: queue,
       },
-    }),
-  );
+    },
+  });
+}
+
+function applyAsFleetUser(documents: readonly string[]): void {
   kubectl(["apply", "--server-side", "--field-manager=fleet-user", "-f", "-"], {
     input: documents.join("---\n"),
   });
+}
+
+/** One `kubectl apply` of `count` services (User-Terminated-Delayed, group "fleet"). */
+export function applyFleet(namespace: string, count: number, queue = "VQ_Fleet"): void {
+  applyAsFleetUser(Array.from({ length: count }, (_, i) => fleetDocument(namespace, i, queue)));
+}
+
+/** The user's edit of one fleet service: the same spec with another queue. */
+export function applyFleetService(namespace: string, index: number, queue: string): void {
+  applyAsFleetUser([fleetDocument(namespace, index, queue)]);
 }
 
 function list(kind: string, namespace: string): KubeItem[] {
