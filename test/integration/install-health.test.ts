@@ -1,11 +1,13 @@
 // Health as GitOps tools see it, on objects the real controller wrote: the Argo CD Lua check
-// (charts/callback-operator/argocd/health.lua, run by lua5.4) and kstatus (the library of Flux's
-// health checks and Helm 4's --wait) give every state its expected verdict.
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+// (charts/callback-operator/argocd/health.lua, run as Argo CD runs it: gopher-lua, Lua 5.1) and
+// kstatus (the library of Flux's health checks and Helm 4's --wait) give every state its expected
+// verdict.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { argocdHealth } from "../support/argocd-health.ts";
 import {
   createNamespace,
   installCrds,
@@ -18,7 +20,6 @@ import { startOperator, type RunningOperator } from "../support/operator.ts";
 
 const repoRoot = path.join(import.meta.dirname, "../..");
 const healthLua = path.join(repoRoot, "charts/callback-operator/argocd/health.lua");
-const lua = "lua5.4";
 
 interface KubeObject {
   metadata: { name: string; generation?: number };
@@ -26,28 +27,6 @@ interface KubeObject {
     observedGeneration?: number;
     conditions?: { type: string; status: string; reason: string }[];
   };
-}
-
-/** A JSON value as a Lua literal. */
-function toLua(value: unknown): string {
-  if (value === null || value === undefined) return "nil";
-  if (typeof value === "boolean" || typeof value === "number") return String(value);
-  if (typeof value === "string")
-    return JSON.stringify(value).replace(/\\u([0-9a-fA-F]{4})/g, "\\u{$1}");
-  if (Array.isArray(value)) return `{${value.map(toLua).join(", ")}}`;
-  const entries = Object.entries(value as Record<string, unknown>).map(
-    ([key, v]) => `[${JSON.stringify(key)}] = ${toLua(v)}`,
-  );
-  return `{${entries.join(", ")}}`;
-}
-
-/** Runs the Argo CD health check on one object, as Argo CD does: `obj` global, `hs` returned. */
-function argoHealth(object: unknown): { status: string; message: string } {
-  const chunk = `obj = ${toLua(object)}\nlocal hs = dofile(${JSON.stringify(healthLua)})\nprint(hs.status)\nprint(hs.message)\n`;
-  const result = spawnSync(lua, ["-"], { input: chunk, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`lua failed: ${result.stderr}`);
-  const [status = "", message = ""] = result.stdout.split("\n");
-  return { status, message };
 }
 
 let operator: RunningOperator | undefined;
@@ -189,10 +168,10 @@ const expected: [string, string, string][] = [
 ];
 
 describe("health of objects the controller wrote", () => {
-  it.each(expected)("%s: Argo CD says %s", (state, argo) => {
-    const health = argoHealth(observed.get(state));
-    expect(health.status).toBe(argo);
-    expect(health.message).not.toBe("");
+  it.each(expected)("%s: Argo CD says %s", async (state, argo) => {
+    const [health] = await argocdHealth(healthLua, [observed.get(state)]);
+    expect(health?.status).toBe(argo);
+    expect(health?.message).not.toBe("");
   });
 
   it("kstatus (Flux, Helm 4 --wait) gives each state its status", async () => {
@@ -201,6 +180,31 @@ describe("health of objects the controller wrote", () => {
     expect(Object.fromEntries(states.map((s, i) => [s, results[i]?.status]))).toEqual(
       Object.fromEntries(expected.map(([state, , status]) => [state, status])),
     );
+  });
+
+  it("the checks run on Argo CD's interpreter (Lua 5.1), which refuses what Lua 5.3+ accepts", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "argocd-lua-"));
+    const script = (name: string, body: string): string => {
+      const file = path.join(dir, name);
+      writeFileSync(file, body);
+      return file;
+    };
+    const object = { metadata: { name: "x", generation: 3 } };
+    // Integer division (5.3) is a syntax error in Lua 5.1.
+    await expect(
+      argocdHealth(script("floor.lua", 'local hs = {}\nhs.status = "Healthy"\nhs.message = tostring(7 // 2)\nreturn hs\n'), [object]),
+    ).rejects.toThrow(/argocd-health failed/);
+    // Argo CD closes io: a script that reads files fails.
+    await expect(
+      argocdHealth(script("io.lua", 'local f = io.open("/etc/hostname")\nreturn {status = "Healthy"}\n'), [object]),
+    ).rejects.toThrow(/argocd-health failed/);
+    // Numbers are Lua 5.1 numbers (floats), and a status outside Argo CD's set reads as Unknown.
+    const [generation, invalid] = await argocdHealth(
+      script("ok.lua", 'return {status = obj.status == nil and "Healthy" or "Sick", message = tostring(obj.metadata.generation / 2)}\n'),
+      [object, { ...object, status: {} }],
+    );
+    expect(generation).toEqual({ status: "Healthy", message: "1.5" });
+    expect(invalid).toEqual({ status: "Unknown", message: "Lua returned an invalid health status" });
   });
 
   it("the Lua check covers the four Argo CD states", () => {
