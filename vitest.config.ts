@@ -3,6 +3,13 @@ import { configDefaults, defineConfig } from "vitest/config";
 // The Callback API's reliability tests need PostgreSQL, not a control plane.
 const CALLBACK_API_RELIABILITY = "test/reliability/callback-api-*.test.ts";
 
+// Every project runs the program guard: a test that runs a program neither built by the project nor
+// listed in the README's prerequisites fails (test/support/program-guard.ts).
+const GUARD = {
+  setupFiles: ["test/support/program-guard.setup.ts"],
+  globalSetup: "test/support/program-guard.global-setup.ts",
+};
+
 // Three projects, one command: fast pure-logic unit tests beside the sources, Callback API tests
 // against real PostgreSQL and PGlite, and integration tests against a real control plane.
 export default defineConfig({
@@ -11,14 +18,17 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "bench/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "bench/**/*.test.ts", "test/support/**/*.test.ts"],
+          setupFiles: GUARD.setupFiles,
+          globalSetup: [GUARD.globalSetup],
         },
       },
       {
         test: {
           name: "callback-api",
           include: ["test/callback-api/**/*.test.ts", CALLBACK_API_RELIABILITY],
-          globalSetup: ["test/callback-api/postgres.global-setup.ts"],
+          setupFiles: GUARD.setupFiles,
+          globalSetup: [GUARD.globalSetup, "test/callback-api/postgres.global-setup.ts"],
           testTimeout: 60_000,
           // Opening PGlite compiles its WASM: about a second on an idle machine, ten or more on a
           // busy one (these files run in parallel, the load test among them).
@@ -30,7 +40,8 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts", "test/reliability/**/*.test.ts"],
           exclude: [...configDefaults.exclude, CALLBACK_API_RELIABILITY],
-          globalSetup: ["test/support/control-plane.global-setup.ts"],
+          setupFiles: GUARD.setupFiles,
+          globalSetup: [GUARD.globalSetup, "test/support/control-plane.global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 600_000,
           fileParallelism: false,
