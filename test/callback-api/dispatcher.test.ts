@@ -77,7 +77,8 @@ describe.each(BACKENDS)("dispatch on %s", (backend) => {
     expect(got?.body).toMatchObject({
       _id: id,
       _service_name: a.serviceName,
-      _customer_number: "5115",
+      // What is dialled is the E.164 form, never the text as the request wrote it.
+      _customer_number: "+15115",
       _target: "Agents@SS1.GA",
       note: "vip",
       _attempt: "1",
