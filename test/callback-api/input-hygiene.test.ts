@@ -93,7 +93,10 @@ describe.each(BACKENDS)("hostile values on %s", (backend) => {
           rows.map((row) => row["_id"]),
           url,
         ).toContain(id);
-        expect(rows.find((row) => row["_id"] === id)?.[name], url).toBe(`v-${name}`);
+        const row = rows.find((candidate) => candidate["_id"] === id);
+        expect(row !== undefined && Object.hasOwn(row, name) ? row[name] : undefined, url).toBe(
+          `v-${name}`,
+        );
       }
       const put = await a.app.inject({
         method: "PUT",
