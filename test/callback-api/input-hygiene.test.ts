@@ -94,7 +94,8 @@ describe.each(BACKENDS)("hostile values on %s", (backend) => {
           url,
         ).toContain(id);
         const row = rows.find((candidate) => candidate["_id"] === id);
-        expect(row !== undefined && Object.hasOwn(row, name) ? row[name] : undefined, url).toBe(
+        const key: string = name;
+        expect(row !== undefined && Object.hasOwn(row, key) ? row[key] : undefined, url).toBe(
           `v-${name}`,
         );
       }
