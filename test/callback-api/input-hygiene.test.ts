@@ -189,7 +189,7 @@ describe.each(BACKENDS)("hostile values on %s", (backend) => {
     for (const [open, close] of [
       ["[", "]"],
       ['{"a":', "}"],
-    ]) {
+    ] as const) {
       for (const depth of [1_000, 10_000, 30_000]) {
         for (const key of ["_target", "note"]) {
           const body = `{"_customer_number":"5115","${key}":${open.repeat(depth)}1${close.repeat(depth)}}`;
