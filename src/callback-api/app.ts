@@ -209,11 +209,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (externalOrigin !== undefined) return externalOrigin;
       // The Host header of a direct request (X-Forwarded-Host only from a trusted proxy); one that
       // is not a plain host[:port] does not make it into a URL.
-      const host = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(
-        request.host,
-      )
-        ? request.host
-        : "localhost";
+      // (An HTTP/1.0 request may carry no Host at all.)
+      const given: unknown = request.host;
+      const host =
+        typeof given === "string" &&
+        /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(given)
+          ? given
+          : "localhost";
       return `${request.protocol}://${host}`;
     },
     async requireService(request) {

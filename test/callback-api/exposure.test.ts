@@ -4,6 +4,7 @@
 // should one slip through), /metrics on a port of its own.
 import { rm, writeFile } from "node:fs/promises";
 import { spawnSync } from "node:child_process";
+import { connect, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "../../src/callback-api/app.ts";
@@ -73,6 +74,33 @@ describe.each(BACKENDS)("request origin and credentials on %s", (backend) => {
   it("builds record URLs from --external-url, whatever the request says", async () => {
     const { url, path } = await urlOf({ externalUrl: "https://callbacks.example.com" });
     expect(url).toBe(`https://callbacks.example.com${path}`);
+  });
+
+  it("names a plain host in record URLs: none (HTTP/1.0) or a malformed Host becomes localhost", async () => {
+    const a = await makeApp(t.store, PERMISSIVE);
+    await a.app.inject({ method: "POST", url: a.base, payload: { _customer_number: "5115" } });
+    await a.app.listen({ host: "127.0.0.1", port: 0 });
+    const { port } = a.app.server.address() as AddressInfo;
+    const raw = (request: string) =>
+      new Promise<string>((resolve) => {
+        let data = "";
+        const socket = connect(port, "127.0.0.1", () => socket.write(request));
+        socket.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")));
+        socket.on("close", () => {
+          resolve(data);
+        });
+      });
+    try {
+      const none = await raw(`GET ${a.base} HTTP/1.0\r\n\r\n`);
+      expect(none).toMatch(/^HTTP\/1\.1 200/);
+      expect(none).toContain(`"_url":"http://localhost${a.base}/`);
+      const odd = await raw(
+        `GET ${a.base} HTTP/1.1\r\nHost: evil.example/x?y=\r\nConnection: close\r\n\r\n`,
+      );
+      expect(odd).toContain(`"_url":"http://localhost${a.base}/`);
+    } finally {
+      await a.app.close();
+    }
   });
 
   it("keeps a service with half its credentials closed, never open", async () => {
