@@ -2,6 +2,7 @@
 // main.ts only parses flags, wires the real dependencies, listens and shuts down.
 import formbody from "@fastify/formbody";
 import Fastify, {
+  LogController,
   type ConnectionError,
   type FastifyBaseLogger,
   type FastifyError,
@@ -12,10 +13,11 @@ import Fastify, {
 } from "fastify";
 import { STATUS_CODES, type Server } from "node:http";
 import type { Socket } from "node:net";
-import { matches, parseBasicAuth, type Credentials } from "./auth.ts";
+import { matches, parseBasicAuth, serviceCredentials, type Credentials } from "./auth.ts";
 import { CallbackService } from "./callback-service.ts";
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "./cli-flags.ts";
 import { systemClock, type Clock } from "./clock.ts";
+import { DatabaseError } from "./database.ts";
 import { CallbackError, errorNameForStatus, gmsErrorBody } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
 import type { ServiceOptions } from "./options.ts";
@@ -46,7 +48,20 @@ export interface AppDeps {
   readonly ready?: () => boolean;
   readonly bodyLimit?: number;
   readonly timeouts?: Partial<HttpTimeouts>;
+  /**
+   * Addresses or CIDRs of reverse proxies whose X-Forwarded-* headers are believed. None by
+   * default: anyone could send those headers and steer record URLs.
+   */
+  readonly trustedProxies?: readonly string[];
+  /** `https://callbacks.example.com`: the origin of record URLs (`_url`), whatever the request says. */
+  readonly externalUrl?: string | undefined;
 }
+
+/**
+ * Whose records a caller may see: its own service's (the service's credentials, or none when the
+ * service has none), or every service's (the admin credentials).
+ */
+export type CallerScope = "service" | "admin";
 
 export interface AppContext {
   readonly store: Store;
@@ -57,7 +72,9 @@ export interface AppContext {
   readonly callbacks: CallbackService;
   readonly onCallbackDue: () => void;
   readonly ready: () => boolean;
-  readonly requireService: (request: FastifyRequest) => Promise<void>;
+  /** `scheme://host[:port]` of record URLs for this request. */
+  readonly origin: (request: FastifyRequest) => string;
+  readonly requireService: (request: FastifyRequest) => Promise<CallerScope>;
   readonly requireAdmin: (request: FastifyRequest) => Promise<void>;
 }
 
@@ -73,7 +90,15 @@ function sendError(reply: FastifyReply, error: CallbackError): FastifyReply {
 }
 
 /** Fastify's own errors (bad JSON, size, content type, timeouts) as GMS error bodies. */
-function toCallbackError(error: FastifyError): CallbackError {
+function toCallbackError(error: FastifyError | DatabaseError): CallbackError {
+  if (error instanceof DatabaseError) {
+    return error.busy
+      ? new CallbackError(
+          "CallbackExceptionServiceUnavailable",
+          "The database is busy: the request did not complete in time. Retry shortly.",
+        )
+      : new CallbackError("CallbackExceptionInternal", "Internal server error.");
+  }
   const status = error.statusCode ?? 500;
   if (status >= 500)
     return new CallbackError("CallbackExceptionInternal", "Internal server error.");
@@ -141,7 +166,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       maxHeaderSize: MAX_HEADER_BYTES,
     },
     clientErrorHandler,
-    trustProxy: true,
+    trustProxy:
+      deps.trustedProxies === undefined || deps.trustedProxies.length === 0
+        ? false
+        : [...deps.trustedProxies],
+    // Fastify's request log holds the URL, whose query string carries phone numbers and user data:
+    // the onResponse hook below logs the route pattern instead.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     // Errors raised before routing (a malformed URL) still answer in GMS shape.
     frameworkErrors: (error, _request, reply) => {
@@ -163,6 +194,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       : { username: deps.admin.username, password };
   };
 
+  const externalOrigin =
+    deps.externalUrl === undefined ? undefined : new URL(deps.externalUrl).origin;
   const context: AppContext = {
     store: deps.store,
     serviceName: deps.serviceName,
@@ -172,13 +205,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     callbacks: new CallbackService({ store: deps.store, clock, options: deps.options }),
     onCallbackDue: deps.onCallbackDue ?? (() => undefined),
     ready: deps.ready ?? (() => true),
+    origin(request) {
+      if (externalOrigin !== undefined) return externalOrigin;
+      // The Host header of a direct request (X-Forwarded-Host only from a trusted proxy); one that
+      // is not a plain host[:port] does not make it into a URL.
+      // (An HTTP/1.0 request may carry no Host at all.)
+      const given: unknown = request.host;
+      const host =
+        typeof given === "string" &&
+        /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(given)
+          ? given
+          : "localhost";
+      return `${request.protocol}://${host}`;
+    },
     async requireService(request) {
-      const options = deps.options();
-      if (options.username === undefined && (options.password ?? "") === "") return;
       const given = parseBasicAuth(request.headers.authorization);
-      const service = { username: options.username ?? "", password: options.password ?? "" };
       const admin = await adminCredentials();
-      if (matches(given, service) || (admin !== undefined && matches(given, admin))) return;
+      if (admin !== undefined && matches(given, admin)) return "admin";
+      const service = serviceCredentials(deps.options());
+      // A section with half its credentials is refused at start and at reload; should one get
+      // here anyway, it is closed, never open.
+      if (service.kind === "open") return "service";
+      if (service.kind === "required" && matches(given, service.credentials)) return "service";
       throw new CallbackError(
         "CallbackExceptionUnauthorized",
         "Authentication required: wrong or missing credentials.",
@@ -205,7 +253,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser("text/plain");
   await app.register(formbody, { bodyLimit });
 
-  app.setErrorHandler((error: FastifyError | CallbackError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | CallbackError | DatabaseError, request, reply) => {
     const callbackError = error instanceof CallbackError ? error : toCallbackError(error);
     if (callbackError.status >= 500) request.log.error({ err: error }, "Request failed");
     return sendError(reply, callbackError);
@@ -220,11 +268,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
   app.addHook("onResponse", async (request, reply) => {
-    metrics.httpRequests.inc({
-      method: request.method,
-      route: request.routeOptions.url ?? "unmatched",
-      status: String(reply.statusCode),
-    });
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      "request completed",
+    );
   });
 
   registerProbeRoutes(app, context);

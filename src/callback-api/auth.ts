@@ -27,3 +27,36 @@ export function matches(given: Credentials | undefined, expected: Credentials): 
   if (given === undefined) return false;
   return same(given.username, expected.username) && same(given.password, expected.password);
 }
+
+/**
+ * A service's own credentials: none (the section sets neither option), or both. A section with a
+ * `username` and an empty or missing `password` (or a password without a username) is refused
+ * rather than read as "open" or as "any password".
+ */
+export type ServiceCredentials =
+  | { readonly kind: "open" }
+  | { readonly kind: "required"; readonly credentials: Credentials }
+  | { readonly kind: "invalid"; readonly problem: string };
+
+export function serviceCredentials(options: {
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+}): ServiceCredentials {
+  const username = options.username ?? "";
+  const password = options.password ?? "";
+  if (username === "" && password.trim() === "") return { kind: "open" };
+  if (username === "") {
+    return {
+      kind: "invalid",
+      problem:
+        "option password is set but option username is not: set both (HTTP Basic) or neither",
+    };
+  }
+  if (password.trim() === "") {
+    return {
+      kind: "invalid",
+      problem: `option username is "${username.slice(0, 64)}" but option password is empty or missing: set a password (spec.api.passwordSecretRef) or remove username`,
+    };
+  }
+  return { kind: "required", credentials: { username, password } };
+}

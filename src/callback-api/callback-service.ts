@@ -4,10 +4,12 @@ import { randomUUID } from "node:crypto";
 import { computeSlots, toAvailabilityV1 } from "./availability.ts";
 import type { Clock } from "./clock.ts";
 import { CallbackError, badRequest, notFound } from "./errors.ts";
+import { refusedTransition } from "./callback-states.ts";
 import type { ServiceOptions } from "./options.ts";
-import { checkCustomerNumber } from "./phone.ts";
-import type { Params } from "./request-params.ts";
+import { normaliseCustomerNumber } from "./phone.ts";
+import { LIMITS, emptyParams, own, type Params } from "./request-params.ts";
 import {
+  QUEUED_STATES,
   isCallbackState,
   type CallbackRow,
   type CallbackState,
@@ -50,21 +52,51 @@ export interface StartResult {
  * listed in `_overwritable_options` (GMS allows `_ors` and `_target` only).
  */
 function requestValue(key: string, params: Params, options: ServiceOptions): string | undefined {
-  const configured = options.raw[key];
+  const configured = own(options.raw, key);
   const isConfigured = configured !== undefined && configured.trim() !== "";
   if (isConfigured && !options.overwritable.has(key)) return configured;
-  return params[key];
+  return own(params, key);
 }
 
 /** Properties to store: the request's parameters less reserved keys and configured options it may not override. */
-function storedProperties(params: Params, options: ServiceOptions): Record<string, string> {
-  const properties: Record<string, string> = {};
+function storedProperties(params: Params, options: ServiceOptions): Params {
+  const properties = emptyParams();
   for (const [key, value] of Object.entries(params)) {
     if (RESERVED_KEYS.has(key)) continue;
     if (key.startsWith("_") && requestValue(key, params, options) !== value) continue;
     properties[key] = value;
   }
   return properties;
+}
+
+/** A record's properties stay within LIMITS however many PUTs merge theirs in (400 naming the limit). */
+function checkRecordBounds(properties: Params): void {
+  const keys = Object.keys(properties).length;
+  if (keys > LIMITS.maxRecordKeys) {
+    throw badRequest(
+      `The callback would hold ${keys} properties; at most ${LIMITS.maxRecordKeys} are kept per callback (limit maxRecordKeys).`,
+    );
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(properties));
+  if (bytes > LIMITS.maxRecordBytes) {
+    throw badRequest(
+      `The callback's properties would take ${bytes} bytes as JSON; at most ${LIMITS.maxRecordBytes} are kept per callback (limit maxRecordBytes).`,
+    );
+  }
+}
+
+/** A desired time this old would be purged (`_ttl` after it) before it could be dispatched. */
+function checkNotExpired(key: string, desired: number, now: number, options: ServiceOptions): void {
+  if (desired + options.ttlMs <= now) {
+    throw badRequest(
+      `${key} ${formatIsoTime(desired)} is more than _ttl (${options.ttlMs / 1000} s) in the past: the callback would be purged unsent. Check option _ttl`,
+    );
+  }
+}
+
+/** Throttled values compare as Unicode NFC, trimmed, so one value written two ways counts once. */
+function throttleKey(value: string): string {
+  return value.normalize("NFC").trim();
 }
 
 function parseDesiredTime(key: string, text: string): number {
@@ -118,11 +150,21 @@ async function checkBucket(
   );
 }
 
-/** The `_throttle_request_parameters` this request carries, with their values. */
-function throttledValues(params: Params, options: ServiceOptions): [string, string][] {
+/**
+ * The `_throttle_request_parameters` this request carries, with their values as they are compared:
+ * `_customer_number` in its E.164 form, the others NFC and trimmed.
+ */
+function throttledValues(
+  params: Params,
+  options: ServiceOptions,
+  number: string | undefined,
+): [string, string][] {
   const values: [string, string][] = [];
   for (const parameter of options.throttleParameters) {
-    const value = requestValue(parameter, params, options);
+    const value =
+      parameter === "_customer_number"
+        ? number
+        : throttleKey(requestValue(parameter, params, options) ?? "");
     if (value !== undefined && value !== "") values.push([parameter, value]);
   }
   return values;
@@ -184,6 +226,16 @@ async function checkInQueue(
   }
 }
 
+/** `_max_queued_callbacks_per_service`, on every path a client takes into QUEUED (start, reschedule). */
+async function checkQueueCap(tx: StoreQueries, options: ServiceOptions): Promise<void> {
+  if ((await tx.countQueued(options.serviceName)) >= options.maxQueuedCallbacks) {
+    throw new CallbackError(
+      "CallbackExceptionServiceUnavailable",
+      `Limit of queued callbacks for ${options.serviceName} is reached.`,
+    );
+  }
+}
+
 export class CallbackService {
   readonly #deps: CallbackServiceDeps;
 
@@ -202,18 +254,23 @@ export class CallbackService {
         `Invalid option: mandatory parameter(s) ${missing.join(", ")} missing. Check option _mandatory_customer_lookup_keys`,
       );
     }
-    const customerNumber = requestValue("_customer_number", params, options)?.trim();
-    if (customerNumber !== undefined && customerNumber !== "")
-      checkCustomerNumber(customerNumber, options);
+    const numberText = requestValue("_customer_number", params, options) ?? "";
+    // Every rule, lock, count and the stored record see the E.164 form only.
+    const number =
+      numberText.trim() === "" ? undefined : normaliseCustomerNumber(numberText, options);
 
     const desiredText = requestValue("_desired_time", params, options);
     const scheduled = desiredText !== undefined && desiredText.trim() !== "";
     const desired = scheduled ? parseDesiredTime("_desired_time", desiredText) : now;
-    if (scheduled) checkFutureLimit("_desired_time", desired, now, options);
+    if (scheduled) {
+      checkFutureLimit("_desired_time", desired, now, options);
+      checkNotExpired("_desired_time", desired, now, options);
+    }
     const state: CallbackState = desired - options.executionBufferMs > now ? "SCHEDULED" : "QUEUED";
+    const properties = storedProperties(params, options);
+    checkRecordBounds(properties);
 
-    const number = customerNumber === "" ? undefined : customerNumber;
-    const throttled = throttledValues(params, options);
+    const throttled = throttledValues(params, options, number);
     const locks = startLocks(options, throttled, number, {
       state,
       bucketed: scheduled && desired > now ? desired : undefined,
@@ -222,27 +279,18 @@ export class CallbackService {
       const day = utcDay(now);
       await checkThrottle(tx, options, throttled, day);
       await checkInQueue(tx, options, number);
-      if (
-        state === "QUEUED" &&
-        (await tx.countQueued(options.serviceName)) >= options.maxQueuedCallbacks
-      ) {
-        throw new CallbackError(
-          "CallbackExceptionServiceUnavailable",
-          `Limit of queued callbacks for ${options.serviceName} is reached.`,
-        );
-      }
+      if (state === "QUEUED") await checkQueueCap(tx, options);
       if (scheduled && desired > now) await checkBucket(tx, options, desired, now, undefined);
       const inserted = await tx.insert({
         id: randomUUID().replaceAll("-", "").toUpperCase(),
         serviceName: options.serviceName,
         state,
-        customerNumber:
-          customerNumber === undefined || customerNumber === "" ? null : customerNumber,
+        customerNumber: number ?? null,
         desiredTime: desired,
         scheduled,
         expirationTime: desired + options.ttlMs,
         now,
-        properties: storedProperties(params, options),
+        properties,
       });
       for (const [parameter, value] of throttled) {
         await tx.incrementThrottle(options.serviceName, parameter, value, day);
@@ -268,28 +316,42 @@ export class CallbackService {
     });
   }
 
-  /** PUT: `_new_desired_time` reschedules; `_callback_state`/`_callback_reason` report progress; other keys update properties. */
+  /**
+   * PUT: `_new_desired_time` reschedules; `_callback_state`/`_callback_reason` report progress
+   * (within callback-states.ts); other keys update properties, within the record's bounds.
+   */
   async update(serviceName: string, id: string, params: Params): Promise<CallbackRow> {
     const options = this.#deps.options();
     const now = this.#deps.clock.now();
-    const newTimeText = params["_new_desired_time"];
+    const newTimeText = own(params, "_new_desired_time");
     const newTime =
       newTimeText === undefined ? undefined : parseDesiredTime("_new_desired_time", newTimeText);
-    if (newTime !== undefined) checkFutureLimit("_new_desired_time", newTime, now, options);
-    const requestedState = params["_callback_state"];
+    if (newTime !== undefined) {
+      checkFutureLimit("_new_desired_time", newTime, now, options);
+      checkNotExpired("_new_desired_time", newTime, now, options);
+    }
+    const requestedState = own(params, "_callback_state");
     if (requestedState !== undefined && !isCallbackState(requestedState)) {
       throw badRequest(
         `Invalid _callback_state [${requestedState.slice(0, 64)}]: expected one of SCHEDULED, QUEUED, ROUTING, PROCESSING, COMPLETED.`,
       );
     }
-    const requestedReason = params["_callback_reason"];
+    if (requestedState !== undefined && newTime !== undefined) {
+      throw badRequest(
+        "_callback_state and _new_desired_time exclude each other: reschedule or report a state, in two requests.",
+      );
+    }
+    const requestedReason = own(params, "_callback_reason");
     if (requestedReason !== undefined && !REASON_PATTERN.test(requestedReason)) {
       throw badRequest(
         `Invalid _callback_reason [${requestedReason.slice(0, 64)}]: expected upper-case letters, digits and _.`,
       );
     }
 
-    const locks = newTime !== undefined && newTime > now ? [bucketLock(options, newTime)] : [];
+    const dueAt = newTime === undefined ? undefined : newTime - options.executionBufferMs;
+    const locks: RuleLock[] = [];
+    if (newTime !== undefined && newTime > now) locks.push(bucketLock(options, newTime));
+    if (dueAt !== undefined && dueAt <= now) locks.push({ rule: "queue" });
     return this.#deps.store.inRuleTransaction(serviceName, locks, async (tx) => {
       const row = await tx.getForUpdate(id);
       if (row?.serviceName !== serviceName)
@@ -301,18 +363,32 @@ export class CallbackService {
       }
       let { desiredTime, scheduled, expirationTime } = row;
       let state: CallbackState = row.state;
-      if (newTime !== undefined) {
+      if (newTime !== undefined && dueAt !== undefined) {
         if (row.state === "ROUTING" || row.state === "PROCESSING") {
           throw badRequest(`Callback ${id} is ${row.state}; it can no longer be rescheduled.`);
         }
         if (newTime > now) await checkBucket(tx, options, newTime, now, row);
+        state = dueAt > now ? "SCHEDULED" : "QUEUED";
+        // Into the queue from outside it: the cap holds as for an immediate start.
+        if (state === "QUEUED" && !QUEUED_STATES.includes(row.state))
+          await checkQueueCap(tx, options);
         desiredTime = newTime;
         scheduled = true;
-        state = newTime - options.executionBufferMs > now ? "SCHEDULED" : "QUEUED";
         expirationTime = newTime + options.ttlMs;
       }
-      if (requestedState !== undefined) state = requestedState;
-      const properties = { ...row.properties, ...storedProperties(params, options) };
+      if (requestedState !== undefined) {
+        const refused = refusedTransition("client", row.state, requestedState);
+        if (refused !== undefined) {
+          throw badRequest(`Callback ${id} cannot be set to ${requestedState}: ${refused}.`);
+        }
+        state = requestedState;
+      }
+      const properties = Object.assign(
+        emptyParams(),
+        row.properties,
+        storedProperties(params, options),
+      );
+      checkRecordBounds(properties);
       const reason =
         state === "COMPLETED"
           ? (requestedReason ?? row.reason ?? "COMPLETED")

@@ -1,5 +1,7 @@
 // Flags of `callback-operator callback-api`, each with an environment twin. Pure: main.ts prints the
 // one-line error and exits 2; tests call this directly.
+import { isIP } from "node:net";
+import { csv } from "./options.ts";
 
 export interface CliConfig {
   readonly serviceName: string;
@@ -13,7 +15,15 @@ export interface CliConfig {
   readonly admin: { readonly username: string; readonly passwordFile: string } | undefined;
   readonly logLevel: string;
   readonly timeouts: HttpTimeouts;
+  /** Port of /metrics, on `host` like the API; never served on the API port. */
+  readonly metricsPort: number;
+  /** Reverse proxies (addresses, CIDRs) whose X-Forwarded-* headers are believed; none by default. */
+  readonly trustedProxies: readonly string[];
+  /** Origin of record URLs (`_url`); from the request's Host header when unset. */
+  readonly externalUrl: string | undefined;
 }
+
+export const DEFAULT_METRICS_PORT = 9464;
 
 /** Server-side limits on slow or idle clients, in ms (`--request-timeout` and its siblings). */
 export interface HttpTimeouts {
@@ -70,7 +80,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "--port": {
     env: "CALLBACK_API_PORT",
     value: true,
-    help: "TCP port for the API, probes and metrics. Default 8080.",
+    help: "TCP port for the API and probes. Default 8080.",
   },
   "--host": {
     env: "CALLBACK_API_HOST",
@@ -127,6 +137,21 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
     value: true,
     help: `Seconds an idle keep-alive connection stays open. Default ${DEFAULT_TIMEOUTS.keepAliveMs / 1000}.`,
   },
+  "--metrics-port": {
+    env: "CALLBACK_API_METRICS_PORT",
+    value: true,
+    help: `TCP port for /metrics (Prometheus), on --host; 0 picks a free port. Default ${DEFAULT_METRICS_PORT}.`,
+  },
+  "--trusted-proxies": {
+    env: "CALLBACK_API_TRUSTED_PROXIES",
+    value: true,
+    help: "Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Host/-Proto are believed. Default none.",
+  },
+  "--external-url": {
+    env: "CALLBACK_API_EXTERNAL_URL",
+    value: true,
+    help: "http(s)://host[:port] clients reach the API at: the origin of record URLs. Default: the request's Host.",
+  },
   "--log-level": {
     env: "CALLBACK_API_LOG_LEVEL",
     value: true,
@@ -160,7 +185,7 @@ function readArgv(argv: readonly string[]): Map<string, string> | string {
     const arg = argv[i] ?? "";
     const eq = arg.indexOf("=");
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const spec = FLAGS[flag];
+    const spec = Object.hasOwn(FLAGS, flag) ? FLAGS[flag] : undefined;
     if (spec === undefined) return `unknown flag "${arg}"; run with --help to list the flags`;
     if (!spec.value) {
       if (eq > 0) return `${flag} takes no value; write just ${flag}`;
@@ -249,7 +274,61 @@ function parseTimeouts(get: Getter): Part<HttpTimeouts> {
   return { value: timeouts };
 }
 
-function parseBasics(get: Getter): Part<Omit<CliConfig, "storage" | "admin" | "timeouts">> {
+type Exposure = Pick<CliConfig, "metricsPort" | "trustedProxies" | "externalUrl">;
+
+function isProxyAddress(entry: string): boolean {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function parseExposure(get: Getter, apiPort: number): Part<Exposure> {
+  const metricsPort = get("--metrics-port") ?? String(DEFAULT_METRICS_PORT);
+  if (!/^\d{1,5}$/.test(metricsPort) || Number(metricsPort) > 65535) {
+    return { error: `--metrics-port "${metricsPort}" is invalid: use a number from 0 to 65535` };
+  }
+  if (Number(metricsPort) !== 0 && Number(metricsPort) === apiPort) {
+    return {
+      error: `--metrics-port ${metricsPort} is the API's --port: metrics are served on a port of their own`,
+    };
+  }
+  const trustedProxies = csv(get("--trusted-proxies"));
+  const badProxy = trustedProxies.find((entry) => !isProxyAddress(entry));
+  if (badProxy !== undefined) {
+    return {
+      error: `--trusted-proxies "${badProxy}" is not an address or CIDR: use e.g. 10.0.0.0/8,192.168.1.10`,
+    };
+  }
+  const externalUrl = get("--external-url");
+  if (externalUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(externalUrl);
+    } catch {
+      url = undefined;
+    }
+    if (
+      url === undefined ||
+      !["http:", "https:"].includes(url.protocol) ||
+      url.pathname !== "/" ||
+      url.search !== "" ||
+      url.hash !== "" ||
+      url.username !== "" ||
+      url.password !== ""
+    ) {
+      return {
+        error: `--external-url "${externalUrl}" is invalid: use http(s)://host[:port] with no path, such as https://callbacks.example.com`,
+      };
+    }
+  }
+  return { value: { metricsPort: Number(metricsPort), trustedProxies, externalUrl } };
+}
+
+function parseBasics(
+  get: Getter,
+): Part<Omit<CliConfig, "storage" | "admin" | "timeouts" | keyof Exposure>> {
   const serviceName = get("--service-name");
   if (serviceName === undefined) {
     return {
@@ -312,10 +391,13 @@ export function parseFlags(
   if ("error" in admin) return { kind: "error", message: admin.error };
   const timeouts = parseTimeouts(get);
   if ("error" in timeouts) return { kind: "error", message: timeouts.error };
+  const exposure = parseExposure(get, basics.value.port);
+  if ("error" in exposure) return { kind: "error", message: exposure.error };
   return {
     kind: "config",
     config: {
       ...basics.value,
+      ...exposure.value,
       storage: storage.value,
       admin: admin.value,
       timeouts: timeouts.value,

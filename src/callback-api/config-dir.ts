@@ -12,7 +12,8 @@ const MAX_OPTION_BYTES = 1024 * 1024;
 
 export async function readConfigDir(dir: string): Promise<RawOptions> {
   const names = (await readdir(dir)).filter((name) => !name.startsWith(".")).sort();
-  const options: Record<string, string> = {};
+  // Null prototype: an option file named like an Object member (`constructor`) is just an option.
+  const options = Object.create(null) as Record<string, string>;
   for (const name of names) {
     const path = join(dir, name);
     try {

@@ -5,7 +5,9 @@
 import type { Logger } from "pino";
 import type { Clock } from "./clock.ts";
 import type { Metrics } from "./metrics.ts";
-import { substituteTokens, type ServiceOptions, csv } from "./options.ts";
+import { substituteTokens, type ServiceOptions } from "./options.ts";
+import { orsTargets } from "./ors-urls.ts";
+import { emptyParams } from "./request-params.ts";
 import type { CallbackRow, Store } from "./store.ts";
 import { formatIsoTime, utcDay } from "./time.ts";
 
@@ -38,7 +40,7 @@ const CREDENTIAL_OPTIONS = new Set(["username", "password"]);
 
 /** What the `_ors` URL receives: the service's options (tokens substituted), the request, the record. */
 export function orsPayload(row: CallbackRow, options: ServiceOptions): Record<string, string> {
-  const configured: Record<string, string> = {};
+  const configured = emptyParams();
   for (const [key, value] of Object.entries(options.raw)) {
     if (key.startsWith("_") && !CREDENTIAL_OPTIONS.has(key))
       configured[key] = substituteTokens(value, row.properties);
@@ -55,19 +57,6 @@ export function orsPayload(row: CallbackRow, options: ServiceOptions): Record<st
   };
   if (row.customerNumber !== null) payload["_customer_number"] = row.customerNumber;
   return payload;
-}
-
-/**
- * `_ors` for one callback: the request's own when the service lets requests name one
- * (`_overwritable_options` lists `_ors`), else the service's. Never the request's otherwise: any
- * caller could point the server's outgoing POSTs, with the callback's data, at any URL.
- */
-export function orsUrls(row: CallbackRow, options: ServiceOptions): string[] {
-  const own = options.overwritable.has("_ors") ? row.properties["_ors"] : undefined;
-  const configured = options.raw["_ors"];
-  const value =
-    own ?? (configured === undefined ? undefined : substituteTokens(configured, row.properties));
-  return csv(value).filter((url) => /^https?:\/\//i.test(url));
 }
 
 /**
@@ -223,12 +212,21 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * One delivery: the `_ors` URLs in order. A 2xx delivers; any other answer of the receiver (4xx,
+   * 3xx) is its verdict and fails the callback at once; only what says "not now" (no connection, a
+   * timeout, 5xx, 408, 429) moves on to the next URL, and when every URL said so the callback is
+   * retried later.
+   */
   async #post(row: CallbackRow, options: ServiceOptions, deadline: number): Promise<Outcome> {
-    const urls = orsUrls(row, options);
-    if (urls.length === 0) return { kind: "retry", error: "no _ors URL is configured" };
+    const { urls, refused } = orsTargets(row, options);
+    if (urls.length === 0) {
+      return refused.length === 0
+        ? { kind: "retry", error: "no _ors URL is configured" }
+        : { kind: "failed", error: refused.join("; ") };
+    }
     const body = JSON.stringify(orsPayload(row, options));
-    let retryable = false;
-    const errors: string[] = [];
+    const errors: string[] = [...refused];
     for (const url of urls) {
       // A batch behind slow or hanging receivers must not outlive its claim (see LEASE_MARGIN_MS).
       const left = deadline - this.#o.clock.now();
@@ -248,20 +246,20 @@ export class Dispatcher {
           },
           body,
           signal: AbortSignal.timeout(Math.min(this.#o.requestTimeoutMs, left)),
-          redirect: "error",
+          redirect: "manual",
         });
         const text = await response.text();
         if (response.ok) return { kind: "delivered", reason: reasonFrom(text) };
-        retryable ||= response.status >= 500 || response.status === 408 || response.status === 429;
         errors.push(`${url}: HTTP ${response.status}`);
+        const later = response.status >= 500 || response.status === 408 || response.status === 429;
+        if (!later) return { kind: "failed", error: errors.join("; ") };
       } catch (error) {
-        retryable = true;
         errors.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
         stopTimer();
       }
     }
-    return { kind: retryable ? "retry" : "failed", error: errors.join("; ") };
+    return { kind: "retry", error: errors.join("; ") };
   }
 }
 

@@ -5,12 +5,14 @@ import { mkdir, readFile, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { pino } from "pino";
 import { buildApp } from "./app.ts";
+import { serviceCredentials } from "./auth.ts";
 import { parseFlags, usage, type CliConfig } from "./cli-flags.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigDirWatcher, readConfigDir } from "./config-dir.ts";
 import { pgliteDatabase, postgresDatabase, type Database } from "./database.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { Metrics } from "./metrics.ts";
+import { startMetricsServer } from "./metrics-server.ts";
 import { migrate } from "./migrations.ts";
 import { resolveOptions, type ServiceOptions } from "./options.ts";
 import { Store } from "./store.ts";
@@ -77,6 +79,13 @@ async function start(argv: string[]): Promise<void> {
   const log = pino({ level: config.logLevel, base: { service: config.serviceName } });
   const rawOptions = await readConfigDir(config.configDir);
   let options: ServiceOptions = resolveOptions(config.serviceName, rawOptions);
+  const credentials = serviceCredentials(options);
+  if (credentials.kind === "invalid") {
+    fail(
+      `service ${config.serviceName}: ${credentials.problem} (in --config-dir ${config.configDir})`,
+    );
+    return;
+  }
   for (const warning of options.warnings) log.warn({ warning }, "Option ignored");
 
   const db = await openDatabase(config.storage);
@@ -94,7 +103,17 @@ async function start(argv: string[]): Promise<void> {
   const watcher = new ConfigDirWatcher(rawOptions, {
     dir: config.configDir,
     onChange: (raw) => {
-      options = resolveOptions(config.serviceName, raw);
+      const next = resolveOptions(config.serviceName, raw);
+      const changed = serviceCredentials(next);
+      if (changed.kind === "invalid") {
+        // Never opened up by a half-written section: the previous options stay in force.
+        log.error(
+          { problem: changed.problem },
+          "Reloaded options refused; keeping the last options",
+        );
+        return;
+      }
+      options = next;
       for (const warning of options.warnings) log.warn({ warning }, "Option ignored");
       log.info({ options: Object.keys(raw).length }, "Reloaded options");
       store
@@ -139,7 +158,10 @@ async function start(argv: string[]): Promise<void> {
     },
     ready: () => ready,
     timeouts: config.timeouts,
+    trustedProxies: config.trustedProxies,
+    externalUrl: config.externalUrl,
   });
+  const metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort);
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -154,6 +176,7 @@ async function start(argv: string[]): Promise<void> {
     ready = false;
     watcher.close();
     await app.close();
+    await metricsServer.close();
     await dispatcher.stop();
     await db.close();
     log.info("Stopped");
@@ -168,6 +191,7 @@ async function start(argv: string[]): Promise<void> {
   dispatcher.start();
   ready = true;
   const port = app.server.address();
+  log.info({ metricsPort: metricsServer.port }, "Metrics listening");
   log.info(
     { address, port: typeof port === "object" && port !== null ? port.port : config.port },
     "Callback API listening",

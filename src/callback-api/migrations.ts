@@ -61,6 +61,7 @@ export interface MigrationResult {
 }
 
 export async function migrate(db: Database): Promise<MigrationResult> {
+  // Migrations may rewrite a whole table: they run under the long statement timeout.
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
     await tx.exec(`
@@ -82,5 +83,5 @@ export async function migrate(db: Database): Promise<MigrationResult> {
       applied.push(`${migration.version}-${migration.name}`);
     }
     return { applied, version: Math.max(0, ...migrations.map((m) => m.version)) };
-  });
+  }, "migration");
 }

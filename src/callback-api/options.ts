@@ -145,11 +145,15 @@ export function resolveOptions(serviceName: string, raw: RawOptions): ServiceOpt
 
 /**
  * The values a service option takes for one request: `$token$` in a configured value is replaced by
- * the request parameter `token`. Tokens with no matching parameter stay as written.
+ * the request parameter `token` (passed through `encode`, e.g. to confine it to one URL component).
+ * Tokens with no matching parameter stay as written.
  */
-export function substituteTokens(value: string, params: Readonly<Record<string, string>>): string {
-  return value.replace(
-    /\$([A-Za-z0-9_.-]{1,128})\$/g,
-    (whole, token: string) => params[token] ?? whole,
+export function substituteTokens(
+  value: string,
+  params: Readonly<Record<string, string>>,
+  encode: (text: string) => string = (text) => text,
+): string {
+  return value.replace(/\$([A-Za-z0-9_.-]{1,128})\$/g, (whole, token: string) =>
+    Object.hasOwn(params, token) ? encode(params[token] ?? "") : whole,
   );
 }

@@ -1,6 +1,7 @@
 // The one store of callback records. Every statement the API runs is here, written once for both
 // engines (PostgreSQL and PGlite speak the same SQL). Times cross this boundary as epoch ms.
-import type { Database, SqlClient } from "./database.ts";
+import { STATEMENT_TIMEOUT_MS, type Database, type SqlClient } from "./database.ts";
+import { QuerySlots } from "./query-slots.ts";
 
 export const CALLBACK_STATES = [
   "SCHEDULED",
@@ -29,7 +30,7 @@ export interface CallbackRow {
   readonly expirationTime: number;
   readonly createdAt: number;
   readonly updatedAt: number;
-  /** Request parameters and user data, as the request sent them (strings). */
+  /** Request parameters and user data, as the request sent them (strings); a null-prototype map. */
   readonly properties: Readonly<Record<string, string>>;
   readonly attempts: number;
   readonly nextAttemptAt: number | null;
@@ -105,7 +106,8 @@ function toRow(row: DbRow): CallbackRow {
     expirationTime: row.expiration_time.getTime(),
     createdAt: row.created_at.getTime(),
     updatedAt: row.updated_at.getTime(),
-    properties: row.properties,
+    // Null prototype: a stored key such as `constructor` reads back as itself, never a built-in.
+    properties: Object.assign(Object.create(null) as Record<string, string>, row.properties),
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at?.getTime() ?? null,
     lastError: row.last_error,
@@ -114,14 +116,27 @@ function toRow(row: DbRow): CallbackRow {
 
 const date = (ms: number): Date => new Date(ms);
 
-/** Columns a GMS property filter maps to; every other key is looked up in `properties`. */
-const COLUMN_FOR_KEY: Readonly<Record<string, string>> = {
-  _id: "id",
-  _service_name: "service_name",
-  _callback_state: "state",
-  _callback_reason: "reason",
-  _customer_number: "customer_number",
-};
+/**
+ * Columns a GMS property filter maps to; every other key is looked up in `properties`, as a bound
+ * parameter. A Map, so that no user key (`constructor`, `toString`) can resolve to anything else:
+ * the SQL text of a filter is built from these constants only.
+ */
+const COLUMN_FOR_KEY: ReadonlyMap<string, string> = new Map([
+  ["_id", "id"],
+  ["_service_name", "service_name"],
+  ["_callback_state", "state"],
+  ["_callback_reason", "reason"],
+  ["_customer_number", "customer_number"],
+]);
+
+/** Times compared as the API shows them, so a value copied from a response matches. */
+const TIME_TEXT_FOR_KEY: ReadonlyMap<string, string> = new Map([
+  ["_desired_time", `to_char(desired_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`],
+  [
+    "_expiration_time",
+    `to_char(expiration_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  ],
+]);
 
 /** SQL for a list of property filters; parameters are appended to `params`. */
 function filterSql(
@@ -130,14 +145,8 @@ function filterSql(
   params: unknown[],
 ): string {
   const clauses = filters.map((filter) => {
-    const column = COLUMN_FOR_KEY[filter.key];
-    let left: string;
-    if (column !== undefined) {
-      left = column;
-    } else if (filter.key === "_desired_time" || filter.key === "_expiration_time") {
-      // Compare instants as the API shows them, so a value copied from a response matches.
-      left = `to_char(${filter.key.slice(1)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-    } else {
+    let left = COLUMN_FOR_KEY.get(filter.key) ?? TIME_TEXT_FOR_KEY.get(filter.key);
+    if (left === undefined) {
       params.push(filter.key);
       left = `properties ->> $${params.length}`;
     }
@@ -372,10 +381,21 @@ function ruleLockKey(serviceName: string, lock: RuleLock): string {
 
 export class Store extends StoreQueries {
   readonly db: Database;
+  readonly #heavy: QuerySlots;
 
   constructor(db: Database) {
     super(db);
     this.db = db;
+    this.#heavy = new QuerySlots(db.heavyQuerySlots, STATEMENT_TIMEOUT_MS.request);
+  }
+
+  /** Property-filter queries hold at most `db.heavyQuerySlots` connections at once. */
+  override async query(query: CallbackQuery): Promise<CallbackRow[]> {
+    return this.#heavy.run(() => super.query(query));
+  }
+
+  override async adminQuery(query: AdminQuery): Promise<CallbackRow[]> {
+    return this.#heavy.run(() => super.adminQuery(query));
   }
 
   /**
@@ -407,7 +427,7 @@ export class Store extends StoreQueries {
   }
 
   async ping(): Promise<void> {
-    await this.db.query("SELECT 1");
+    await this.db.ping();
   }
 
   async registerService(entry: ServiceEntry, now: number): Promise<void> {
@@ -520,14 +540,16 @@ export class Store extends StoreQueries {
 
   /** `_ttl`: records are kept this long after their desired time, then deleted. */
   async purgeExpired(serviceName: string, now: number, today: string): Promise<number> {
-    const rows = await this.db.query<{ id: string }>(
-      "DELETE FROM callbacks WHERE service_name = $1 AND expiration_time < $2 RETURNING id",
-      [serviceName, date(now)],
-    );
-    await this.db.query("DELETE FROM throttle_counters WHERE service_name = $1 AND day < $2", [
-      serviceName,
-      today,
-    ]);
-    return rows.length;
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string }>(
+        "DELETE FROM callbacks WHERE service_name = $1 AND expiration_time < $2 RETURNING id",
+        [serviceName, date(now)],
+      );
+      await tx.query("DELETE FROM throttle_counters WHERE service_name = $1 AND day < $2", [
+        serviceName,
+        today,
+      ]);
+      return rows.length;
+    }, "maintenance");
   }
 }

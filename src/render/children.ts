@@ -21,6 +21,8 @@ export interface ChildObject {
 export const configMountPath = "/etc/callback-operator/service";
 const dataPath = "/var/lib/callback-api";
 const apiPort = 8080;
+/** The Callback API's default --metrics-port: /metrics is never on the routed API port. */
+const metricsPort = 9464;
 export const configHashAnnotation = "callback-operator.io/config-hash";
 
 /** The GMS paths a service answers at: v1 for everything, v2 for availability. */
@@ -104,6 +106,10 @@ export function deployment(ctx: ChildContext, configHash: string): ChildObject {
     String(apiPort),
   ];
   if (database === undefined) args.push("--data-dir", dataPath);
+  // Record URLs (`_url`) name the routed host, not whatever Host or X-Forwarded-Host a request
+  // carries (the same host and scheme as status.url).
+  const host = ctx.service.spec.route?.host ?? ctx.config.defaultHost;
+  if (host !== "") args.push("--external-url", `${ctx.config.urlScheme}://${host}`);
   const container = {
     name: "callback-api",
     image: api?.image ?? ctx.config.image,
@@ -119,7 +125,10 @@ export function deployment(ctx: ChildContext, configHash: string): ChildObject {
             },
           ],
         }),
-    ports: [{ name: "http", containerPort: apiPort, protocol: "TCP" }],
+    ports: [
+      { name: "http", containerPort: apiPort, protocol: "TCP" },
+      { name: "metrics", containerPort: metricsPort, protocol: "TCP" },
+    ],
     readinessProbe: {
       httpGet: { path: "/readyz", port: "http" },
       periodSeconds: 5,

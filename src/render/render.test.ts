@@ -412,5 +412,39 @@ describe("children", () => {
     expect(result.facts.url).toBe(
       "https://cb.example.com/genesys/1/service/callback/callback-support",
     );
+    // The Callback API builds record URLs from the routed host, never from request headers.
+    const [container] = (
+      child(result, "Deployment")["spec"] as {
+        template: { spec: { containers: { args: string[] }[] } };
+      }
+    ).template.spec.containers;
+    expect(container?.args).toContain("--external-url");
+    expect(container?.args[container.args.indexOf("--external-url") + 1]).toBe(
+      "https://cb.example.com",
+    );
+  });
+
+  it("exposes metrics on a port of their own and passes no external URL without a host", () => {
+    const result = ok(
+      render(
+        service({ scenario: "User-Terminated-Immediate", options: routePoint }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    const [container] = (
+      child(result, "Deployment")["spec"] as {
+        template: {
+          spec: {
+            containers: { args: string[]; ports: { name: string; containerPort: number }[] }[];
+          };
+        };
+      }
+    ).template.spec.containers;
+    expect(container?.ports).toEqual([
+      { name: "http", containerPort: 8080, protocol: "TCP" },
+      { name: "metrics", containerPort: 9464, protocol: "TCP" },
+    ]);
+    expect(container?.args).not.toContain("--external-url");
   });
 });

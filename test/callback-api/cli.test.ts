@@ -33,6 +33,9 @@ describe("parseFlags", () => {
           connectionMs: 30_000,
           keepAliveMs: 65_000,
         },
+        metricsPort: 9464,
+        trustedProxies: [],
+        externalUrl: undefined,
       },
     });
     expect(

@@ -93,10 +93,11 @@ describe("counting rules with two replicas on postgres", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    // A transaction of replica 1 holds the lock of number 5117 until released.
+    // A transaction of replica 1 holds the lock of number 5117 (locks name the E.164 form, here
+    // with the default country US) until released.
     const holder = first.inRuleTransaction(
       serviceName,
-      [{ rule: "number", customerNumber: "5117" }],
+      [{ rule: "number", customerNumber: "+15117" }],
       () => held,
     );
     await new Promise((resolve) => setTimeout(resolve, 100));

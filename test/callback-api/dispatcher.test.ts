@@ -77,7 +77,8 @@ describe.each(BACKENDS)("dispatch on %s", (backend) => {
     expect(got?.body).toMatchObject({
       _id: id,
       _service_name: a.serviceName,
-      _customer_number: "5115",
+      // What is dialled is the E.164 form, never the text as the request wrote it.
+      _customer_number: "+15115",
       _target: "Agents@SS1.GA",
       note: "vip",
       _attempt: "1",
@@ -167,6 +168,78 @@ describe.each(BACKENDS)("dispatch on %s", (backend) => {
     const id = await start(a, { _customer_number: "5115" });
     await dispatcherFor(t, a).tick();
     expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
+  });
+
+  it("confines a $token$ to its URL component: no added URL, no path change, no other host", async () => {
+    const attacker = await startReceiver();
+    try {
+      const a = await makeApp(t.store, {
+        ...PERMISSIVE,
+        _ors: `${receiver.url}/$queue$?tenant=$tenant$`,
+      });
+      const attacks = [
+        { queue: `x,${attacker.url}`, tenant: "t" },
+        { queue: "../../admin", tenant: "t" },
+        { queue: "..", tenant: "t" },
+        { queue: "a/b", tenant: `t&other=1#frag,${attacker.url}` },
+        { queue: `@127.0.0.1:${new URL(attacker.url).port}`, tenant: "t" },
+      ];
+      for (const attack of attacks) await start(a, { _customer_number: "5115", ...attack });
+      await dispatcherFor(t, a).tick();
+      expect(attacker.received).toHaveLength(0);
+      // Every value stayed one path segment or one query value, percent-encoded.
+      expect(receiver.received.map((r) => r.path).sort()).toEqual(
+        [
+          `/ors/x%2C${encodeURIComponent(attacker.url)}?tenant=t`,
+          "/ors/..%2F..%2Fadmin?tenant=t",
+          `/ors/a%2Fb?tenant=${encodeURIComponent(`t&other=1#frag,${attacker.url}`)}`,
+          `/ors/%40127.0.0.1%3A${new URL(attacker.url).port}?tenant=t`,
+        ].sort(),
+      );
+      // `..` as a whole segment would climb out of the path: that callback fails, unsent.
+      const rows = await t.store.query({
+        serviceNames: [a.serviceName],
+        filters: [{ key: "queue", value: "..", negate: false }],
+        operand: "AND",
+        limit: 5,
+      });
+      expect(rows.map((row) => [row.state, row.reason])).toEqual([["COMPLETED", "FAIL_ERROR"]]);
+    } finally {
+      await attacker.close();
+    }
+  });
+
+  it("splits the configured list before substituting: a comma in a value adds no URL", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _ors: `${receiver.url}?q=$q$` });
+    await start(a, { _customer_number: "5115", q: `1,${receiver.url}` });
+    await dispatcherFor(t, a).tick();
+    expect(receiver.received.map((r) => r.path)).toEqual([
+      `/ors?q=1%2C${encodeURIComponent(receiver.url)}`,
+    ]);
+  });
+
+  it("takes a 4xx as the receiver's verdict: the callback fails, the next URL is not tried", async () => {
+    const second = await startReceiver();
+    try {
+      const a = await makeApp(t.store, { ...PERMISSIVE, _ors: `${receiver.url},${second.url}` });
+      for (const status of [400, 401, 403, 404, 409, 410, 422]) {
+        receiver.respond(status);
+        const id = await start(a, { _customer_number: "5115" });
+        await dispatcherFor(t, a).tick();
+        expect(await state(t, id), String(status)).toEqual(["COMPLETED", "FAIL_ERROR"]);
+      }
+      expect(second.received).toHaveLength(0);
+      // "Not now" answers do move on to the next URL.
+      for (const status of [500, 502, 503, 408, 429]) {
+        receiver.respond(status);
+        const id = await start(a, { _customer_number: "5115" });
+        await dispatcherFor(t, a).tick();
+        expect(await state(t, id), String(status)).toEqual(["COMPLETED", "ROUTED"]);
+      }
+      expect(second.received).toHaveLength(5);
+    } finally {
+      await second.close();
+    }
   });
 
   it("keeps callbacks QUEUED while no _ors is configured, and sends them once it is", async () => {

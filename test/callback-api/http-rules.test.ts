@@ -136,7 +136,7 @@ describe.each(BACKENDS)("rules on %s", (backend) => {
     expect(res.json()).toMatchObject({
       exception: `${GMS}.CallbackExceptionServiceUnavailable`,
       message:
-        "Callback for _customer_number=5115 rejected because previous callbacks for this parameter were requested for more than 2 times today.",
+        "Callback for _customer_number=+15115 rejected because previous callbacks for this parameter were requested for more than 2 times today.",
     });
     expect((await start(a, { _customer_number: "5125" })).statusCode).toBe(200);
     a.clock.advance(86_400_000);

@@ -44,6 +44,8 @@ beforeAll(async () => {
   url.password = DB_SECRET;
   const configDir = await writeConfigDir({
     ...PERMISSIVE,
+    // Attack strings travel in `note`: counted by the throttle, they reach its table too.
+    _throttle_request_parameters: "_customer_number,note",
     username: SERVICE_USER,
     password: SERVICE_SECRET,
   });
@@ -266,9 +268,11 @@ describe("the Callback API with auth on, under hostile input", () => {
       const answer = await call(method, path, { headers: asAdmin, ...withBody });
       expect(answer.status, `${method} ${path}: ${answer.text}`).toBe(200);
     }
-    // Probes stay open: the kubelet and Prometheus carry no credentials.
-    for (const path of ["/healthz", "/readyz", "/metrics"])
-      expect((await call("GET", path)).status).toBe(200);
+    // Probes stay open: the kubelet and Prometheus carry no credentials. Metrics are on their own
+    // port, not on the one a route exposes.
+    for (const path of ["/healthz", "/readyz"]) expect((await call("GET", path)).status).toBe(200);
+    expect((await call("GET", "/metrics")).status).toBe(404);
+    expect((await fetch(`${server.metricsBase}/metrics`)).status).toBe(200);
   });
 
   it("stores SQL-looking strings verbatim, matches them as plain values, keeps the tables", async () => {
@@ -290,9 +294,11 @@ describe("the Callback API with auth on, under hostile input", () => {
     ];
     const problems: string[] = [];
     const ids: string[] = [];
+    const numbers = attacks.map((_, i) => `+1650466${String(1000 + i)}`);
     for (const [i, attack] of attacks.entries()) {
+      const number = numbers[i] ?? "";
       const sent = {
-        _customer_number: attack,
+        _customer_number: number,
         note: attack,
         [`k${i}'; DROP TABLE callbacks; --`]: attack,
         [attack]: `value ${i}`,
@@ -315,11 +321,11 @@ describe("the Callback API with auth on, under hostile input", () => {
       const equalityFilters = attack.startsWith("!")
         ? []
         : [
-            `${BASE}?_customer_number=${q}`,
+            `${BASE}?_customer_number=${encodeURIComponent(number)}`,
             `${BASE}?note=${q}`,
             `${BASE}?${q}=${encodeURIComponent(`value ${i}`)}`,
             `${BASE}?note=${q}&operand=OR&_callback_state=${q}`,
-            `/genesys/1/service/callback?_customer_number=${q}`,
+            `/genesys/1/service/callback?note=${q}`,
             `/genesys/1/service/callback?_target=${q}&_urs_virtual_queue=${q}`,
             `/genesys/1/admin/callback/queues?note=${q}`,
           ];
@@ -340,6 +346,7 @@ describe("the Callback API with auth on, under hostile input", () => {
         ? []
         : [
             `${BASE}?_id=${q}`,
+            `${BASE}?_customer_number=${q}`,
             `${BASE}?_callback_state=${q}`,
             `${BASE}?_desired_time=${q}`,
             `${BASE}?_callback_reason=${q}`,
@@ -368,6 +375,9 @@ describe("the Callback API with auth on, under hostile input", () => {
 
       // Where it cannot be a valid value, a GMS 400 or 404.
       const refusals: [string, string, number, unknown?][] = [
+        // Not a phone number: refused, never stored nor dialled (CallbackExceptionNumber).
+        ["POST", BASE, 400, { _customer_number: attack }],
+        ["POST", BASE, 400, { _customer_number: `${number} ${attack}` }],
         ["POST", BASE, 400, { _customer_number: "5115", _desired_time: attack }],
         ["PUT", `${BASE}/${id}`, 400, { _new_desired_time: attack }],
         ["PUT", `${BASE}/${id}`, 400, { _callback_state: attack }],
@@ -418,7 +428,10 @@ describe("the Callback API with auth on, under hostile input", () => {
     }
 
     // Form fields, too.
-    const form = new URLSearchParams({ _customer_number: attacks[0]!, [attacks[1]!]: attacks[2]! });
+    const form = new URLSearchParams({
+      _customer_number: "650 466 2000",
+      [attacks[1]!]: attacks[2]!,
+    });
     const formStart = await call("POST", BASE, { headers: asService, form: form.toString() });
     expect(formStart.status, formStart.text).toBe(200);
     const formRow = await call(
@@ -427,7 +440,7 @@ describe("the Callback API with auth on, under hostile input", () => {
       { headers: asService },
     );
     expect((json(formRow) as Record<string, string>[])[0]).toMatchObject({
-      _customer_number: attacks[0],
+      _customer_number: "+16504662000",
       [attacks[1]!]: attacks[2],
     });
     expect(problems).toEqual([]);
@@ -447,7 +460,7 @@ describe("the Callback API with auth on, under hostile input", () => {
       [ids],
     );
     expect(new Map(stored.rows.map((row) => [row.id, row.customer_number]))).toEqual(
-      new Map(ids.map((id, i) => [id, attacks[i]!])),
+      new Map(ids.map((id, i) => [id, numbers[i]!])),
     );
     const services = await sql.query<{ name: string }>("SELECT name FROM services");
     expect(services.rows).toEqual([{ name: SERVICE }]);
@@ -620,8 +633,8 @@ describe("the Callback API with auth on, under hostile input", () => {
 
   it("never writes a secret to its logs or metrics", async () => {
     // Secrets where a careless server might echo them: wrong-password attempts, other headers,
-    // bodies (accepted, refused, malformed), the admin password on the service endpoints. Not in a
-    // URL: the access log records request URLs, and GMS clients never put credentials there.
+    // bodies (accepted, refused, malformed), the admin password on the service endpoints, query
+    // strings (the access log records the route, never the URL's query).
     const attempts: Parameters<typeof call>[] = [
       ["GET", BASE, { headers: { authorization: basic(SERVICE_USER, `${SERVICE_SECRET}-wrong`) } }],
       ["GET", BASE, { headers: { authorization: basic(ADMIN_USER, `${ADMIN_SECRET}-wrong`) } }],
@@ -631,6 +644,8 @@ describe("the Callback API with auth on, under hostile input", () => {
         { headers: { authorization: basic(ADMIN_USER, `x${ADMIN_SECRET}`) } },
       ],
       ["GET", BASE, { headers: { "x-api-key": SERVICE_SECRET, "x-admin": ADMIN_SECRET } }],
+      ["GET", `${BASE}?note=${SERVICE_SECRET}&password=${ADMIN_SECRET}`, { headers: asService }],
+      ["GET", `/genesys/1/service/callback?x=${ADMIN_SECRET}`, {}],
       [
         "POST",
         BASE,
@@ -665,12 +680,14 @@ describe("the Callback API with auth on, under hostile input", () => {
       const answer = await call(...args);
       expect(answer.status, `${args[0]} ${args[1]}`).toBeLessThan(500);
     }
-    const metrics = await call("GET", "/metrics");
+    const metrics = await fetch(`${server.metricsBase}/metrics`).then(async (res) => ({
+      text: await res.text(),
+    }));
     await stopServer(server);
 
     const output = server.output();
     // The server did log (every request, at trace level) — the search below is not vacuous.
-    expect(output).toContain('"msg":"incoming request"');
+    expect(output).toContain('"msg":"request completed"');
     expect(output).toContain('"msg":"Client error"');
     const forms = (secret: string, user: string): string[] => [
       secret,

@@ -245,7 +245,8 @@ it(
       expect(bySeq.has(seq), `seq ${seq} stored twice`).toBe(false);
       bySeq.set(seq, row);
       // Whole, not half-written: the request's fields are all there.
-      expect(row.customer_number).toBe(customerNumber(seq));
+      // Stored in its E.164 form (the service's default country is US).
+      expect(row.customer_number).toBe(`+1${customerNumber(seq)}`);
       expect(row.properties["note"]).toBe(`load request ${seq}`);
       expect([row.state, row.reason]).toEqual(["COMPLETED", "ROUTED"]);
     }

@@ -6,7 +6,7 @@ import type { AppContext } from "../app.ts";
 import { badRequest, CallbackError } from "../errors.ts";
 import { csv } from "../options.ts";
 import { toRecord } from "../record.ts";
-import { positiveInt, queryParams } from "../request-params.ts";
+import { checkKey, checkText, positiveInt, queryParams } from "../request-params.ts";
 import { isCallbackState, type ServiceEntry } from "../store.ts";
 import { parseIsoTime } from "../time.ts";
 import { QUERY_LIMIT, recordContext, toFilters } from "./shared.ts";
@@ -67,12 +67,12 @@ export function registerAdminRoutes(app: FastifyInstance, context: AppContext): 
             from: timeOr(params["start_time"], "start_time", now - 15 * 60_000),
             to: timeOr(params["end_time"], "end_time", now + 86_400_000),
             states: states.filter(isCallbackState),
-            filters: toFilters(params, QUEUE_CONTROL_KEYS),
+            filters: toFilters(params, QUEUE_CONTROL_KEYS, context.options()),
             limit: positiveInt(params, "max", 10 * QUERY_LIMIT) ?? QUERY_LIMIT,
           });
     const records = await recordContext(context, request);
     // Every asked-for service appears, even with no callbacks: GMS clients read the key as a list.
-    const byService: Record<string, Record<string, string>[]> = {};
+    const byService = Object.create(null) as Record<string, Record<string, string>[]>;
     for (const name of [...names].sort()) byService[name] = [];
     for (const row of rows) (byService[row.serviceName] ??= []).push(toRecord(row, records));
     return byService;
@@ -90,6 +90,7 @@ export function registerAdminRoutes(app: FastifyInstance, context: AppContext): 
     ) {
       throw badRequest(`ids must be a list of 1 to ${MAX_BULK_IDS} callback ids.`);
     }
+    for (const id of ids as string[]) checkText("ids", id);
     const reason = body?.reason ?? "CANCELLED";
     if (typeof reason !== "string" || !/^[A-Z][A-Z0-9_]{0,63}$/.test(reason)) {
       throw badRequest("reason must be upper-case letters, digits and _, such as CANCELLED.");
@@ -122,6 +123,12 @@ export function registerAdminRoutes(app: FastifyInstance, context: AppContext): 
   app.get(`${BASE}/watermarks`, async (request) => {
     await context.requireAdmin(request);
     const query = request.query as Record<string, unknown>;
+    // `service_name` may repeat; every name and value passes the same hygiene as other parameters.
+    for (const [key, value] of Object.entries(query)) {
+      checkKey(key);
+      for (const item of Array.isArray(value) ? value : [value])
+        if (typeof item === "string") checkText(key, item);
+    }
     const asked = query["service_name"];
     const names = (Array.isArray(asked) ? asked : asked === undefined ? [] : [asked]).filter(
       (name): name is string => typeof name === "string",
@@ -131,7 +138,7 @@ export function registerAdminRoutes(app: FastifyInstance, context: AppContext): 
     const known = (await context.store.listServices()).filter((service) =>
       selected(service, selectors),
     );
-    const services: Record<string, number> = {};
+    const services = Object.create(null) as Record<string, number>;
     for (const name of names.length > 0 ? names : known.map((service) => service.name)) {
       if (selectors.length > 0 && !known.some((service) => service.name === name)) continue;
       services[name] = counts.get(name) ?? 0;

@@ -1,4 +1,4 @@
-// Kubernetes probes and Prometheus metrics, on the API's own port.
+// Kubernetes probes, on the API's own port (metrics have a port of their own: metrics-server.ts).
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app.ts";
 
@@ -23,10 +23,5 @@ export function registerProbeRoutes(app: FastifyInstance, context: AppContext): 
     } finally {
       clearTimeout(timer);
     }
-  });
-
-  app.get("/metrics", async (_request, reply) => {
-    const text = await context.metrics.registry.metrics();
-    return reply.type(context.metrics.registry.contentType).send(text);
   });
 }

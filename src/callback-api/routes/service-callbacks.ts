@@ -3,9 +3,10 @@ import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app.ts";
 import { CallbackError } from "../errors.ts";
 import { toRecord } from "../record.ts";
-import { positiveInt, queryParams, toParams } from "../request-params.ts";
+import { own, positiveInt, queryParams, toParams } from "../request-params.ts";
 import {
   QUERY_LIMIT,
+  checkId,
   checkServiceName,
   recordContext,
   toFilters,
@@ -33,15 +34,12 @@ export function registerServiceRoutes(app: FastifyInstance, context: AppContext)
     }
   });
 
-  const query = async (
-    request: { query: unknown; protocol: string },
-    serviceNames: string[] | undefined,
-  ) => {
+  const query = async (request: { query: unknown }, serviceNames: string[] | undefined) => {
     const params = queryParams(request.query);
     const rows = await context.store.query({
       serviceNames,
-      filters: toFilters(params, QUERY_CONTROL_KEYS),
-      operand: toOperand(params["operand"]),
+      filters: toFilters(params, QUERY_CONTROL_KEYS, context.options()),
+      operand: toOperand(own(params, "operand")),
       limit: positiveInt(params, "max", QUERY_LIMIT) ?? QUERY_LIMIT,
     });
     return rows;
@@ -55,10 +53,12 @@ export function registerServiceRoutes(app: FastifyInstance, context: AppContext)
     return rows.map((row) => toRecord(row, records));
   });
 
-  // Across services (by `_id`, or by properties): every service whose records share this store.
+  // By `_id` or by properties, across the services whose records the caller may see: this
+  // service's for its own credentials (or none, when it has none), every service's in the store for
+  // the admin's. Another service's records are simply not there, as an unknown id is not.
   app.get(BASE, async (request) => {
-    await context.requireService(request);
-    const rows = await query(request, undefined);
+    const scope = await context.requireService(request);
+    const rows = await query(request, scope === "admin" ? undefined : [context.serviceName]);
     const records = await recordContext(context, request);
     return rows.map((row) => toRecord(row, records));
   });
@@ -68,7 +68,7 @@ export function registerServiceRoutes(app: FastifyInstance, context: AppContext)
     await context.requireService(request);
     // `discard_ors_failure` is accepted and has nothing to discard: no ORS session is held open.
     queryParams(request.query);
-    await context.callbacks.cancel(context.serviceName, request.params.id);
+    await context.callbacks.cancel(context.serviceName, checkId(request.params.id));
     return reply.code(200).send();
   });
 
@@ -77,7 +77,7 @@ export function registerServiceRoutes(app: FastifyInstance, context: AppContext)
     await context.requireService(request);
     const row = await context.callbacks.update(
       context.serviceName,
-      request.params.id,
+      checkId(request.params.id),
       toParams(request.body),
     );
     if (row.state === "QUEUED") context.onCallbackDue();

@@ -2,7 +2,9 @@ import type { FastifyRequest } from "fastify";
 import type { AppContext } from "../app.ts";
 import { badRequest, notFound } from "../errors.ts";
 import type { RecordContext } from "../record.ts";
-import type { Params } from "../request-params.ts";
+import type { ServiceOptions } from "../options.ts";
+import { customerNumberForQuery } from "../phone.ts";
+import { LIMITS, checkPathParam, type Params } from "../request-params.ts";
 import type { PropertyFilter } from "../store.ts";
 
 export interface NameParams {
@@ -16,18 +18,40 @@ export interface NameIdParams {
 
 /** This server answers for one service; any other name in a path is not here. */
 export function checkServiceName(context: AppContext, name: string): void {
-  if (name !== context.serviceName) throw notFound(`Service ${name.slice(0, 128)} is not found.`);
+  if (name !== context.serviceName)
+    throw notFound(`Service ${JSON.stringify(name.slice(0, 128).toWellFormed())} is not found.`);
 }
 
-/** GMS property filters: `key=value`, or `key=!value` for "not equal". */
-export function toFilters(params: Params, exclude: ReadonlySet<string>): PropertyFilter[] {
-  return Object.entries(params)
-    .filter(([key]) => !exclude.has(key))
-    .map(([key, value]) =>
-      value.startsWith("!")
-        ? { key, value: value.slice(1), negate: true }
-        : { key, value, negate: false },
+/** A callback id from a path: plain text (no control character, valid Unicode), as any value. */
+export function checkId(id: string): string {
+  checkPathParam("callback id", id);
+  return id;
+}
+
+/**
+ * GMS property filters: `key=value`, or `key=!value` for "not equal"; at most LIMITS.maxFilters. A
+ * `_customer_number` is compared in the E.164 form records hold, so any format of a number finds it.
+ */
+export function toFilters(
+  params: Params,
+  exclude: ReadonlySet<string>,
+  options: ServiceOptions,
+): PropertyFilter[] {
+  const entries = Object.entries(params).filter(([key]) => !exclude.has(key));
+  if (entries.length > LIMITS.maxFilters) {
+    throw badRequest(
+      `The query has ${entries.length} filters; at most ${LIMITS.maxFilters} are accepted (limit maxFilters).`,
     );
+  }
+  return entries.map(([key, text]) => {
+    const negate = text.startsWith("!");
+    const value = negate ? text.slice(1) : text;
+    return {
+      key,
+      value: key === "_customer_number" ? customerNumberForQuery(value, options) : value,
+      negate,
+    };
+  });
 }
 
 export function toOperand(value: string | undefined): "AND" | "OR" {
@@ -43,7 +67,7 @@ export async function recordContext(
 ): Promise<RecordContext> {
   const services = await context.store.listServices();
   const groups = new Map(services.map((service) => [service.name, service.serviceGroups]));
-  return { origin: `${request.protocol}://${request.host}`, groupsOf: (name) => groups.get(name) };
+  return { origin: context.origin(request), groupsOf: (name) => groups.get(name) };
 }
 
 /** Default and ceiling of records one query returns. */

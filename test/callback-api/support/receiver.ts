@@ -3,6 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface Received {
+  /** The request's path and query, as the receiver saw them. */
+  readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Record<string, string>;
 }
@@ -28,6 +30,7 @@ export async function startReceiver(initialDelayMs = 0): Promise<Receiver> {
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       received.push({
+        path: request.url ?? "",
         headers: request.headers,
         body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, string>,
       });

@@ -19,6 +19,8 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   readonly port: number;
   readonly base: string;
+  /** `http://127.0.0.1:<metrics port>`: /metrics is served there, not on the API port. */
+  readonly metricsBase: string;
   output(): string;
 }
 
@@ -43,6 +45,9 @@ export async function startServer(
       "127.0.0.1",
       "--port",
       "0",
+      // Never the default metrics port: several servers run at once.
+      "--metrics-port",
+      "0",
       "--log-level",
       process.env["CBAPI_TEST_LOG_LEVEL"] ?? "info",
       ...args,
@@ -63,11 +68,18 @@ export async function startServer(
       // Scanning only until it listens: a busy server logs megabytes, rescanning them is quadratic.
       if (listening) return;
       const match = /"port":(\d+),"msg":"Callback API listening"/.exec(output);
-      if (match?.[1] !== undefined) {
+      const metrics = /"metricsPort":(\d+),"msg":"Metrics listening"/.exec(output);
+      if (match?.[1] !== undefined && metrics?.[1] !== undefined) {
         clearTimeout(timer);
         listening = true;
         const port = Number(match[1]);
-        resolvePromise({ child, port, base: `http://127.0.0.1:${port}`, output: () => output });
+        resolvePromise({
+          child,
+          port,
+          base: `http://127.0.0.1:${port}`,
+          metricsBase: `http://127.0.0.1:${metrics[1]}`,
+          output: () => output,
+        });
       }
     };
     child.stdout.on("data", onData);

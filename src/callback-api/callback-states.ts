@@ -1,0 +1,46 @@
+// Who may move a callback from which state to which: the one table behind every `_callback_state`
+// a client sends (docs/callback-api.md, "States"). The dispatcher's own moves (promote due
+// callbacks, claim, finish, retry, release an expired claim) are statements in store.ts, not
+// requests, and are listed in the document beside this table.
+import type { CallbackState } from "./store.ts";
+
+/**
+ * Who sends a `_callback_state`. Today every PUT comes from a client holding the service's (or
+ * the admin's) credentials; a later actor, the ORS session that owns a handed-off record, becomes
+ * one more row of `REPORTABLE`.
+ */
+export type Reporter = "client";
+
+/**
+ * The states a reporter may set, by the state the record is in. Never ROUTING (the dispatcher's
+ * claim), never QUEUED or SCHEDULED (only `_new_desired_time` reschedules, under the queue cap and
+ * the bucket), nothing once COMPLETED. PROCESSING is a report about a callback that is already
+ * counted as queued, so it cannot slip past the queue cap; a SCHEDULED callback is not yet due, and
+ * a ROUTING one is being handed over by the dispatcher, whose answer decides its outcome.
+ */
+export const REPORTABLE: Readonly<
+  Record<Reporter, Readonly<Record<CallbackState, readonly CallbackState[]>>>
+> = {
+  client: {
+    SCHEDULED: ["COMPLETED"],
+    QUEUED: ["PROCESSING", "COMPLETED"],
+    ROUTING: ["COMPLETED"],
+    PROCESSING: ["PROCESSING", "COMPLETED"],
+    COMPLETED: [],
+  },
+};
+
+/** Why `reporter` may not move a record from `from` to `to`, or undefined when it may. */
+export function refusedTransition(
+  reporter: Reporter,
+  from: CallbackState,
+  to: CallbackState,
+): string | undefined {
+  if (REPORTABLE[reporter][from].includes(to)) return undefined;
+  if (from === "COMPLETED") return "it is COMPLETED, which is final";
+  if (to === "ROUTING") return "ROUTING is set by the dispatcher when it hands the callback over";
+  if (to === "QUEUED" || to === "SCHEDULED")
+    return `a callback is ${to} only through _new_desired_time, which checks the queue cap and the time bucket`;
+  if (from === "SCHEDULED") return "it is SCHEDULED: it can be reported PROCESSING once it is due";
+  return `it is ${from}: the dispatcher's answer from _ors decides its outcome`;
+}
