@@ -229,6 +229,9 @@ export async function run(argv: string[]): Promise<void> {
         "127.0.0.1",
         "--port",
         String(apiPort),
+        // A free port: the default (9464) may be taken on a developer's machine.
+        "--metrics-port",
+        "0",
         "--data-dir",
         path.join(logDir, "data"),
       ],
