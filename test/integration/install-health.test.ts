@@ -192,19 +192,34 @@ describe("health of objects the controller wrote", () => {
     const object = { metadata: { name: "x", generation: 3 } };
     // Integer division (5.3) is a syntax error in Lua 5.1.
     await expect(
-      argocdHealth(script("floor.lua", 'local hs = {}\nhs.status = "Healthy"\nhs.message = tostring(7 // 2)\nreturn hs\n'), [object]),
+      argocdHealth(
+        script(
+          "floor.lua",
+          'local hs = {}\nhs.status = "Healthy"\nhs.message = tostring(7 // 2)\nreturn hs\n',
+        ),
+        [object],
+      ),
     ).rejects.toThrow(/argocd-health failed/);
     // Argo CD closes io: a script that reads files fails.
     await expect(
-      argocdHealth(script("io.lua", 'local f = io.open("/etc/hostname")\nreturn {status = "Healthy"}\n'), [object]),
+      argocdHealth(
+        script("io.lua", 'local f = io.open("/etc/hostname")\nreturn {status = "Healthy"}\n'),
+        [object],
+      ),
     ).rejects.toThrow(/argocd-health failed/);
     // Numbers are Lua 5.1 numbers (floats), and a status outside Argo CD's set reads as Unknown.
     const [generation, invalid] = await argocdHealth(
-      script("ok.lua", 'return {status = obj.status == nil and "Healthy" or "Sick", message = tostring(obj.metadata.generation / 2)}\n'),
+      script(
+        "ok.lua",
+        'return {status = obj.status == nil and "Healthy" or "Sick", message = tostring(obj.metadata.generation / 2)}\n',
+      ),
       [object, { ...object, status: {} }],
     );
     expect(generation).toEqual({ status: "Healthy", message: "1.5" });
-    expect(invalid).toEqual({ status: "Unknown", message: "Lua returned an invalid health status" });
+    expect(invalid).toEqual({
+      status: "Unknown",
+      message: "Lua returned an invalid health status",
+    });
   });
 
   it("the Lua check covers the four Argo CD states", () => {
