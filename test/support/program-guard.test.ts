@@ -82,7 +82,7 @@ describe("the program guard", () => {
     try {
       expect(() => spawnSync("lua5.4", ["-v"])).toThrow(/not listed in the README's prerequisites/);
     } finally {
-      if (runLog === undefined) delete process.env[VIOLATIONS_ENV];
+      if (runLog === undefined) Reflect.deleteProperty(process.env, VIOLATIONS_ENV);
       else process.env[VIOLATIONS_ENV] = runLog;
     }
     expect(readFileSync(log, "utf8")).toMatch(/^A test ran lua5\.4: /);
