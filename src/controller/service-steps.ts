@@ -10,7 +10,7 @@ import { isNotFound, KubeApiError, type KubeObject } from "../runtime/kube-clien
 import { deploymentHealth, routeHealth, type Health } from "./child-health.ts";
 import { StalledError, WaitingError, stalledReasons, type StepName } from "./outcome.ts";
 import { isChildKind, objectPath, type ChildKind } from "./resources.ts";
-import { containsDesired } from "./semantic-equal.ts";
+import { containsDesired, staleKeys } from "./semantic-equal.ts";
 import type { ReconcilerDeps } from "./service-reconciler.ts";
 
 type Plan = Extract<RenderResult, { ok: true }>;
@@ -64,9 +64,10 @@ async function labelService({
   plan: { serviceLabels: labels },
 }: Run): Promise<void> {
   const current = service.metadata.labels ?? {};
-  const stale = (service.status?.serviceGroups ?? [])
-    .map(groupLabelKey)
-    .filter((key) => !(key in labels) && key in current);
+  const previousGroups = new Set((service.status?.serviceGroups ?? []).map(groupLabelKey));
+  const stale = staleKeys(labels, current, groupLabelPrefix).filter((key) =>
+    previousGroups.has(key),
+  );
   // The template label goes when the template's name cannot be one (render.ts).
   if (!(labelKeys.template in labels) && labelKeys.template in current) {
     stale.push(labelKeys.template);
@@ -186,14 +187,8 @@ function upToDate(
   previousGroups: ReadonlySet<string>,
 ): boolean {
   if (!containsDesired(child, current)) return false;
-  const labels = current.metadata.labels ?? {};
-  const stale = Object.keys(labels).some(
-    (key) =>
-      key.startsWith(groupLabelPrefix) &&
-      previousGroups.has(key) &&
-      !(key in child.metadata.labels),
-  );
-  if (stale) return false;
+  const stale = staleKeys(child.metadata.labels, current.metadata.labels, groupLabelPrefix);
+  if (stale.some((key) => previousGroups.has(key))) return false;
   if (child.kind === "ConfigMap") {
     const data = (current["data"] ?? {}) as Record<string, string>;
     return Object.keys(data).length === Object.keys(child["data"] as Record<string, string>).length;
