@@ -6,7 +6,7 @@ import type { ChildProcess } from "node:child_process";
 import { callbackServiceSchema } from "../src/api/callback-service.ts";
 import { serviceTemplateSchema } from "../src/api/service-template.ts";
 import { deploymentHealth } from "../src/controller/child-health.ts";
-import type { KubeClient, KubeObject } from "../src/controller/kube-client.ts";
+import type { KubeClient, KubeObject } from "../src/runtime/kube-client.ts";
 import { collectionPath, objectPath, type ChildKind } from "../src/controller/resources.ts";
 import { defaultRenderConfig } from "../src/render/render-config.ts";
 import { render } from "../src/render/render.ts";

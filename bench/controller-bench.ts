@@ -1,7 +1,7 @@
 // The controller measurements: convergence of N services, change latency of one service among
 // many, template fan-out, idle request rate and memory. Each takes a cluster and a contender and
 // returns plain numbers; bench/run.ts decides how often and in which order.
-import type { KubeClient, KubeObject } from "../src/controller/kube-client.ts";
+import type { KubeClient, KubeObject } from "../src/runtime/kube-client.ts";
 import { collectionPath, objectPath } from "../src/controller/resources.ts";
 import { configMapName } from "../src/render/children.ts";
 import { labelKeys } from "../src/api/group.ts";

@@ -3,7 +3,7 @@
 import { builtinCallbackTemplateInput } from "../src/api/builtin-callback-template.ts";
 import { apiVersion, kinds } from "../src/api/group.ts";
 import { collectionPath, objectPath } from "../src/controller/resources.ts";
-import type { KubeClient, KubeObject } from "../src/controller/kube-client.ts";
+import type { KubeClient, KubeObject } from "../src/runtime/kube-client.ts";
 import { benchFieldManager, eachConcurrently } from "./support/bench-cluster.ts";
 
 export const benchTemplateName = "bench";

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { startTestPlane, type TestPlane } from "../../src/control-plane/test-plane.ts";
-import { KubeClient, isNotFound, type KubeObject } from "../../src/controller/kube-client.ts";
+import { KubeClient, isNotFound, type KubeObject } from "../../src/runtime/kube-client.ts";
 import { waitFor } from "../../test/support/wait.ts";
 
 const repoRoot = path.join(import.meta.dirname, "../..");

@@ -182,8 +182,6 @@ export const callbackServiceSchema = z.object({
 export type CallbackService = z.output<typeof callbackServiceSchema>;
 export type CallbackServiceSpec = z.output<typeof callbackServiceSpecSchema>;
 export type CallbackServiceStatus = z.output<typeof callbackServiceStatusSchema>;
-/** A CallbackService as a user writes it (defaults may be omitted). */
-export type CallbackServiceInput = z.input<typeof callbackServiceSchema>;
 
 const nameRule: CelRule = {
   rule: `self.metadata.name.matches(${celString(dns1035LabelPattern)})`,

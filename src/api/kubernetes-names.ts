@@ -12,6 +12,3 @@ export const dns1035LabelPattern = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
 
 /** A Secret key (the same rule as a ConfigMap key). */
 export const secretKeyPattern = "^[-._a-zA-Z0-9]+$";
-
-/** A host name for an Ingress rule or HTTPRoute: a lowercase DNS subdomain, no wildcard. */
-export const hostPattern = dnsSubdomainPattern;

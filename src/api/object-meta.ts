@@ -11,5 +11,3 @@ export const objectMetaSchema = z.looseObject({
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
 });
-
-export type ObjectMeta = z.output<typeof objectMetaSchema>;

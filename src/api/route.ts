@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { stringMap } from "./bounded-map.ts";
 import { celMessage, celString, withCel } from "./cel.ts";
-import { dnsLabelPattern, dnsSubdomainPattern, hostPattern } from "./kubernetes-names.ts";
+import { dnsLabelPattern, dnsSubdomainPattern } from "./kubernetes-names.ts";
 import { limits } from "./limits.ts";
 
 export const routeMessages = {
@@ -40,7 +40,8 @@ export const routeSpecSchema = withCel(
   z.object({
     host: withCel(z.string().min(1).max(limits.host), [
       {
-        rule: `self.matches(${celString(hostPattern)})`,
+        // A host: a lowercase DNS subdomain, no wildcard.
+        rule: `self.matches(${celString(dnsSubdomainPattern)})`,
         message: routeMessages.invalidHost("the value"),
         messageExpression: celMessage((host) => routeMessages.invalidHost(host), "self"),
       },
@@ -81,5 +82,3 @@ export const routeSpecSchema = withCel(
 ).describe(
   "How the service is exposed at /genesys/1/service/callback/{name} (and /genesys/2/... for availability v2): an Ingress or a Gateway API HTTPRoute. Operator-wide defaults apply to what is omitted.",
 );
-
-export type RouteSpec = z.output<typeof routeSpecSchema>;

@@ -300,7 +300,6 @@ export const serviceTemplateSchema = z.object({
 export type ServiceTemplate = z.output<typeof serviceTemplateSchema>;
 export type ServiceTemplateSpec = z.output<typeof serviceTemplateSpecSchema>;
 export type TemplateOption = z.output<typeof templateOptionSchema>;
-export type Scenario = z.output<typeof scenarioSchema>;
 /** A ServiceTemplate as a user writes it (defaults may be omitted). */
 export type ServiceTemplateInput = z.input<typeof serviceTemplateSchema>;
 

@@ -164,5 +164,3 @@ export const apiSpecSchema = withCel(
 ).describe(
   "How the Callback API of this service runs: replicas, image, resources, scheduling and storage.",
 );
-
-export type ApiSpec = z.output<typeof apiSpecSchema>;

@@ -26,11 +26,6 @@ export function emptyParams(): Params {
   return Object.create(null) as Params;
 }
 
-/** A null-prototype copy of `source` (own enumerable string keys only). */
-export function paramsFrom(source: Readonly<Record<string, string>>): Params {
-  return Object.assign(emptyParams(), source);
-}
-
 /** The value of `key` if `params` holds it as its own key (never an inherited member). */
 export function own(params: Readonly<Record<string, string>>, key: string): string | undefined {
   return Object.hasOwn(params, key) ? params[key] : undefined;

@@ -3,7 +3,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { operatorOptions } from "./operator.ts";
-import { FlagError } from "./flags.ts";
+import { FlagError } from "../runtime/flags.ts";
 
 const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), "operator-flags-")), "kubeconfig");
 writeFileSync(

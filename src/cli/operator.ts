@@ -5,6 +5,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { dnsSubdomainPattern, secretKeyPattern } from "../api/kubernetes-names.ts";
 import { runOperator, type OperatorOptions } from "../controller/operator.ts";
+import { systemClock } from "../runtime/clock.ts";
 import {
   defaultRenderConfig,
   routingModes,
@@ -22,7 +23,7 @@ import {
   readFlags,
   type Flag,
   type FlagValues,
-} from "./flags.ts";
+} from "../runtime/flags.ts";
 
 export const operatorFlags: readonly Flag[] = [
   {
@@ -276,8 +277,9 @@ export function operatorOptions(
     health: parseAddress(values),
     installBuiltinTemplate: boolFlag(values, "builtin-template"),
     backoff: {
-      baseMs: durationFlag(values, "backoff-base"),
-      maxMs: durationFlag(values, "backoff-max"),
+      base: durationFlag(values, "backoff-base"),
+      max: durationFlag(values, "backoff-max"),
+      jitter: 0,
     },
     watch: {
       timeoutSeconds: Math.max(1, Math.round(durationFlag(values, "watch-timeout") / 1000)),
@@ -285,6 +287,7 @@ export function operatorOptions(
     },
     shutdownGraceMs: durationFlag(values, "shutdown-grace"),
     log,
+    clock: systemClock,
   };
 }
 

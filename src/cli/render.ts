@@ -8,11 +8,12 @@ import { kinds } from "../api/group.ts";
 import { serviceTemplateSchema, type ServiceTemplate } from "../api/service-template.ts";
 import { defaultRenderConfig, routingModes } from "../render/render-config.ts";
 import { render } from "../render/render.ts";
-import { choiceFlag, FlagError, flagHelp, readFlags, type Flag } from "./flags.ts";
+import { choiceFlag, FlagError, flagHelp, readFlags, type Flag } from "../runtime/flags.ts";
 
 const flags: readonly Flag[] = [
   {
     name: "filename",
+    short: "f",
     env: "CALLBACK_OPERATOR_RENDER_FILE",
     help: "YAML file with one or more CallbackServices (and optionally their ServiceTemplates); - for standard input.",
   },
@@ -48,8 +49,7 @@ const kindOf = (doc: unknown): unknown =>
 
 export async function run(argv: string[]): Promise<void> {
   try {
-    const expanded = argv.map((arg) => (arg === "-f" ? "--filename" : arg));
-    const values = readFlags(flags, expanded, process.env);
+    const values = readFlags(flags, argv, process.env);
     if (values("help") === "true") {
       process.stdout.write(
         `Usage: callback-operator render -f service.yaml [--template template.yaml]\n\n${flagHelp(flags)}\n`,

@@ -1,5 +1,5 @@
 // Reads the health of a service's children from what the apiserver reports about them.
-import type { KubeObject } from "./kube-client.ts";
+import type { KubeObject } from "../runtime/kube-client.ts";
 
 export interface Health {
   readonly ok: boolean;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { onlyStatusChanged } from "./event-filters.ts";
-import type { KubeObject } from "./kube-client.ts";
+import type { KubeObject } from "../runtime/kube-client.ts";
 
 const service = (meta: Record<string, unknown>, status: unknown = {}): KubeObject => ({
   metadata: { name: "a", generation: 1, labels: { x: "1" }, ...meta },

@@ -2,7 +2,7 @@
 // events of the service; reconciling them again would render and compare everything for nothing
 // (controller-runtime's GenerationChangedPredicate, widened to what the operator reads besides
 // the spec: labels, annotations such as requested-at, deletion).
-import type { KubeObject } from "./kube-client.ts";
+import type { KubeObject } from "../runtime/kube-client.ts";
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 

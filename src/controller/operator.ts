@@ -3,20 +3,24 @@ import { setTimeout as wait } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { builtinCallbackTemplate } from "../api/builtin-callback-template.ts";
+import type { CallbackService } from "../api/callback-service.ts";
 import { apiVersion, builtinTemplateName, kinds, labelKeys, managedByValue } from "../api/group.ts";
+import type { ServiceTemplate } from "../api/service-template.ts";
 import type { RenderConfig } from "../render/render-config.ts";
-import { delay, stopped } from "./abort.ts";
-import { EventRecorder } from "./event-recorder.ts";
+import { delay, stopped } from "../runtime/abort.ts";
+import { backoff, type BackoffPolicy } from "../runtime/backoff.ts";
+import type { Clock } from "../runtime/clock.ts";
+import { EventRecorder } from "../runtime/event-recorder.ts";
+import { startHealthServer } from "../runtime/health-server.ts";
+import { Informer, objectKey } from "../runtime/informer.ts";
+import { isConflict, isNotFound, KubeClient, type KubeObject } from "../runtime/kube-client.ts";
+import { LeaderElector } from "../runtime/leader-election.ts";
+import { createMetrics } from "../runtime/metrics.ts";
+import { WorkQueue } from "../runtime/work-queue.ts";
 import { onlyStatusChanged } from "./event-filters.ts";
-import { startHealthServer } from "./health-server.ts";
-import { Informer, objectKey } from "./informer.ts";
-import { isConflict, isNotFound, KubeClient, type KubeObject } from "./kube-client.ts";
-import { LeaderElector } from "./leader-election.ts";
-import { createMetrics } from "./metrics.ts";
 import { childKinds, collectionPath, type ChildKind, type ResourceKind } from "./resources.ts";
 import { reconcileService, type ReconcilerDeps } from "./service-reconciler.ts";
 import { reconcileTemplate } from "./template-reconciler.ts";
-import { WorkQueue } from "./work-queue.ts";
 
 export interface OperatorOptions {
   readonly kubeConfig: KubeConfig;
@@ -33,10 +37,12 @@ export interface OperatorOptions {
   };
   readonly health: { readonly host: string; readonly port: number };
   readonly installBuiltinTemplate: boolean;
-  readonly backoff: { readonly baseMs: number; readonly maxMs: number };
+  /** Retries of a failed reconcile (no jitter: controller-runtime's per-item limiter has none). */
+  readonly backoff: BackoffPolicy;
   readonly watch: { readonly timeoutSeconds: number; readonly watchdogMs: number };
   readonly shutdownGraceMs: number;
   readonly log: Logger;
+  readonly clock: Clock;
 }
 
 const controllerName = "callbackservice";
@@ -53,12 +59,14 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
   const userAgent = `callback-operator (${options.leaderElection.identity})`;
   // Writes are fenced by the lease once elected; until then nothing reconciles, so nothing writes.
   let mayWrite = (): boolean => true;
+  const { clock } = options;
   const client = new KubeClient(options.kubeConfig, observe, {
     userAgent,
     mayWrite: () => mayWrite(),
+    clock,
   });
   // Lease renewals on their own connections: they must not queue behind a burst of applies.
-  const electionClient = new KubeClient(options.kubeConfig, observe, { userAgent });
+  const electionClient = new KubeClient(options.kubeConfig, observe, { userAgent, clock });
   const informers = createInformers(
     client,
     options,
@@ -67,11 +75,7 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
       metrics.watchRestarted(name, reason);
     },
   );
-  const queue = new WorkQueue({
-    baseDelayMs: options.backoff.baseMs,
-    maxDelayMs: options.backoff.maxMs,
-    hooks: metrics.queueHooks,
-  });
+  const queue = new WorkQueue({ backoff: options.backoff, clock, hooks: metrics.queueHooks });
   wireEvents(informers, queue);
   const all = [informers.services, informers.templates, ...informers.children.values()];
   const health = await startHealthServer({
@@ -111,9 +115,9 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
       ...informers,
       config: options.render,
       fieldManager: options.fieldManager,
-      events: new EventRecorder(client, "callback-operator", log),
+      events: new EventRecorder(client, "callback-operator", log, clock),
       log,
-      now: () => new Date(),
+      clock,
     };
     const workers = Array.from({ length: options.concurrency }, () =>
       work(queue, deps, metrics, options.concurrency),
@@ -156,8 +160,8 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
 }
 
 interface Informers {
-  readonly services: Informer<KubeObject>;
-  readonly templates: Informer<KubeObject>;
+  readonly services: Informer<CallbackService>;
+  readonly templates: Informer<ServiceTemplate>;
   readonly children: ReadonlyMap<ChildKind, Informer<KubeObject>>;
 }
 
@@ -171,8 +175,8 @@ function createInformers(
     options.namespaces.length === 0
       ? [collectionPath(kind)]
       : options.namespaces.map((ns) => collectionPath(kind, ns));
-  const make = (kind: ResourceKind, labelSelector?: string): Informer<KubeObject> =>
-    new Informer(client, {
+  const make = <T extends KubeObject>(kind: ResourceKind, labelSelector?: string): Informer<T> =>
+    new Informer<T>(client, {
       name: kind,
       paths: kind === "ServiceTemplate" ? [collectionPath(kind)] : paths(kind),
       ...(labelSelector === undefined ? {} : { labelSelector }),
@@ -190,17 +194,18 @@ function createInformers(
     if (kind === "HTTPRoute" && !withGateway) continue;
     children.set(kind, make(kind, managed));
   }
-  return { services: make("CallbackService"), templates: make("ServiceTemplate"), children };
+  return {
+    services: make<CallbackService>("CallbackService"),
+    templates: make<ServiceTemplate>("ServiceTemplate"),
+    children,
+  };
 }
 
 /** Handlers only enqueue keys: a child maps to its service, a template to every service using it. */
 function wireEvents(informers: Informers, queue: WorkQueue): void {
-  const templateOf = (service: KubeObject): string | undefined =>
-    (service["spec"] as { template?: string } | undefined)?.template;
-  const onService = (service: KubeObject): void => {
+  const onService = (service: CallbackService): void => {
     queue.add(serviceKey(objectKey(service)));
-    const template = templateOf(service);
-    if (template !== undefined) queue.add(templateKey(template));
+    queue.add(templateKey(service.spec.template));
   };
   informers.services.on({
     add: onService,
@@ -208,16 +213,18 @@ function wireEvents(informers: Informers, queue: WorkQueue): void {
     update: (service, old) => {
       if (onlyStatusChanged(service, old)) return;
       queue.add(serviceKey(objectKey(service)));
-      if (templateOf(service) !== templateOf(old)) {
+      if (service.spec.template !== old.spec.template) {
         onService(service);
         onService(old);
       }
     },
   });
-  const onTemplate = (template: KubeObject): void => {
+  const onTemplate = (template: ServiceTemplate): void => {
     queue.add(templateKey(template.metadata.name));
     for (const service of informers.services.list()) {
-      if (templateOf(service) === template.metadata.name) queue.add(serviceKey(objectKey(service)));
+      if (service.spec.template === template.metadata.name) {
+        queue.add(serviceKey(objectKey(service)));
+      }
     }
   };
   informers.templates.on({ add: onTemplate, update: onTemplate, delete: onTemplate });
@@ -239,17 +246,17 @@ async function work(
   for (;;) {
     const key = await queue.get();
     if (key === undefined) return;
-    const started = performance.now();
+    const started = deps.clock.monotonic();
     metrics.workers(concurrency, queue.inFlight);
     try {
       const [kind, rest] = splitKey(key);
       if (kind === "ServiceTemplate") await reconcileTemplate(deps, rest);
       else if ((await reconcileService(deps, rest)) === "stalled") metrics.terminalError();
       queue.forget(key);
-      metrics.reconciled("success", (performance.now() - started) / 1000);
+      metrics.reconciled("success", (deps.clock.monotonic() - started) / 1000);
     } catch (error) {
       const retryInMs = queue.addRateLimited(key);
-      metrics.reconciled("error", (performance.now() - started) / 1000);
+      metrics.reconciled("error", (deps.clock.monotonic() - started) / 1000);
       deps.log.warn(
         { key, err: (error as Error).message, retryInMs },
         "Reconcile failed; retrying",
@@ -292,6 +299,7 @@ async function lead(
     name: election.name,
     identity: election.identity,
     log: options.log,
+    clock: options.clock,
     onLeading: (leading) => {
       report(election.name, leading);
     },
@@ -307,6 +315,9 @@ async function lead(
     return undefined; // stopped while waiting
   }
 }
+
+/** Retries of the built-in template's creation: 1 s doubling to 30 s, spread across replicas. */
+const builtinTemplateRetry: BackoffPolicy = { base: 1_000, max: 30_000, jitter: 0.5 };
 
 /**
  * GMS lists the callback template by default; so does the operator, never overwriting a user's.
@@ -333,7 +344,7 @@ async function ensureBuiltinTemplate(
         { err: (error as Error).message },
         "Could not create the built-in ServiceTemplate; retrying",
       );
-      await delay(Math.min(1_000 * 2 ** attempt, 30_000), stop);
+      await delay(backoff(attempt, builtinTemplateRetry), stop);
     }
   }
 }

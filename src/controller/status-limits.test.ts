@@ -58,10 +58,10 @@ describe("computeConditions", () => {
       "; ",
     );
     const conditions = computeConditions(
-      { kind: "stalled", reason: "InvalidTemplate", message },
+      { kind: "stalled", step: "ResolveTemplate", reason: "InvalidTemplate", message },
       undefined,
       1,
-      new Date(0),
+      0,
     );
     for (const condition of conditions) {
       expect(bytes(condition.message ?? "")).toBeLessThanOrEqual(limits.conditionMessage);

@@ -1,5 +1,6 @@
 // Effective options of a service: what its service.{name} section holds, as GMS builds it.
 import type { CallbackServiceSpec } from "../api/callback-service.ts";
+import { gmsOptionAliases } from "../api/gms-options.ts";
 import { checkOptionValue } from "../api/option-types.ts";
 import type { ServiceTemplateSpec, TemplateOption } from "../api/service-template.ts";
 
@@ -55,7 +56,11 @@ function checkValues(
   }
   for (const [name, value] of Object.entries(options)) {
     const option = declared.get(name);
-    if (option === undefined) {
+    const current = declared.get(gmsOptionAliases.get(name) ?? "");
+    if (option === undefined && current !== undefined) {
+      const problem = aliasProblem(name, value, current, options);
+      if (problem !== undefined) report.warnings.push(problem);
+    } else if (option === undefined) {
       report.warnings.push(
         `option ${name} is not declared by the template; it is passed to the service section unchecked`,
       );
@@ -64,6 +69,26 @@ function checkValues(
       if (problem !== undefined) report.errors.push(problem);
     }
   }
+}
+
+/**
+ * A legacy name (gms-options.ts aliases) is the option it names: its value is checked against that
+ * declaration. Problems are warnings, not errors: the Callback API ignores a legacy value it cannot
+ * use (the current name when set, else the default applies), as it always has.
+ */
+function aliasProblem(
+  alias: string,
+  value: string,
+  current: TemplateOption,
+  options: Readonly<Record<string, string>>,
+): string | undefined {
+  if ((options[current.name] ?? "").trim() !== "") {
+    return `option ${alias} is the legacy name of ${current.name}, which is set too and wins; set ${current.name} instead`;
+  }
+  const problem = checkOptionValue({ ...current, name: alias }, value);
+  return problem === undefined
+    ? undefined
+    : `${problem} (${alias} is the legacy name of ${current.name}; the Callback API applies the default instead)`;
 }
 
 /** GMS deletes optional parameters on request, never mandatory ones. */

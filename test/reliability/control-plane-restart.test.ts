@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { restartComponent } from "../../src/control-plane/control-plane.ts";
 import { createNamespace, installCrds, kubectlJson } from "../support/cluster.ts";
 import { deploymentHealth } from "../../src/controller/child-health.ts";
-import type { KubeObject } from "../../src/controller/kube-client.ts";
+import type { KubeObject } from "../../src/runtime/kube-client.ts";
 import {
   applyFleet,
   fleetProblems,

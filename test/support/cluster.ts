@@ -6,7 +6,6 @@ import { mkdtempSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { inject } from "vitest";
 import { writeKubeconfig } from "../../src/control-plane/kubeconfig.ts";
@@ -79,12 +78,6 @@ export function tryKubectl(args: readonly string[], options: KubectlOptions = {}
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function kubectlJson<T>(args: readonly string[], options: KubectlOptions = {}): T {
   return JSON.parse(kubectl([...args, "-o", "json"], options)) as T;
-}
-
-export function kubeConfig(file = kubeconfigPath()): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(file);
-  return kc;
 }
 
 /** A fresh namespace name per test, so tests never see each other's objects. */

@@ -9,7 +9,7 @@ import {
   type OperatorProcess,
 } from "./operator-process.ts";
 
-export { operatorLogPath, scrapeRequests, type OperatorProcess } from "./operator-process.ts";
+export { operatorLogPath, type OperatorProcess } from "./operator-process.ts";
 
 export interface RunningOperator {
   readonly metricsUrl: string;

@@ -129,5 +129,3 @@ export function createMetrics(controller: string) {
     },
   };
 }
-
-export type Metrics = ReturnType<typeof createMetrics>;

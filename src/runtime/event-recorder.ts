@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import type { KubeClient, KubeObject } from "./kube-client.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import type { KubeApi, KubeObject } from "./kube-client.ts";
 
 export type EventType = "Normal" | "Warning";
 
@@ -9,17 +10,18 @@ export type EventType = "Normal" | "Warning";
  * failure to record is logged and never fails a reconcile.
  */
 export class EventRecorder {
-  readonly #client: KubeClient;
+  readonly #client: KubeApi;
   readonly #component: string;
   readonly #log: Logger;
   readonly #recent = new Map<string, number>();
-  readonly #coalesceMs: number;
+  readonly #coalesceMs = 10 * 60_000;
+  readonly #clock: Clock;
 
-  constructor(client: KubeClient, component: string, log: Logger, coalesceMs = 10 * 60_000) {
+  constructor(client: KubeApi, component: string, log: Logger, clock: Clock = systemClock) {
     this.#client = client;
     this.#component = component;
     this.#log = log;
-    this.#coalesceMs = coalesceMs;
+    this.#clock = clock;
   }
 
   async record(
@@ -31,12 +33,12 @@ export class EventRecorder {
     const { namespace, name, uid } = object.metadata;
     if (namespace === undefined) return;
     const dedupeKey = `${namespace}/${name}/${type}/${reason}/${message}`;
-    const now = Date.now();
+    const since = this.#clock.monotonic();
     const last = this.#recent.get(dedupeKey);
-    if (last !== undefined && now - last < this.#coalesceMs) return;
-    this.#recent.set(dedupeKey, now);
+    if (last !== undefined && since - last < this.#coalesceMs) return;
+    this.#recent.set(dedupeKey, since);
     if (this.#recent.size > 10_000) this.#recent.clear();
-    const time = new Date(now).toISOString();
+    const time = new Date(this.#clock.now()).toISOString();
     try {
       await this.#client.create(`/api/v1/namespaces/${namespace}/events`, {
         apiVersion: "v1",

@@ -1,11 +1,13 @@
-import { delay, stopped } from "./abort.ts";
 import type { Logger } from "pino";
-import { isConflict, isNotFound, type KubeClient, type KubeObject } from "./kube-client.ts";
+import { delay, stopped } from "./abort.ts";
+import { kubeMicroTime, systemClock, type Clock } from "./clock.ts";
+import { isConflict, isNotFound, type KubeApi, type KubeObject } from "./kube-client.ts";
 
 /**
  * Lease-based leader election with controller-runtime's timings (15 s lease, 10 s renew deadline,
- * 2 s retry). Expiry is judged by when *we* last saw the lease change, never by comparing the
- * holder's renewTime with our clock, so clock skew between replicas cannot elect two leaders.
+ * 2 s retry). Expiry is judged on this replica's monotonic clock, from when *it* last saw the
+ * lease change, never by comparing the holder's renewTime with any clock: clock skew between
+ * replicas, or a wall clock stepped here, cannot elect two leaders.
  */
 export interface LeaderElectionOptions {
   readonly namespace: string;
@@ -16,6 +18,7 @@ export interface LeaderElectionOptions {
   readonly retryPeriodMs?: number;
   readonly log: Logger;
   readonly onLeading?: (isLeader: boolean) => void;
+  readonly clock?: Clock;
 }
 
 interface Lease extends KubeObject {
@@ -29,21 +32,27 @@ interface Lease extends KubeObject {
 }
 
 export class LeaderElector {
-  readonly #client: KubeClient;
+  readonly #client: KubeApi;
   readonly #options: Required<Omit<LeaderElectionOptions, "onLeading">> &
     Pick<LeaderElectionOptions, "onLeading">;
+  /** The lease's holder and renewTime as last read, and when (monotonic) they last changed. */
   #observed: { record: string; at: number } | undefined;
   #lease: Lease | undefined;
   #freshUntil = 0;
 
-  constructor(client: KubeClient, options: LeaderElectionOptions) {
+  constructor(client: KubeApi, options: LeaderElectionOptions) {
     this.#client = client;
     this.#options = {
       leaseDurationSeconds: 15,
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
+      clock: systemClock,
       ...options,
     };
+  }
+
+  get #clock(): Clock {
+    return this.#options.clock;
   }
 
   get #path(): string {
@@ -58,7 +67,7 @@ export class LeaderElector {
   async acquire(stop: AbortSignal): Promise<AbortSignal> {
     let announced = false;
     while (!stop.aborted) {
-      if (await this.#renewed()) {
+      if (await this.tryAcquireOrRenew()) {
         this.#options.log.info(
           { lease: this.#options.name, identity: this.#options.identity },
           "Acquired leadership",
@@ -81,15 +90,18 @@ export class LeaderElector {
   }
 
   async #renewLoop(stop: AbortSignal, lost: AbortController): Promise<void> {
-    let lastRenew = Date.now();
+    let lastRenew = this.#clock.monotonic();
     while (!stop.aborted) {
       await delay(this.#options.retryPeriodMs, stop);
       if (stopped(stop)) return;
-      if (await this.#renewed()) {
-        lastRenew = Date.now();
+      if (await this.tryAcquireOrRenew()) {
+        lastRenew = this.#clock.monotonic();
         continue;
       }
-      if (Date.now() - lastRenew >= this.#options.renewDeadlineMs || this.#heldByOther()) {
+      if (
+        this.#clock.monotonic() - lastRenew >= this.#options.renewDeadlineMs ||
+        this.#heldByOther()
+      ) {
         this.#options.log.error({ lease: this.#options.name }, "Lost leadership");
         this.#freshUntil = 0;
         this.#options.onLeading?.(false);
@@ -106,12 +118,13 @@ export class LeaderElector {
    * even after being paused (SIGSTOP, a VM freeze) past its lease.
    */
   holdsFreshLease(): boolean {
-    return performance.now() < this.#freshUntil;
+    return this.#clock.monotonic() < this.#freshUntil;
   }
 
-  async #renewed(): Promise<boolean> {
-    const sentAt = performance.now();
-    if (!(await this.#tryAcquireOrRenew())) return false;
+  /** One attempt to take or renew the lease: true when this replica holds it now. */
+  async tryAcquireOrRenew(): Promise<boolean> {
+    const sentAt = this.#clock.monotonic();
+    if (!(await this.#attempt())) return false;
     this.#freshUntil = sentAt + this.#options.renewDeadlineMs;
     return true;
   }
@@ -121,8 +134,8 @@ export class LeaderElector {
     return holder != null && holder !== "" && holder !== this.#options.identity;
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
-    const now = new Date();
+  async #attempt(): Promise<boolean> {
+    const now = kubeMicroTime(this.#clock.now());
     const { identity, leaseDurationSeconds, namespace, name } = this.#options;
     let lease: Lease;
     try {
@@ -139,8 +152,8 @@ export class LeaderElector {
             spec: {
               holderIdentity: identity,
               leaseDurationSeconds,
-              acquireTime: micro(now),
-              renewTime: micro(now),
+              acquireTime: now,
+              renewTime: now,
               leaseTransitions: 0,
             },
           },
@@ -152,24 +165,29 @@ export class LeaderElector {
     }
     this.#lease = lease;
     const record = JSON.stringify([lease.spec.holderIdentity, lease.spec.renewTime]);
-    if (this.#observed?.record !== record) this.#observed = { record, at: Date.now() };
+    if (this.#observed?.record !== record) {
+      this.#observed = { record, at: this.#clock.monotonic() };
+    }
     const holder = lease.spec.holderIdentity ?? "";
     const duration = (lease.spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
-    const expired = holder === "" || Date.now() - this.#observed.at > duration;
+    const expired = holder === "" || this.#clock.monotonic() - this.#observed.at > duration;
     if (holder !== identity && !expired) return false;
     const spec = {
       ...lease.spec,
       holderIdentity: identity,
       leaseDurationSeconds,
-      renewTime: micro(now),
+      renewTime: now,
       ...(holder === identity
         ? {}
-        : { acquireTime: micro(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 }),
+        : { acquireTime: now, leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 }),
     };
     try {
       // A PUT carrying the resourceVersion we read: two candidates cannot both win the update.
       this.#lease = await this.#client.replace<Lease>(this.#path, { ...lease, spec });
-      this.#observed = { record: JSON.stringify([identity, spec.renewTime]), at: Date.now() };
+      this.#observed = {
+        record: JSON.stringify([identity, spec.renewTime]),
+        at: this.#clock.monotonic(),
+      };
       return true;
     } catch (error) {
       return this.#failed(error);
@@ -198,7 +216,7 @@ export class LeaderElector {
           ...lease.spec,
           holderIdentity: null,
           leaseDurationSeconds: 1,
-          renewTime: micro(new Date()),
+          renewTime: kubeMicroTime(this.#clock.now()),
         },
       });
       this.#options.onLeading?.(false);
@@ -207,9 +225,4 @@ export class LeaderElector {
       this.#options.log.warn({ err: (error as Error).message }, "Could not release the lease");
     }
   }
-}
-
-/** Lease times are MicroTime: RFC 3339 with six fractional digits. */
-function micro(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }

@@ -1,14 +1,16 @@
+import { backoff, type BackoffPolicy } from "./backoff.ts";
+import { systemClock, type Clock } from "./clock.ts";
+
 /**
  * A work queue of object keys with client-go's semantics: a key waiting twice is queued once, a
  * key is never processed by two workers at once (one added while in flight is re-queued when the
  * first pass is done), and failures are retried with per-key exponential backoff up to a cap.
  */
 export interface WorkQueueOptions {
-  /** First retry delay after a failure. */
-  readonly baseDelayMs: number;
-  /** Longest retry delay, however often a key has failed. */
-  readonly maxDelayMs: number;
-  readonly now?: () => number;
+  /** Retry delays of a failing key: `base` after the first failure, doubling up to `max`. */
+  readonly backoff: BackoffPolicy;
+  /** Measures how long keys wait (monotonic). */
+  readonly clock?: Clock;
   readonly hooks?: WorkQueueHooks;
 }
 
@@ -31,11 +33,11 @@ export class WorkQueue {
   #waiters: ((key: string | undefined) => void)[] = [];
   #shuttingDown = false;
   readonly #options: WorkQueueOptions;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
   constructor(options: WorkQueueOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
   }
 
   get length(): number {
@@ -51,7 +53,7 @@ export class WorkQueue {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#options.hooks?.add?.();
     this.#dirty.add(key);
-    this.#addedAt.set(key, this.#now());
+    this.#addedAt.set(key, this.#clock.monotonic());
     if (this.#processing.has(key)) return;
     this.#push(key);
   }
@@ -76,7 +78,7 @@ export class WorkQueue {
   addRateLimited(key: string): number {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
-    const delay = Math.min(this.#options.baseDelayMs * 2 ** failures, this.#options.maxDelayMs);
+    const delay = backoff(failures, this.#options.backoff);
     this.#options.hooks?.retry?.();
     this.addAfter(key, delay);
     return delay;
@@ -131,7 +133,8 @@ export class WorkQueue {
     this.#processing.add(key);
     const addedAt = this.#addedAt.get(key);
     this.#addedAt.delete(key);
-    if (addedAt !== undefined) this.#options.hooks?.queued?.((this.#now() - addedAt) / 1000);
+    if (addedAt !== undefined)
+      this.#options.hooks?.queued?.((this.#clock.monotonic() - addedAt) / 1000);
     this.#options.hooks?.depth?.(this.#queue.length);
     return key;
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { ManualClock } from "./clock.ts";
 import { WorkQueue } from "./work-queue.ts";
 
-const queue = (): WorkQueue => new WorkQueue({ baseDelayMs: 10, maxDelayMs: 80 });
+const queue = (): WorkQueue => new WorkQueue({ backoff: { base: 10, max: 80, jitter: 0 } });
 
 describe("WorkQueue", () => {
   it("collapses a key added twice while waiting", async () => {
@@ -61,12 +62,11 @@ describe("WorkQueue", () => {
   });
 
   it("reports adds, retries, depth and queue latency", async () => {
-    let now = 1_000;
+    const clock = new ManualClock(1_000);
     const seen = { adds: 0, retries: 0, depth: [] as number[], queued: [] as number[] };
     const q = new WorkQueue({
-      baseDelayMs: 1,
-      maxDelayMs: 1,
-      now: () => now,
+      backoff: { base: 1, max: 1, jitter: 0 },
+      clock,
       hooks: {
         add: () => seen.adds++,
         retry: () => seen.retries++,
@@ -75,7 +75,7 @@ describe("WorkQueue", () => {
       },
     });
     q.add("ns/a");
-    now += 1_500;
+    clock.advance(1_500);
     await q.get();
     q.addRateLimited("ns/a");
     expect(seen).toEqual({ adds: 1, retries: 1, depth: [1, 0], queued: [1.5] });

@@ -3,6 +3,7 @@ import { Agent, fetch, type Dispatcher } from "undici";
 import { createInterface } from "node:readline";
 import type { RequestOptions as RequestOptionsHttps } from "node:https";
 import { Readable } from "node:stream";
+import { systemClock, type Clock } from "./clock.ts";
 
 /**
  * A small Kubernetes REST client over client-node's kubeconfig handling. client-node builds a new
@@ -37,6 +38,8 @@ export interface ClientOptions {
    * lease may have expired (a paused process, a partition) must not write on stale beliefs.
    */
   readonly mayWrite?: () => boolean;
+  /** Times the header refresh and the connection reset (monotonic). */
+  readonly clock?: Clock;
 }
 
 /** A write refused locally because this replica cannot be sure it still leads. */
@@ -54,14 +57,15 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** `| undefined` on the optional fields: zod's parsed objects (the CRD types) spell them so. */
 export interface ObjectMeta {
   name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
+  namespace?: string | undefined;
+  uid?: string | undefined;
+  resourceVersion?: string | undefined;
+  generation?: number | undefined;
+  labels?: Record<string, string> | undefined;
+  annotations?: Record<string, string> | undefined;
   ownerReferences?: OwnerReference[];
   deletionTimestamp?: string;
   creationTimestamp?: string;
@@ -88,28 +92,56 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
   object: T;
 }
 
-type Query = Record<string, string | number | boolean | undefined>;
+export type Query = Record<string, string | number | boolean | undefined>;
 
-interface RequestOptions {
+export interface RequestOptions {
   readonly query?: Query;
   readonly body?: unknown;
   readonly contentType?: string;
   readonly signal?: AbortSignal;
 }
 
+/**
+ * What reconcilers, informers, the elector and the event recorder need of the apiserver. Typed as
+ * this interface, not the class, so that unit tests hand them a table-driven fake.
+ */
+export interface KubeApi {
+  request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
+  get<T extends KubeObject>(path: string): Promise<T>;
+  list<T extends KubeObject>(path: string, query?: Query): Promise<ObjectList<T>>;
+  watch<T extends KubeObject>(
+    path: string,
+    query: Query,
+    onEvent: (event: WatchEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+  apply<T extends KubeObject>(
+    path: string,
+    object: unknown,
+    fieldManager: string,
+    force?: boolean,
+  ): Promise<T>;
+  delete(path: string, query?: Query): Promise<unknown>;
+  create<T extends KubeObject>(path: string, object: unknown): Promise<T>;
+  replace<T extends KubeObject>(path: string, object: unknown): Promise<T>;
+  /** Drops pooled connections that may be dead (after a watch went silent). */
+  resetConnections(): void;
+}
+
 const headerRefreshMs = 60_000;
 /** Every request but a watch; a LIST of thousands of objects takes well under this. */
 const requestTimeoutMs = 30_000;
 
-export class KubeClient {
+export class KubeClient implements KubeApi {
   readonly server: string;
   readonly #kubeConfig: KubeConfig;
   readonly #observe: RequestObserver | undefined;
   readonly #options: ClientOptions;
+  readonly #clock: Clock;
   #dispatcher: Dispatcher | undefined;
   #headers: Record<string, string> = {};
   #headersAt = 0;
-  #resetAt = 0;
+  #resetAt = -Infinity;
 
   constructor(kubeConfig: KubeConfig, observe?: RequestObserver, options: ClientOptions = {}) {
     const cluster = kubeConfig.getCurrentCluster();
@@ -118,6 +150,7 @@ export class KubeClient {
     this.#kubeConfig = kubeConfig;
     this.#observe = observe;
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** TLS material once, auth headers refreshed each minute (projected tokens rotate). */
@@ -125,7 +158,10 @@ export class KubeClient {
     dispatcher: Dispatcher | undefined;
     headers: Record<string, string>;
   }> {
-    if (this.#dispatcher === undefined || Date.now() - this.#headersAt > headerRefreshMs) {
+    if (
+      this.#dispatcher === undefined ||
+      this.#clock.monotonic() - this.#headersAt > headerRefreshMs
+    ) {
       const options: RequestOptionsHttps = {};
       await this.#kubeConfig.applyToHTTPSOptions(options);
       this.#headers = {};
@@ -135,7 +171,7 @@ export class KubeClient {
       if (options.auth != null) {
         this.#headers["authorization"] = `Basic ${Buffer.from(options.auth).toString("base64")}`;
       }
-      this.#headersAt = Date.now();
+      this.#headersAt = this.#clock.monotonic();
       this.#dispatcher ??= new Agent({
         connections: 64,
         connect: {
@@ -279,8 +315,9 @@ export class KubeClient {
    * At most once per few seconds, since several informers notice the same stall together.
    */
   resetConnections(): void {
-    if (Date.now() - this.#resetAt < 5_000) return;
-    this.#resetAt = Date.now();
+    const now = this.#clock.monotonic();
+    if (now - this.#resetAt < 5_000) return;
+    this.#resetAt = now;
     const old = this.#dispatcher;
     this.#dispatcher = undefined;
     void old?.destroy().catch(() => undefined);

@@ -1,9 +1,10 @@
-import { delay, stopped } from "./abort.ts";
 import type { Logger } from "pino";
+import { delay, stopped } from "./abort.ts";
+import { backoff, type BackoffPolicy } from "./backoff.ts";
 import {
   isGone,
   KubeApiError,
-  type KubeClient,
+  type KubeApi,
   type KubeObject,
   type WatchEvent,
 } from "./kube-client.ts";
@@ -32,6 +33,12 @@ export interface InformerOptions<T extends KubeObject> {
   readonly onRestart?: (reason: "error" | "gone" | "stalled") => void;
 }
 
+/** What reconcilers read of an informer: its cache, typed by the object it holds. */
+export interface Cache<T> {
+  get(key: string): T | undefined;
+  list(): Iterable<T>;
+}
+
 export interface InformerHandlers<T> {
   add?(object: T): void;
   update?(object: T, old: T): void;
@@ -48,15 +55,60 @@ function stripManagedFields<T extends KubeObject>(object: T): T {
   return { ...object, metadata };
 }
 
-export class Informer<T extends KubeObject> {
-  readonly #client: KubeClient;
+/** How one watch ended: the server closed it (its timeout), the watchdog cut it, or it failed. */
+export type WatchEnding =
+  | { readonly kind: "closed" }
+  | { readonly kind: "stalled" }
+  | { readonly kind: "failed"; readonly error: unknown };
+
+/** What a path's loop does next, decided from how the last watch ended. */
+export interface NextWatch {
+  /** Forget the resourceVersion and list again; otherwise resume the watch from it. */
+  readonly relist: boolean;
+  /** How long to wait before that. */
+  readonly waitMs: number;
+  /** Failures in a row so far, for the next backoff. */
+  readonly failures: number;
+  /** Why the stream restarted, for callback_operator_watch_restarts_total; none after a close. */
+  readonly restart?: "error" | "gone" | "stalled";
+}
+
+/** Retries of a failing watch or list: 250 ms doubling to 30 s, spread so informers part ways. */
+export const watchRetry: BackoffPolicy = { base: 250, max: 30_000, jitter: 0.5 };
+
+/**
+ * The informer's one decision. A closed stream resumes from the last resourceVersion at once; a
+ * stalled one (the watchdog) relists, since events may have been lost on the dead connection; 410
+ * Gone relists at once (the resourceVersion is too old); any other error retries with backoff
+ * from where the loop was (before the first list: the list).
+ */
+export function afterWatch(
+  ending: WatchEnding,
+  failures: number,
+  random: () => number = Math.random,
+): NextWatch {
+  if (ending.kind === "closed") return { relist: false, waitMs: 0, failures: 0 };
+  if (ending.kind === "stalled") {
+    return { relist: true, waitMs: 0, failures: 0, restart: "stalled" };
+  }
+  if (isGone(ending.error)) return { relist: true, waitMs: 0, failures, restart: "gone" };
+  return {
+    relist: false,
+    waitMs: backoff(failures, watchRetry, random),
+    failures: failures + 1,
+    restart: "error",
+  };
+}
+
+export class Informer<T extends KubeObject> implements Cache<T> {
+  readonly #client: KubeApi;
   readonly #options: InformerOptions<T>;
   readonly #store = new Map<string, T>();
   readonly #handlers: InformerHandlers<T>[] = [];
   readonly #synced: Promise<void>[] = [];
   #syncedCount = 0;
 
-  constructor(client: KubeClient, options: InformerOptions<T>) {
+  constructor(client: KubeApi, options: InformerOptions<T>) {
     this.#client = client;
     this.#options = options;
   }
@@ -103,6 +155,7 @@ export class Informer<T extends KubeObject> {
     let firstSync = true;
     let failures = 0;
     while (!signal.aborted) {
+      let ending: WatchEnding;
       try {
         if (resourceVersion === undefined) {
           resourceVersion = await this.#relist(path, keysOfPath);
@@ -111,32 +164,30 @@ export class Informer<T extends KubeObject> {
         }
         const outcome = await this.#watch(path, resourceVersion, keysOfPath, signal);
         resourceVersion = outcome.resourceVersion;
-        failures = 0;
-        if (outcome.stalled) {
-          this.#options.log.warn(
-            { informer: this.#options.name, path },
-            "Watch stalled; relisting",
-          );
-          this.#options.onRestart?.("stalled");
-          this.#client.resetConnections();
-          resourceVersion = undefined;
-        }
+        ending = { kind: outcome.stalled ? "stalled" : "closed" };
       } catch (error) {
         if (stopped(signal)) return;
-        if (isGone(error)) {
-          this.#options.onRestart?.("gone");
-          resourceVersion = undefined;
-          continue;
-        }
-        failures++;
-        this.#options.onRestart?.("error");
-        const backoff = Math.min(250 * 2 ** (failures - 1), 30_000);
+        ending = { kind: "failed", error };
+      }
+      const next = afterWatch(ending, failures);
+      failures = next.failures;
+      if (next.relist) resourceVersion = undefined;
+      if (next.restart !== undefined) this.#options.onRestart?.(next.restart);
+      if (ending.kind === "stalled") {
+        this.#options.log.warn({ informer: this.#options.name, path }, "Watch stalled; relisting");
+        this.#client.resetConnections();
+      } else if (ending.kind === "failed" && next.restart === "error") {
         this.#options.log.warn(
-          { informer: this.#options.name, path, err: (error as Error).message, retryInMs: backoff },
+          {
+            informer: this.#options.name,
+            path,
+            err: (ending.error as Error).message,
+            retryInMs: next.waitMs,
+          },
           "Watch failed; retrying",
         );
-        await delay(backoff, signal);
       }
+      if (next.waitMs > 0) await delay(next.waitMs, signal);
     }
   }
 

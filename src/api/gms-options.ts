@@ -1,0 +1,673 @@
+// The GMS callback options: one row per option, the single source of what each option is. The
+// built-in template's declarations are derived from it (builtin-callback-template.ts), render knows
+// the legacy aliases from it, and the Callback API reads the options through the typed readers of
+// gms-option-readers.ts, which take their defaults, allowed values and aliases from here (issue 14
+// phase 2 moves the server onto them; gms-options.drift.test.ts fails on any difference until
+// then). Sources: the GMS 8.5 Options pages, "Callback Scenarios", the 8.5.110 template of Genesys'
+// functional tests; choices where Genesys is silent are in docs/adr/0022 and 0060.
+import type { OptionType } from "./option-types.ts";
+import { serviceGroupsOption } from "./service-groups.ts";
+
+/**
+ * GMS's classes of an option; an option may have more than one (mandatory and advanced, mandatory
+ * and request), never both mandatory and optional.
+ * - mandatory: GMS's lock icon; a service cannot remove it or set it empty;
+ * - optional: a service may leave it out;
+ * - advanced: shown only with Advanced Parameters in the GMS UI (informational here);
+ * - request: normally sent with each REST request; a configured value overrides the request's.
+ */
+export type OptionClass = "mandatory" | "optional" | "advanced" | "request";
+
+/** How the Callback API reads an option into a typed value (gms-option-readers.ts). */
+export type OptionReader = "string" | "boolean" | "integer" | "enum" | "list" | "duration";
+
+export interface GmsOption {
+  readonly name: string;
+  /** Omitted: string. */
+  readonly type?: OptionType;
+  /** Allowed values of an enum, or allowed entries of a list. */
+  readonly enum?: readonly string[];
+  /** GMS's value when the service section does not set the option (the server then applies it). */
+  readonly default?: string;
+  /**
+   * false: the built-in template does not write the default into new sections, so the option is
+   * "not specified" until a service sets it (docs/adr/0022: the throttling defaults); the server
+   * still applies the default when the option is not set.
+   */
+  readonly prefill?: false;
+  readonly class: readonly [OptionClass, ...OptionClass[]];
+  /** Older names GMS still reads for this option; the current name wins when both are set. */
+  readonly aliases?: readonly string[];
+  /** Set when the Callback API honours the option: how it reads the value. */
+  readonly read?: OptionReader;
+  readonly category: string;
+  readonly description: string;
+}
+
+const general = "General";
+const userOriginated = "Voice - User Originated";
+const userTerminated = "Voice - User Terminated";
+const queueing = "URS Queueing";
+const scheduled = "Scheduled Call";
+const queueManagement = "Queue Management";
+const treatment = "Voice Treatment";
+const throttling = "Throttling";
+const security = "Security";
+const noCategory = "No Category";
+
+const treatmentDescription = (when: string): string =>
+  `Treatment played ${when}: a media URI, or JSON {"file": ..., "hints": ...}. Not specified: the default treatment of the callback SCXML application.`;
+
+/** Every GMS callback option the operator knows, in the order the built-in template lists them. */
+export const gmsOptions = [
+  // Service identity (GMS "No Category": set in the section, not in the UI).
+  {
+    name: "_type",
+    type: "enum",
+    enum: ["builtin", "ors"],
+    default: "ors",
+    class: ["mandatory"],
+    category: noCategory,
+    description:
+      "Engine type: ors (SCXML run by Orchestration Server) for callback services, or builtin (runs inside GMS).",
+  },
+  {
+    name: "_service",
+    default: "callback",
+    class: ["mandatory"],
+    category: noCategory,
+    description: "Built-in service name, or the URL of the SCXML application for type ors.",
+  },
+  {
+    name: "_service_type",
+    class: ["optional"],
+    category: noCategory,
+    description:
+      "Must be callback when _service is the URL of a custom callback SCXML application.",
+  },
+  {
+    name: "_ors",
+    type: "list",
+    class: ["optional"],
+    category: noCategory,
+    description:
+      "Comma-separated Orchestration Server URLs, overriding the GMS connections. A request may override it only if _overwritable_options lists it.",
+  },
+  {
+    name: "_overwritable_options",
+    type: "list",
+    enum: ["_ors", "_target"],
+    class: ["optional"],
+    read: "list",
+    category: noCategory,
+    description:
+      "Options a request may override: only _ors and _target are allowed. Any option value containing $token$ is also replaced by the request parameter token.",
+  },
+  {
+    name: "_customer_number",
+    class: ["mandatory", "request"],
+    category: noCategory,
+    description:
+      "Request parameter: the customer's phone number to call, or to match the inbound call.",
+  },
+  {
+    name: "_customer_lookup_keys",
+    type: "list",
+    default: "_customer_number",
+    class: ["optional"],
+    read: "list",
+    category: noCategory,
+    description: "Comma-separated keys by which callbacks of this service can be queried.",
+  },
+  {
+    name: "_mandatory_customer_lookup_keys",
+    type: "list",
+    default: "_customer_number",
+    class: ["mandatory"],
+    read: "list",
+    category: noCategory,
+    description:
+      "Comma-separated keys every start request must carry; a request missing one gets HTTP 400.",
+  },
+  {
+    name: "_originating_interaction_id",
+    class: ["optional", "request"],
+    category: noCategory,
+    description:
+      "Request parameter: the interaction that originated the request; reporting key-value pairs are attached to it.",
+  },
+  {
+    name: serviceGroupsOption,
+    type: "list",
+    class: ["optional"],
+    read: "list",
+    category: noCategory,
+    description:
+      "Comma-separated virtual service groups (GMS 8.5.207), e.g. support, blackfriday. A user whose gms/services names a group sees every service in it. Each group is a label name and becomes the label group.callback-operator.io/<group>.",
+  },
+  {
+    name: "username",
+    class: ["optional"],
+    read: "string",
+    category: security,
+    description:
+      "GMS per-service HTTP Basic authentication: requests must present this user name and the password of spec.api.passwordSecretRef, else 401.",
+  },
+  // General.
+  {
+    name: "_call_direction",
+    type: "enum",
+    enum: ["USERORIGINATED", "USERTERMINATED"],
+    default: "USERORIGINATED",
+    class: ["optional"],
+    category: general,
+    description:
+      "USERORIGINATED: the customer dials in (to an access number); USERTERMINATED: the contact center dials the customer.",
+  },
+  {
+    name: "_media_type",
+    type: "enum",
+    enum: ["voice"],
+    default: "voice",
+    class: ["optional"],
+    category: general,
+    description: "Media of the callback. GMS 8.5 documents voice only.",
+  },
+  {
+    name: "_wait_for_agent",
+    type: "boolean",
+    default: "true",
+    class: ["mandatory"],
+    category: general,
+    description:
+      "Wait for an agent before notifying or connecting the customer; false starts at once and returns the access information immediately.",
+  },
+  {
+    name: "_wait_for_user_confirm",
+    type: "boolean",
+    default: "false",
+    class: ["optional"],
+    category: general,
+    description:
+      "Push a notification to the customer's device and wait for the customer to confirm being ready. Only with _wait_for_agent true.",
+  },
+  {
+    name: "_user_confirm_timeout",
+    type: "integer",
+    default: "30",
+    class: ["mandatory"],
+    category: general,
+    description: "Seconds to wait for the customer's confirmation.",
+  },
+  {
+    name: "_business_hours_service",
+    class: ["optional"],
+    category: general,
+    description:
+      "Name of the office-hours service that checks desired times and provides the available slots. Needed for scheduled callbacks.",
+  },
+  {
+    name: "_capacity_service",
+    class: ["optional"],
+    category: general,
+    description:
+      "Name of the capacity service that limits scheduled callbacks per time slot. Not specified: only _max_request_by_time_bucket limits them.",
+  },
+  {
+    name: "_ttl",
+    type: "integer",
+    default: "86400",
+    class: ["mandatory"],
+    read: "integer",
+    category: general,
+    description: "Seconds a callback record is kept after its desired time, then purged.",
+  },
+  {
+    name: "_attach_udata",
+    type: "enum",
+    enum: ["separate_keys", "single_json", "gms_storage_id"],
+    default: "single_json",
+    class: ["optional"],
+    category: general,
+    description:
+      "How user data reaches the agent: separate_keys (one key each), single_json (one GMS_UserData key), or gms_storage_id (a storage id).",
+  },
+  {
+    name: "_agent_transfer_confirm_timeout",
+    type: "integer",
+    default: "0",
+    class: ["mandatory", "advanced"],
+    category: general,
+    description: "Seconds to wait for transfer-confirmation events; 0 does not wait.",
+  },
+  {
+    name: "_ixn_redirect_hints",
+    type: "json",
+    class: ["optional"],
+    category: general,
+    description: 'Hints for ixn:redirect, as JSON, e.g. {"CPNDigits": "5551234"}.',
+  },
+  {
+    name: "_do_not_call_items",
+    class: ["optional"],
+    category: general,
+    description:
+      "threshold,earliest,latest (GMS 8.5.224): the window, in Orchestration Server local time, in which the customer may be called.",
+  },
+  // Voice - User Originated.
+  {
+    name: "_provide_code",
+    type: "boolean",
+    default: "false",
+    class: ["mandatory"],
+    category: userOriginated,
+    description: "Return a random access code that authenticates the customer's inbound call.",
+  },
+  {
+    name: "_booking_expiration_timeout",
+    type: "integer",
+    default: "30",
+    class: ["mandatory"],
+    category: userOriginated,
+    description: "Seconds an access number stays booked for the customer.",
+  },
+  {
+    name: "_userorig_connect_limit",
+    type: "integer",
+    default: "3",
+    class: ["optional"],
+    category: userOriginated,
+    description: "How many times a customer may request to (re)connect.",
+  },
+  {
+    name: "_resource_group",
+    default: "DNIS",
+    class: ["optional"],
+    category: userOriginated,
+    description:
+      "Resource group (pool of access numbers, GMS_Resources) the customer dials in to. Fill in for user-originated scenarios.",
+  },
+  // Voice - User Terminated.
+  {
+    name: "_userterminated_first_connect_party",
+    type: "enum",
+    enum: ["CUSTOMER", "AGENT"],
+    default: "CUSTOMER",
+    class: ["optional"],
+    category: userTerminated,
+    description: "Who is dialled first: the customer, or the agent.",
+  },
+  {
+    name: "_route_point",
+    class: ["mandatory"],
+    category: userTerminated,
+    description:
+      "Route point used to create the outbound call, as RP@Switch. Fill in for user-terminated scenarios.",
+  },
+  {
+    name: "_agent_first_via_rp",
+    type: "boolean",
+    default: "false",
+    class: ["mandatory"],
+    category: userTerminated,
+    description: "With the agent dialled first, dial from the route point (GMS 8.5.108.02).",
+  },
+  {
+    name: "_trunk_group",
+    class: ["optional"],
+    category: userTerminated,
+    description: "Trunk group for agent-first calls (GMS 8.5.201.04).",
+  },
+  {
+    name: "_agent_first_via_tg",
+    type: "boolean",
+    default: "false",
+    class: ["optional"],
+    category: userTerminated,
+    description: "With the agent dialled first, dial through _trunk_group (GMS 8.5.201.04).",
+  },
+  {
+    name: "_on_user_confirm_timeout",
+    default: "CONNECT-ANYWAY",
+    class: ["optional"],
+    category: userTerminated,
+    description:
+      "What happens when the customer does not confirm in time: CONNECT-ANYWAY dials anyway; otherwise the callback ends with FAIL_USER_NO_CONFIRM.",
+  },
+  {
+    name: "_max_dial_attempts",
+    type: "integer",
+    default: "3",
+    class: ["optional"],
+    category: userTerminated,
+    description: "How many times the customer is dialled.",
+  },
+  {
+    name: "_dial_retry_timeout",
+    type: "integer",
+    default: "300",
+    class: ["optional"],
+    category: userTerminated,
+    description: "Seconds between dial attempts.",
+  },
+  {
+    name: "_cpd_enable",
+    type: "boolean",
+    default: "true",
+    class: ["optional"],
+    category: userTerminated,
+    description: "Call-progress detection on the outbound call (answering machines, fax).",
+  },
+  {
+    name: "_prefix_dial_out",
+    class: ["optional"],
+    category: userTerminated,
+    description: "Digits dialled before the customer's number, e.g. 91. Not specified: none.",
+  },
+  {
+    name: "_agent_preview",
+    type: "boolean",
+    default: "false",
+    class: ["optional"],
+    category: userTerminated,
+    description:
+      "Preview mode: the agent accepts or cancels the callback before the customer is dialled.",
+  },
+  {
+    name: "_agent_preview_timeout",
+    type: "integer",
+    default: "30",
+    class: ["optional"],
+    category: userTerminated,
+    description: "Seconds the agent has to accept a preview.",
+  },
+  {
+    name: "_agent_preview_allow_reject",
+    type: "integer",
+    default: "0",
+    class: ["optional"],
+    category: userTerminated,
+    description:
+      "How many times agents may reject a preview before the callback ends (AGENT_PREVIEW_CANCEL_AFTER_<n>REJECTS); 0 forbids rejecting.",
+  },
+  {
+    name: "_agent_disposition_timeout",
+    type: "integer",
+    default: "45",
+    class: ["optional"],
+    category: userTerminated,
+    description: "Seconds the agent has to set a disposition.",
+  },
+  // URS Queueing.
+  {
+    name: "_target",
+    default: "{specify your target here}",
+    class: ["optional"],
+    category: queueing,
+    description:
+      "Routing target: Target@StatServer.Type (Type A, AP, GA, GP or GC, optionally ?:skill expression), or a JSON array of at most 15 {target, timeout, clear, stat_to_check, stat_operator, stat_value}. Fill in for every scenario.",
+  },
+  {
+    name: "_urs_virtual_queue",
+    default: "{Specify virtual queue to be used by strategy}",
+    class: ["optional"],
+    category: queueing,
+    description: "Virtual queue the request is queued to. Fill in for every scenario.",
+  },
+  {
+    name: "_urs_queued_ttl",
+    type: "integer",
+    default: "14400",
+    class: ["optional"],
+    category: queueing,
+    description: "Maximum seconds a request stays queued in URS.",
+  },
+  {
+    name: "_urs_strategy_update_sub_routine",
+    default: "SetRouteDelay",
+    class: ["optional"],
+    category: queueing,
+    description: "URS subroutine that updates the strategy.",
+  },
+  {
+    name: "_urs_prioritization_strategy",
+    default: "WaitForTarget",
+    class: ["optional"],
+    category: queueing,
+    description: "URS strategy that prioritizes the request.",
+  },
+  {
+    name: "_urs_request_timeout",
+    type: "integer",
+    default: "100",
+    class: ["optional"],
+    category: queueing,
+    description: "Seconds to wait for a URS response.",
+  },
+  {
+    name: "_urs_ewt_estimation_method",
+    default: "ursdial",
+    class: ["optional"],
+    category: queueing,
+    description: "How URS estimates the expected waiting time.",
+  },
+  // Scheduled Call.
+  {
+    name: "_desired_time",
+    type: "datetime",
+    class: ["optional", "request"],
+    category: scheduled,
+    description:
+      "Request parameter: when the customer wants the callback, ISO-8601 UTC (yyyy-MM-ddTHH:mm:ss.SSSZ). Absent: as soon as possible.",
+  },
+  {
+    name: "_request_time_bucket",
+    type: "enum",
+    enum: ["5", "10", "15", "20", "30", "60", "120"],
+    default: "5",
+    class: ["optional"],
+    read: "integer",
+    category: scheduled,
+    description: "Minutes of one time bucket; scheduled requests are counted per bucket.",
+  },
+  {
+    name: "_max_request_by_time_bucket",
+    type: "integer",
+    default: "100",
+    class: ["optional"],
+    read: "integer",
+    category: scheduled,
+    description: "Maximum scheduled requests in one time bucket.",
+  },
+  {
+    name: "_reject_future_desired_time",
+    type: "duration",
+    default: "1M",
+    class: ["optional"],
+    read: "duration",
+    category: scheduled,
+    description:
+      "Reject desired times further ahead than this: a number and y, M (months), w, d, h or m (minutes), e.g. 1M.",
+  },
+  {
+    name: "_request_execution_time_buffer",
+    type: "integer",
+    default: "120",
+    class: ["optional"],
+    read: "integer",
+    category: scheduled,
+    description:
+      "Seconds before the desired time at which the request is submitted to Orchestration Server.",
+  },
+  {
+    name: "_desired_connect_time_threshold",
+    type: "integer",
+    default: "180",
+    class: ["optional"],
+    category: scheduled,
+    description:
+      "Seconds: the SCXML application waits if it runs this much before the desired time. Keep it above _request_execution_time_buffer.",
+  },
+  {
+    name: "_request_queue_time_stat",
+    class: ["optional"],
+    category: scheduled,
+    description:
+      "Statistic that decides when a queued request is submitted, e.g. ExpectedWaitTime;Queue;8999@SIP_Server;Environment.",
+  },
+  // Queue Management.
+  {
+    name: "_default_country",
+    default: "US",
+    class: ["optional"],
+    read: "string",
+    category: queueManagement,
+    description:
+      "ISO 3166 country of numbers without a country code; used to reject impossible and premium numbers (GMS 8.5.107.19).",
+  },
+  {
+    name: "_disallow_impossible_phone_numbers",
+    type: "boolean",
+    default: "true",
+    class: ["optional"],
+    read: "boolean",
+    category: queueManagement,
+    description: "Reject numbers that cannot be parsed for _default_country.",
+  },
+  {
+    name: "_disallow_premium_phone_numbers",
+    type: "boolean",
+    default: "true",
+    class: ["optional"],
+    read: "boolean",
+    category: queueManagement,
+    description: "Reject premium-rate numbers (e.g. 900).",
+  },
+  {
+    name: "_enable_in_queue_checking",
+    type: "enum",
+    enum: ["true", "false", "strict"],
+    default: "true",
+    class: ["optional"],
+    read: "enum",
+    category: queueManagement,
+    description:
+      "Refuse a callback if the number already has queued callbacks: true allows 2, strict allows 1, false does not check.",
+  },
+  {
+    name: "_enable_reject_out_of_office_hours",
+    type: "boolean",
+    default: "false",
+    class: ["optional"],
+    category: queueManagement,
+    description: "Reject requests outside the office hours of _business_hours_service.",
+  },
+  {
+    name: "_max_queued_callbacks_per_service",
+    type: "integer",
+    default: "1000",
+    class: ["optional"],
+    aliases: ["max_queued_callbacks_per_service"],
+    read: "integer",
+    category: queueManagement,
+    description:
+      "Maximum callbacks queued for this service; beyond it a start request gets HTTP 503.",
+  },
+  // Voice Treatment.
+  {
+    name: "_treatment_waiting_for_agent",
+    class: ["optional"],
+    category: treatment,
+    description: treatmentDescription("while the customer waits for an agent"),
+  },
+  {
+    name: "_treatment_customer_connect",
+    class: ["optional"],
+    category: treatment,
+    description: treatmentDescription("when the customer answers"),
+  },
+  {
+    name: "_treatment_find_agent_fail",
+    class: ["optional"],
+    category: treatment,
+    description: treatmentDescription("when no agent is found"),
+  },
+  {
+    name: "_treatment_call_failure_answering_machine",
+    class: ["optional"],
+    category: treatment,
+    description: treatmentDescription("when an answering machine answers"),
+  },
+  // Throttling (also settable in the GMS callback section; the service value wins).
+  {
+    name: "_throttle_callbacks_per_service_1",
+    type: "integer",
+    class: ["optional"],
+    category: throttling,
+    description: "Maximum callbacks started for this service within _throttle_ttl_1 seconds.",
+  },
+  {
+    name: "_throttle_ttl_1",
+    type: "integer",
+    class: ["optional"],
+    category: throttling,
+    description: "Seconds of the first throttling window.",
+  },
+  {
+    name: "_throttle_callbacks_per_service_2",
+    type: "integer",
+    class: ["optional"],
+    category: throttling,
+    description: "Maximum callbacks started for this service within _throttle_ttl_2 seconds.",
+  },
+  {
+    name: "_throttle_ttl_2",
+    type: "integer",
+    class: ["optional"],
+    category: throttling,
+    description: "Seconds of the second throttling window.",
+  },
+  {
+    name: "_throttle_request_parameters",
+    type: "list",
+    default: "_customer_number",
+    prefill: false,
+    class: ["optional"],
+    read: "list",
+    category: throttling,
+    description: "Request parameters whose values are throttled per day, e.g. _customer_number.",
+  },
+  {
+    name: "_throttle_request_parameters_limit",
+    type: "integer",
+    default: "6",
+    prefill: false,
+    class: ["optional"],
+    aliases: ["_throttle_customer_number_limit"],
+    read: "integer",
+    category: throttling,
+    description: "Maximum requests per day with the same value of a throttled parameter.",
+  },
+  {
+    name: "_enable_throttle_header_parameters",
+    type: "boolean",
+    class: ["optional"],
+    category: throttling,
+    description: "Apply the throttling limits to header values too (GMS 8.5.111.04).",
+  },
+  {
+    name: "_callback_events_list",
+    class: ["optional"],
+    category: noCategory,
+    description: "Kept from the GMS template, which leaves it empty; Genesys documents no meaning.",
+  },
+] as const satisfies readonly GmsOption[];
+
+export type GmsOptionName = (typeof gmsOptions)[number]["name"];
+
+/** Legacy name → current name, for every alias in the table. */
+export const gmsOptionAliases: ReadonlyMap<string, string> = new Map(
+  (gmsOptions as readonly GmsOption[]).flatMap((option) =>
+    (option.aliases ?? []).map((alias) => [alias, option.name] as const),
+  ),
+);

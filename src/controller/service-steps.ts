@@ -1,0 +1,242 @@
+// The steps of a service reconcile (service-reconciler.ts runs them in stepNames order). Each has
+// one signature: it reads and extends the run, and returns or throws (outcome.ts says what a throw
+// becomes). The plan is rendered before the first step, without I/O; the steps check it and carry
+// it out.
+import type { CallbackService } from "../api/callback-service.ts";
+import { apiVersion, groupLabelKey, groupLabelPrefix, kinds, labelKeys } from "../api/group.ts";
+import type { ChildObject } from "../render/children.ts";
+import type { RenderResult } from "../render/render.ts";
+import { isNotFound, KubeApiError, type KubeObject } from "../runtime/kube-client.ts";
+import { deploymentHealth, routeHealth, type Health } from "./child-health.ts";
+import { StalledError, WaitingError, stalledReasons, type StepName } from "./outcome.ts";
+import { isChildKind, objectPath, type ChildKind } from "./resources.ts";
+import { containsDesired, staleKeys } from "./semantic-equal.ts";
+import type { ReconcilerDeps } from "./service-reconciler.ts";
+
+type Plan = Extract<RenderResult, { ok: true }>;
+type OwnedChild = ChildObject & { kind: ChildKind };
+
+/** One reconcile of one service: what it started from and what the steps found so far. */
+export interface Run {
+  readonly deps: ReconcilerDeps;
+  readonly service: CallbackService;
+  readonly plan: RenderResult;
+  /** CheckOwnership: each child as it is now (undefined: missing), in the plan's order. */
+  current: readonly (KubeObject | undefined)[];
+  /** ApplyChildren: each child after the apply, by kind. */
+  readonly applied: Map<string, KubeObject>;
+  /** ObserveHealth: the children's health. */
+  health?: { readonly deployment: Health; readonly route: Health };
+}
+
+export type Step = (run: Run) => Promise<void>;
+
+export const steps: Readonly<Record<StepName, Step>> = {
+  LabelService: labelService,
+  ResolveTemplate: resolved("ResolveTemplate"),
+  ResolveOptions: resolved("ResolveOptions"),
+  ResolveRoute: resolved("ResolveRoute"),
+  CheckOwnership: checkOwnership,
+  ApplyChildren: applyChildren,
+  Prune: pruneOtherRoute,
+  ObserveHealth: observeHealth,
+};
+
+/** The plan of a run whose Resolve steps passed. */
+function plan(run: Run): Plan {
+  if (!run.plan.ok) throw new Error("a step ran after a failed plan");
+  return run.plan;
+}
+
+function owned(run: Run): OwnedChild[] {
+  return plan(run).children.filter((child): child is OwnedChild => isChildKind(child.kind));
+}
+
+/**
+ * Template and group labels on the CallbackService itself, applied with the operator's own field
+ * manager: labels set by users or GitOps tools stay theirs. Groups the service had before (its
+ * status.serviceGroups) and has no more are dropped from the apply, which removes their labels.
+ * First, and even when the plan failed: `kubectl get -l` finds a Stalled service by them too.
+ */
+async function labelService({
+  deps,
+  service,
+  plan: { serviceLabels: labels },
+}: Run): Promise<void> {
+  const current = service.metadata.labels ?? {};
+  const previousGroups = new Set((service.status?.serviceGroups ?? []).map(groupLabelKey));
+  const stale = staleKeys(labels, current, groupLabelPrefix).filter((key) =>
+    previousGroups.has(key),
+  );
+  // The template label goes when the template's name cannot be one (render.ts).
+  if (!(labelKeys.template in labels) && labelKeys.template in current) {
+    stale.push(labelKeys.template);
+  }
+  const missing = Object.entries(labels).some(([key, value]) => current[key] !== value);
+  if (!missing && stale.length === 0) return;
+  const { name, namespace } = service.metadata;
+  await deps.client.apply(
+    objectPath("CallbackService", namespace, name),
+    { apiVersion, kind: kinds.callbackService.kind, metadata: { name, namespace, labels } },
+    deps.fieldManager,
+  );
+}
+
+/** The Resolve steps turn the plan's verdict into a stall, each for the reasons it owns. */
+function resolved(step: "ResolveTemplate" | "ResolveOptions" | "ResolveRoute"): Step {
+  return ({ plan }) => {
+    if (!plan.ok && stalledReasons[plan.reason] === step) {
+      return Promise.reject(new StalledError(plan.reason, plan.message));
+    }
+    return Promise.resolve();
+  };
+}
+
+/**
+ * Never adopt: every child is looked up (the cache, else one GET each, together), and an object
+ * of a child's name that this service does not control stops the service before anything is
+ * written.
+ */
+async function checkOwnership(run: Run): Promise<void> {
+  const { deps, service } = run;
+  const children = owned(run);
+  run.current = await Promise.all(
+    children.map(async (child) => {
+      const { namespace, name } = child.metadata;
+      const cached = deps.children.get(child.kind)?.get(`${namespace}/${name}`);
+      return cached ?? (await fetchUnlessMissing(run, child.kind, namespace, name));
+    }),
+  );
+  children.forEach((child, i) => {
+    const current = run.current[i];
+    const controller = current?.metadata.ownerReferences?.find((ref) => ref.controller === true);
+    if (current === undefined || controller?.uid === service.metadata.uid) return;
+    const owner =
+      controller === undefined
+        ? "is not owned by any controller"
+        : `is controlled by ${controller.kind} ${controller.name}`;
+    throw new StalledError(
+      "ChildConflict",
+      `${child.kind} ${child.metadata.namespace}/${child.metadata.name} already exists and ${owner}; the operator does not adopt it. Delete or rename it, or rename the CallbackService`,
+    );
+  });
+}
+
+async function fetchUnlessMissing(
+  { deps }: Run,
+  kind: ChildKind,
+  namespace: string,
+  name: string,
+): Promise<KubeObject | undefined> {
+  try {
+    return await deps.client.get(objectPath(kind, namespace, name));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Applies what differs, in as few round trips as the ordering allows: the ConfigMap first (the
+ * pods mount it), then the other children together.
+ */
+async function applyChildren(run: Run): Promise<void> {
+  const { deps, service } = run;
+  const previousGroups = new Set((service.status?.serviceGroups ?? []).map(groupLabelKey));
+  const stale: { child: OwnedChild; current: KubeObject | undefined }[] = [];
+  owned(run).forEach((child, i) => {
+    const current = run.current[i];
+    if (current !== undefined && upToDate(child, current, previousGroups)) {
+      run.applied.set(child.kind, current);
+    } else {
+      stale.push({ child, current });
+    }
+  });
+  const apply = async ({ child, current }: (typeof stale)[number]): Promise<void> => {
+    const { namespace, name } = child.metadata;
+    try {
+      const path = objectPath(child.kind, namespace, name);
+      run.applied.set(child.kind, await deps.client.apply(path, child, deps.fieldManager));
+    } catch (error) {
+      throw asStalledIfRefused(error, child);
+    }
+    deps.log.info(
+      { service: `${namespace}/${service.metadata.name}`, kind: child.kind, name },
+      current === undefined ? "Created child" : "Updated child",
+    );
+  };
+  const first = stale.filter((s) => s.child.kind === "ConfigMap");
+  const rest = stale.filter((s) => s.child.kind !== "ConfigMap");
+  for (const stage of [first, rest]) {
+    // allSettled: a failed apply must not leave its siblings running unobserved.
+    const failed = (await Promise.allSettled(stage.map(apply))).find(
+      (r): r is PromiseRejectedResult => r.status === "rejected",
+    );
+    if (failed !== undefined) throw failed.reason;
+  }
+}
+
+/**
+ * Whether the child already holds everything we would apply. The ConfigMap's data must match
+ * exactly (a removed option is a difference), and group labels of groups the service left must be
+ * gone.
+ */
+function upToDate(
+  child: ChildObject,
+  current: KubeObject,
+  previousGroups: ReadonlySet<string>,
+): boolean {
+  if (!containsDesired(child, current)) return false;
+  const stale = staleKeys(child.metadata.labels, current.metadata.labels, groupLabelPrefix);
+  if (stale.some((key) => previousGroups.has(key))) return false;
+  if (child.kind === "ConfigMap") {
+    const data = (current["data"] ?? {}) as Record<string, string>;
+    return Object.keys(data).length === Object.keys(child["data"] as Record<string, string>).length;
+  }
+  return true;
+}
+
+/** 4xx answers other than conflicts and throttling will not change on retry: they need a person. */
+function asStalledIfRefused(error: unknown, child: ChildObject): unknown {
+  if (
+    error instanceof KubeApiError &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    ![409, 429].includes(error.status)
+  ) {
+    return new StalledError(
+      "ApplyFailed",
+      `The apiserver refused ${child.kind} ${child.metadata.name}: ${error.message}`,
+    );
+  }
+  return error;
+}
+
+/** A service that switched between Ingress and HTTPRoute leaves the other kind behind: delete it. */
+async function pruneOtherRoute(run: Run): Promise<void> {
+  const { deps, service } = run;
+  const other = plan(run).facts.routeKind === "Ingress" ? "HTTPRoute" : "Ingress";
+  const { namespace, name, uid } = service.metadata;
+  const existing = deps.children.get(other)?.get(`${namespace ?? ""}/${name}`);
+  const ours = existing?.metadata.ownerReferences?.some(
+    (ref) => ref.controller === true && ref.uid === uid,
+  );
+  if (ours !== true) return;
+  try {
+    await deps.client.delete(objectPath(other, namespace, name));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+/** Ready once the Deployment is available and the route admitted; until then, waiting. */
+function observeHealth(run: Run): Promise<void> {
+  const deployment = deploymentHealth(run.applied.get("Deployment"));
+  const route = routeHealth(run.applied.get(plan(run).facts.routeKind));
+  run.health = { deployment, route };
+  if (!deployment.ok) {
+    return Promise.reject(new WaitingError("DeploymentUnavailable", run.health));
+  }
+  if (!route.ok) return Promise.reject(new WaitingError("RouteNotAccepted", run.health));
+  return Promise.resolve();
+}
