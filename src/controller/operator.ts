@@ -71,8 +71,13 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
     client,
     options,
     await gatewayApiServed(client),
-    (name, reason) => {
-      metrics.watchRestarted(name, reason);
+    {
+      restarted: (name, reason) => {
+        metrics.watchRestarted(name, reason);
+      },
+      relisted: (name, deleted) => {
+        metrics.relisted(name, deleted);
+      },
     },
   );
   const queue = new WorkQueue({ backoff: options.backoff, clock, hooks: metrics.queueHooks });
@@ -169,7 +174,10 @@ function createInformers(
   client: KubeClient,
   options: OperatorOptions,
   withGateway: boolean,
-  onRestart: (name: string, reason: string) => void,
+  observe: {
+    readonly restarted: (name: string, reason: string) => void;
+    readonly relisted: (name: string, deleted: number) => void;
+  },
 ): Informers {
   const paths = (kind: ResourceKind): string[] =>
     options.namespaces.length === 0
@@ -184,7 +192,10 @@ function createInformers(
       watchdogMs: options.watch.watchdogMs,
       log: options.log,
       onRestart: (reason) => {
-        onRestart(kind, reason);
+        observe.restarted(kind, reason);
+      },
+      onRelist: (deleted) => {
+        observe.relisted(kind, deleted);
       },
     });
   // Children are cached by label only: the operator never holds every ConfigMap of the cluster.

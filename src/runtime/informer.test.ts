@@ -1,6 +1,7 @@
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { afterWatch, watchRetry, type WatchEnding } from "./informer.ts";
-import { KubeApiError } from "./kube-client.ts";
+import { afterWatch, Informer, watchRetry, type WatchEnding } from "./informer.ts";
+import { KubeApiError, type KubeApi, type KubeObject, type ObjectList } from "./kube-client.ts";
 
 const gone = new KubeApiError(410, "Expired", "too old resource version");
 const refused = new Error("connect ECONNREFUSED 127.0.0.1:6443");
@@ -66,5 +67,97 @@ describe("the informer's relist and backoff decision", () => {
 
   it("retries between half and all of the exponential delay", () => {
     expect(watchRetry).toEqual({ base: 250, max: 30_000, jitter: 0.5 });
+  });
+});
+
+/** Objects as a list returns them: a name and a resourceVersion. */
+const object = (name: string): KubeObject => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "ns", resourceVersion: "1" },
+});
+
+/**
+ * A scripted API: each list answers the next of `lists`; each watch fails with the next of
+ * `watches` (a 410 Gone, say), or, when they run out, waits for the informer to stop.
+ */
+function scriptedApi(lists: string[][], watches: Error[]): { api: KubeApi; resumedFrom: string[] } {
+  const resumedFrom: string[] = [];
+  let listed = 0;
+  const unused = (): never => {
+    throw new Error("not used by the informer");
+  };
+  const api: KubeApi = {
+    list: <T extends KubeObject>(): Promise<ObjectList<T>> => {
+      const names = lists[Math.min(listed, lists.length - 1)] ?? [];
+      listed++;
+      return Promise.resolve({
+        items: names.map(object) as T[],
+        metadata: { resourceVersion: String(listed * 100) },
+      });
+    },
+    watch: (_path, query, _onEvent, signal) => {
+      resumedFrom.push(String(query["resourceVersion"]));
+      const failure = watches.shift();
+      if (failure !== undefined) return Promise.reject(failure);
+      return new Promise((resolve) => {
+        signal.addEventListener("abort", () => {
+          resolve();
+        });
+      });
+    },
+    request: unused,
+    get: unused,
+    apply: unused,
+    delete: unused,
+    create: unused,
+    replace: unused,
+    resetConnections: () => undefined,
+  };
+  return { api, resumedFrom };
+}
+
+describe("the informer's relist", () => {
+  it("after 410 Gone lists again and synthesises a delete for each object gone meanwhile", async () => {
+    const { api, resumedFrom } = scriptedApi([["a", "b", "c"], ["a"]], [gone]);
+    const relists: number[] = [];
+    const deleted: string[] = [];
+    const informer = new Informer<KubeObject>(api, {
+      name: "ConfigMap",
+      paths: ["/api/v1/namespaces/ns/configmaps"],
+      log: pino({ level: "silent" }),
+      onRelist: (count) => relists.push(count),
+    });
+    informer.on({ delete: (o) => deleted.push(o.metadata.name) });
+    const stop = new AbortController();
+    const running = informer.start(stop.signal);
+    await expect.poll(() => relists.length).toBe(2);
+    await expect.poll(() => resumedFrom.length).toBe(2);
+    stop.abort();
+    await running;
+    expect(relists).toEqual([0, 2]);
+    expect(deleted.sort()).toEqual(["b", "c"]);
+    expect([...informer.list()].map((o) => o.metadata.name)).toEqual(["a"]);
+    // The first watch resumed from the first list, the second from the relist: never the old one.
+    expect(resumedFrom).toEqual(["100", "200"]);
+  });
+
+  it("after any other failure resumes the watch from where it was, without a list", async () => {
+    const { api, resumedFrom } = scriptedApi([["a", "b"], ["a"]], [refused]);
+    const relists: number[] = [];
+    const informer = new Informer<KubeObject>(api, {
+      name: "ConfigMap",
+      paths: ["/api/v1/namespaces/ns/configmaps"],
+      log: pino({ level: "silent" }),
+      onRelist: (count) => relists.push(count),
+    });
+    const stop = new AbortController();
+    const running = informer.start(stop.signal);
+    await expect.poll(() => resumedFrom.length, { timeout: 5_000 }).toBe(2);
+    stop.abort();
+    await running;
+    expect(relists).toEqual([0]);
+    expect(resumedFrom).toEqual(["100", "100"]);
+    expect(informer.size).toBe(2);
   });
 });

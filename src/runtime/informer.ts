@@ -31,6 +31,8 @@ export interface InformerOptions<T extends KubeObject> {
   readonly transform?: (object: T) => T;
   readonly log: Logger;
   readonly onRestart?: (reason: "error" | "gone" | "stalled") => void;
+  /** After every list (the first one too): how many cached objects it found deleted meanwhile. */
+  readonly onRelist?: (deleted: number) => void;
 }
 
 /** What reconcilers read of an informer: its cache, typed by the object it holds. */
@@ -201,14 +203,18 @@ export class Informer<T extends KubeObject> implements Cache<T> {
       this.#upsert(key, object);
     }
     // Objects deleted while nobody watched: the relist is the only chance to notice.
+    let deleted = 0;
     for (const key of keysOfPath) {
       if (seen.has(key)) continue;
       const old = this.#store.get(key);
       this.#store.delete(key);
-      if (old !== undefined) this.#emit("delete", old);
+      if (old === undefined) continue;
+      deleted++;
+      this.#emit("delete", old);
     }
     keysOfPath.clear();
     for (const key of seen) keysOfPath.add(key);
+    this.#options.onRelist?.(deleted);
     return list.metadata.resourceVersion;
   }
 

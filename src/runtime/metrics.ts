@@ -90,6 +90,19 @@ export function createMetrics(controller: string) {
     registers: [registry],
   });
 
+  const relists = new Counter({
+    name: "callback_operator_relists_total",
+    help: "Full lists by informer: the first sync, and every relist after a 410 Gone or a stalled watch",
+    labelNames: ["informer"] as const,
+    registers: [registry],
+  });
+  const relistDeletions = new Counter({
+    name: "callback_operator_relist_deletions_total",
+    help: "Cached objects a relist found deleted while no watch was open (delete events synthesised)",
+    labelNames: ["informer"] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
     reconciled(result: "success" | "error" | "requeue" | "requeue_after", seconds: number): void {
@@ -126,6 +139,10 @@ export function createMetrics(controller: string) {
     },
     watchRestarted(informer: string, reason: string): void {
       watchRestarts.inc({ informer, reason });
+    },
+    relisted(informer: string, deleted: number): void {
+      relists.inc({ informer });
+      relistDeletions.inc({ informer }, deleted);
     },
   };
 }
