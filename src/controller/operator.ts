@@ -67,19 +67,14 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
   });
   // Lease renewals on their own connections: they must not queue behind a burst of applies.
   const electionClient = new KubeClient(options.kubeConfig, observe, { userAgent, clock });
-  const informers = createInformers(
-    client,
-    options,
-    await gatewayApiServed(client),
-    {
-      restarted: (name, reason) => {
-        metrics.watchRestarted(name, reason);
-      },
-      relisted: (name, deleted) => {
-        metrics.relisted(name, deleted);
-      },
+  const informers = createInformers(client, options, await gatewayApiServed(client), {
+    restarted: (name, reason) => {
+      metrics.watchRestarted(name, reason);
     },
-  );
+    relisted: (name, deleted) => {
+      metrics.relisted(name, deleted);
+    },
+  });
   const queue = new WorkQueue({ backoff: options.backoff, clock, hooks: metrics.queueHooks });
   wireEvents(informers, queue);
   const all = [informers.services, informers.templates, ...informers.children.values()];
