@@ -165,6 +165,9 @@ describe.runIf(inject("clusterKind") === "local")("two replicas, leaders killed 
           .join(", ")}; ${String(all.length)} audited writes by ${String(runs.length)} ` +
           `successive leaders; the thawed leader exited ${String(frozen.child.exitCode)} and wrote ${String(byFrozenAfterThaw.length)}`,
       );
+      // Every leader wrote (each took over changes made while nobody led): an audit filter that
+      // matched nothing, or a leader that never wrote, fails here instead of passing vacuously.
+      expect(runs.length).toBeGreaterThanOrEqual(killRounds + 2);
       expect(new Set(runs).size).toBe(runs.length);
       expect(byFrozenAfterThaw).toEqual([]);
       for (const takeover of takeovers) expect(takeover).toBeLessThan(20_000);
