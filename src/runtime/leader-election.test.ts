@@ -22,13 +22,14 @@ class LeaseStore {
   /** While set, every request fails as an unreachable apiserver's would. */
   down = false;
   #version = 0;
-  put(spec: LeaseSpec): void {
+  put(spec: LeaseSpec): Lease {
     this.#version++;
     this.lease = {
       kind: "Lease",
       metadata: { name: "l", namespace: "ns", resourceVersion: String(this.#version) },
       spec,
     };
+    return this.lease;
   }
   api(): KubeApi {
     const api: Partial<KubeApi> = {
@@ -40,8 +41,7 @@ class LeaseStore {
       create: <T extends KubeObject>(_path: string, object: unknown): Promise<T> => {
         if (this.down) return Promise.reject(new KubeApiError(503, "ServiceUnavailable", ""));
         if (this.lease !== undefined) return Promise.reject(new KubeApiError(409, "Conflict", ""));
-        this.put((object as Lease).spec);
-        return Promise.resolve(structuredClone(this.lease) as unknown as T);
+        return Promise.resolve(structuredClone(this.put((object as Lease).spec)) as unknown as T);
       },
       replace: <T extends KubeObject>(_path: string, object: unknown): Promise<T> => {
         if (this.down) return Promise.reject(new KubeApiError(503, "ServiceUnavailable", ""));

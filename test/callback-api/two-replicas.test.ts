@@ -12,6 +12,7 @@ import {
   type ServerProcess,
 } from "./support/server-process.ts";
 import { waitFor } from "../support/wait.ts";
+import { recordFigures } from "../support/figures.ts";
 
 const COUNT = 500;
 const cleanups: (() => Promise<void>)[] = [];
@@ -99,8 +100,16 @@ it(
       byReplica.set(worker, (byReplica.get(worker) ?? 0) + 1);
     }
     expect(byReplica.size).toBe(2);
-    console.log(
-      `two replicas: created ${COUNT} in ${createdIn} ms, delivered in ${deliveredIn} ms after due; split ${JSON.stringify([...byReplica.values()])}`,
-    );
+    recordFigures({
+      id: "two-replicas",
+      title: "Two Callback API replicas on one PostgreSQL share the due callbacks",
+      test: "test/callback-api/two-replicas.test.ts",
+      figures: [
+        { label: "callbacks", value: COUNT },
+        { label: "created in", value: createdIn, unit: "ms" },
+        { label: "all delivered", value: deliveredIn, unit: "ms after due" },
+        { label: "split between the replicas", value: [...byReplica.values()].join(" / ") },
+      ],
+    });
   },
 );

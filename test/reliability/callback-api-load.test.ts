@@ -9,6 +9,7 @@ import pg from "pg";
 import { afterAll, expect, it } from "vitest";
 import { PERMISSIVE } from "../callback-api/support/app.ts";
 import { createPostgresDatabase } from "../callback-api/support/databases.ts";
+import { recordFigures } from "../support/figures.ts";
 import { startReceiver, type Received } from "../callback-api/support/receiver.ts";
 import {
   startServer,
@@ -301,13 +302,24 @@ it(
     expect(byVictim).toBeGreaterThan(0);
     expect(receiver.received.length - byVictim).toBeGreaterThan(0);
 
-    console.log(
-      `callback-api load${soak ? " (soak)" : ""}: requests ${TOTAL}, acked ${acked.size}, ` +
-        `failed ${failed.size} (in flight at kill ${inFlightAtKill.size}), rows ${rows.length}, ` +
-        `dispatched ${posts.size} in ${receiver.received.length} POSTs (${byVictim} by the victim), ` +
-        `duplicates ${duplicates.length} (victim's orphaned claims ${orphanedIds.size}), ` +
-        `killed at ${outcome.kill.atMs} ms, load ${loadMs} ms (${Math.round((TOTAL * 1000) / loadMs)}/s), ` +
-        `elapsed ${Date.now() - began} ms`,
-    );
+    recordFigures({
+      id: "callback-api-load",
+      title: "Start requests across two replicas on PostgreSQL, one SIGKILLed mid-load",
+      test: "test/reliability/callback-api-load.test.ts",
+      figures: [
+        { label: "requests", value: TOTAL },
+        { label: "acknowledged", value: acked.size },
+        { label: "failed", value: failed.size },
+        { label: "in flight to the victim at the kill", value: inFlightAtKill.size },
+        { label: "rows", value: rows.length },
+        { label: "callbacks dispatched", value: posts.size },
+        { label: "POSTs", value: receiver.received.length },
+        { label: "by the victim", value: byVictim },
+        { label: "re-deliveries of the victim's claims", value: duplicates.length },
+        { label: "killed at", value: outcome.kill.atMs, unit: "ms" },
+        { label: "load phase", value: loadMs, unit: "ms" },
+        { label: "whole test", value: ((Date.now() - began) / 1000).toFixed(0), unit: "s" },
+      ],
+    });
   },
 );

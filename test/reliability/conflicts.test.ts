@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { createNamespace, installCrds, kubectl, kubectlJson } from "../support/cluster.ts";
+import { recordFigures } from "../support/figures.ts";
 import {
   applyFleet,
   applyFleetService,
@@ -75,12 +76,20 @@ describe("another field manager", () => {
     const settled = await writes();
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     const quiet = (await writes()) - settled;
-    console.log(
-      `[conflicts] ${String(intrusions)} intruding applies + 2 user edits → ${String(during)} operator writes; ${String(quiet)} in the 10 s after`,
-    );
     // Each intrusion costs at most a ConfigMap apply and a status update; each user edit a few.
     expect(during).toBeLessThanOrEqual(2 * intrusions + 2 * 6);
     expect(quiet).toBe(0);
+    recordFigures({
+      id: "conflicts",
+      title: "Another manager force-applies an owned field while a user edits",
+      test: "test/reliability/conflicts.test.ts",
+      figures: [
+        { label: "intruding applies", value: intrusions },
+        { label: "user edits", value: 2 },
+        { label: "operator writes meanwhile", value: during },
+        { label: "operator writes in the 10 s after", value: quiet },
+      ],
+    });
     await waitFleetReady(ns, services, 60_000);
   }, 120_000);
 

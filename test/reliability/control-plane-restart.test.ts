@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { restartComponent } from "../../src/control-plane/control-plane.ts";
 import { createNamespace, installCrds, kubectlJson } from "../support/cluster.ts";
+import { recordFigures } from "../support/figures.ts";
 import { deploymentHealth } from "../../src/controller/child-health.ts";
 import type { KubeObject } from "../../src/runtime/kube-client.ts";
 import {
@@ -98,15 +99,25 @@ describe.runIf(inject("clusterKind") === "local")("control plane crashes", () =>
       const back = (performance.now() - crashedAt) / 1000;
       const converged = await waitFleetReady(namespace, services, 240_000);
       const after = await watchRestarts();
-      console.log(
-        `[restart] kube-apiserver down ${String(downMs / 1000)} s, back after ${back.toFixed(1)} s; ` +
-          `${String(services)} services Ready ${converged.toFixed(1)} s later; watch restarts ` +
-          `${JSON.stringify(before)} → ${JSON.stringify(after)}`,
-      );
       expect(operator.child.exitCode).toBeNull();
       const restarted = Object.values(after).reduce((a, b) => a + b, 0);
       expect(restarted).toBeGreaterThan(Object.values(before).reduce((a, b) => a + b, 0));
       expect(fleetProblems(namespace)).toEqual([]);
+      recordFigures({
+        id: "control-plane-restart.apiserver",
+        title: "kube-apiserver SIGKILLed mid-convergence",
+        test: "test/reliability/control-plane-restart.test.ts",
+        figures: [
+          { label: "services", value: services },
+          { label: "down", value: downMs / 1000, unit: "s" },
+          { label: "apiserver ready again after", value: back.toFixed(1), unit: "s" },
+          { label: "all Ready", value: converged.toFixed(1), unit: "s later" },
+          ...Object.entries(after).map(([reason, n]) => ({
+            label: `watch restarts (${reason})`,
+            value: n - (before[reason] ?? 0),
+          })),
+        ],
+      });
     },
   );
 
@@ -136,18 +147,29 @@ describe.runIf(inject("clusterKind") === "local")("control plane crashes", () =>
         "-n",
         namespace,
       ]).items.filter((d) => !deploymentHealth(d).ok).length;
-      console.log(
-        `[restart] etcd down ${String(downMs / 1000)} s, healthy after ${back.toFixed(1)} s; every ` +
-          `ConfigMap updated ${updated.toFixed(1)} s later; ${allReady === undefined ? "not all Ready after 120 s" : `all Ready ${allReady.toFixed(1)} s after that`}; Ready true exactly where the Deployment ` +
-          `is available (${String(unavailable)} left unavailable by kube-controller-manager); ` +
-          `watch restarts ${JSON.stringify(await watchRestarts())}`,
-      );
       expect(operator.child.exitCode).toBeNull();
       expect(
         fleetProblems(namespace).filter(
           (p) => !p.includes("generation") && !p.includes("not Ready"),
         ),
       ).toEqual([]);
+      recordFigures({
+        id: "control-plane-restart.etcd",
+        title: "etcd SIGKILLed while every service changes",
+        test: "test/reliability/control-plane-restart.test.ts",
+        figures: [
+          { label: "services", value: services },
+          { label: "down", value: downMs / 1000, unit: "s" },
+          { label: "etcd healthy after", value: back.toFixed(1), unit: "s" },
+          { label: "every ConfigMap updated", value: updated.toFixed(1), unit: "s later" },
+          {
+            label: "all Ready",
+            value:
+              allReady === undefined ? "not within 120 s" : `${allReady.toFixed(1)} s after that`,
+          },
+          { label: "Deployments left unavailable by kube-controller-manager", value: unavailable },
+        ],
+      });
     },
   );
 });

@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { auditLogPath } from "../../src/control-plane/control-plane.ts";
 import { createNamespace, installCrds, kubectlJson } from "../support/cluster.ts";
+import { recordFigures } from "../support/figures.ts";
 import { applyFleet, waitFleetReady } from "../support/fleet.ts";
 import { spawnOperator, type OperatorProcess } from "../support/operator.ts";
 
@@ -159,18 +160,30 @@ describe.runIf(inject("clusterKind") === "local")("two replicas, leaders killed 
       const all = writes();
       const runs = writerRuns(all);
       const byFrozenAfterThaw = all.filter((w) => w.pid === frozen.child.pid && w.at >= thawedAt);
-      console.log(
-        `[leader-election] ${String(killRounds)} kills + 1 freeze: takeovers ${takeovers
-          .map((ms) => `${(ms / 1000).toFixed(1)} s`)
-          .join(", ")}; ${String(all.length)} audited writes by ${String(runs.length)} ` +
-          `successive leaders; the thawed leader exited ${String(frozen.child.exitCode)} and wrote ${String(byFrozenAfterThaw.length)}`,
-      );
       // Every leader wrote (each took over changes made while nobody led): an audit filter that
       // matched nothing, or a leader that never wrote, fails here instead of passing vacuously.
       expect(runs.length).toBeGreaterThanOrEqual(killRounds + 2);
       expect(new Set(runs).size).toBe(runs.length);
       expect(byFrozenAfterThaw).toEqual([]);
       for (const takeover of takeovers) expect(takeover).toBeLessThan(20_000);
+      recordFigures({
+        id: "leader-election",
+        title: "Two replicas, leaders SIGKILLed and one frozen past its lease",
+        test: "test/reliability/leader-election.test.ts",
+        figures: [
+          { label: "kills", value: killRounds },
+          { label: "freezes", value: 1 },
+          {
+            label: "takeovers",
+            value: takeovers.map((ms) => (ms / 1000).toFixed(1)).join(", "),
+            unit: "s",
+          },
+          { label: "audited writes", value: all.length },
+          { label: "successive leaders", value: runs.length },
+          { label: "writes by the thawed leader", value: byFrozenAfterThaw.length },
+          { label: "its exit code", value: String(frozen.child.exitCode) },
+        ],
+      });
     },
   );
 });

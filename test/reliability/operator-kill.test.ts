@@ -3,6 +3,7 @@
 // `npm run test:soak` runs 300 services and 10 kills; `npm test` a smaller fleet.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNamespace, installCrds } from "../support/cluster.ts";
+import { recordFigures } from "../support/figures.ts";
 import { applyFleet, fleetProblems, readyCount, waitFleetReady } from "../support/fleet.ts";
 import { spawnOperator, type OperatorProcess } from "../support/operator.ts";
 
@@ -52,13 +53,20 @@ describe("the operator killed with SIGKILL during convergence", () => {
         operator = await start(round);
       }
       const afterLastKill = await waitFleetReady(namespace, services, 300_000);
-      console.log(
-        `[operator-kill] ${String(services)} services, ${String(kills)} kills; Ready at each kill: ` +
-          `${readyAtKill.join(", ")}; all Ready ${afterLastKill.toFixed(1)} s after the last restart`,
-      );
       // The kills landed mid-convergence, not after it: otherwise this proves nothing.
       expect(readyAtKill[0]).toBeLessThan(services);
       expect(fleetProblems(namespace)).toEqual([]);
+      recordFigures({
+        id: "operator-kill",
+        title: "Operator SIGKILLed while services converge",
+        test: "test/reliability/operator-kill.test.ts",
+        figures: [
+          { label: "services", value: services },
+          { label: "kills", value: kills },
+          { label: "Ready at each kill", value: readyAtKill.join(", ") },
+          { label: "all Ready after the last restart", value: afterLastKill.toFixed(1), unit: "s" },
+        ],
+      });
     },
   );
 });

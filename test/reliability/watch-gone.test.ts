@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
 import { restartComponent } from "../../src/control-plane/control-plane.ts";
 import { createNamespace, installCrds, kubectl, kubectlJson } from "../support/cluster.ts";
+import { recordFigures } from "../support/figures.ts";
 import { compactEtcd } from "../support/etcd.ts";
 import { applyFleet, fleetProblems, waitFleetReady } from "../support/fleet.ts";
 import { scrapeRequests } from "../support/operator-process.ts";
@@ -158,10 +159,6 @@ describe.runIf(inject("clusterKind") === "local")("a watch whose history is gone
         deletions: await byInformer("callback_operator_relist_deletions_total"),
         writes: await writes(),
       };
-      console.log(
-        `[watch-gone] 410 restarts ${String(after.gone - before.gone)}; relists ${JSON.stringify(before.relists)} → ${JSON.stringify(after.relists)}; ` +
-          `deletions found by relists ${JSON.stringify(after.deletions)}; writes after the relist ${String(after.writes - before.writes)}; requests ${JSON.stringify(requestsBefore)} → ${JSON.stringify(await requestsNow())}`,
-      );
       expect(after.gone).toBeGreaterThan(before.gone);
       expect(after.relists["CallbackService"]).toBeGreaterThan(
         before.relists["CallbackService"] ?? 0,
@@ -172,6 +169,25 @@ describe.runIf(inject("clusterKind") === "local")("a watch whose history is gone
       expect(after.writes - before.writes).toBe(0);
       expect(operator.child.exitCode).toBeNull();
       expect(fleetProblems(namespace)).toEqual([]);
+      const grown = (from: Record<string, number>, to: Record<string, number>): string =>
+        Object.entries(to)
+          .filter(([kind, n]) => n > (from[kind] ?? 0))
+          .map(([kind, n]) => `${kind} ${String(n - (from[kind] ?? 0))}`)
+          .join(", ");
+      recordFigures({
+        id: "watch-gone",
+        title:
+          "410 Gone: history compacted while the operator was paused, two services deleted meanwhile",
+        test: "test/reliability/watch-gone.test.ts",
+        figures: [
+          { label: "watch restarts on 410 Gone", value: after.gone - before.gone },
+          { label: "relists by informer", value: grown(before.relists, after.relists) },
+          { label: "deletions found by relists", value: grown(before.deletions, after.deletions) },
+          { label: "writes after the relists", value: after.writes - before.writes },
+          { label: "requests before", value: JSON.stringify(requestsBefore) },
+          { label: "after", value: JSON.stringify(await requestsNow()) },
+        ],
+      });
     },
   );
 });
