@@ -27,6 +27,8 @@ export interface ServerProcess {
 export interface StartOptions {
   /** Node flags before the script, e.g. `--cpu-prof` for a profile written at exit. */
   readonly nodeArgs?: readonly string[];
+  /** Environment variables on top of this process's own. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Starts the server on 127.0.0.1 with an ephemeral port and resolves once it listens. */
@@ -54,6 +56,7 @@ export async function startServer(
     ],
     {
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...options.env },
     },
   );
   let output = "";
