@@ -23,7 +23,7 @@ const dataPath = "/var/lib/callback-api";
 const apiPort = 8080;
 /** The Callback API's default --metrics-port: /metrics is never on the routed API port. */
 const metricsPort = 9464;
-export const configHashAnnotation = "callback-operator.io/config-hash";
+const configHashAnnotation = "callback-operator.io/config-hash";
 
 /** The GMS paths a service answers at: v1 for everything, v2 for availability. */
 export function servicePaths(name: string): readonly string[] {

@@ -5,7 +5,6 @@ import { stringify } from "yaml";
 import { builtinCallbackTemplate } from "../../src/api/builtin-callback-template.ts";
 import { callbackServiceSchema } from "../../src/api/callback-service.ts";
 import { labelKeys, managedByValue } from "../../src/api/group.ts";
-import { configHashAnnotation } from "../../src/render/children.ts";
 import { defaultRenderConfig } from "../../src/render/render-config.ts";
 import { render } from "../../src/render/render.ts";
 import { kubectl, kubectlJson } from "./cluster.ts";
@@ -98,7 +97,13 @@ export async function waitFleetReady(
   }
 }
 
-const childKinds = ["configmaps", "deployments", "services", "ingresses"] as const;
+const childKinds = [
+  "configmaps",
+  "deployments",
+  "services",
+  "ingresses",
+  "httproutes.gateway.networking.k8s.io",
+] as const;
 
 /**
  * Everything that differs from a clean run, as sentences (empty when none): a missing or extra
@@ -149,24 +154,34 @@ export function fleetProblems(namespace: string, image = "callback-operator:test
 }
 
 function contentProblems(key: string, live: KubeItem, want: Record<string, unknown>): string[] {
-  if (live.kind === "ConfigMap") {
-    return JSON.stringify(live.data) === JSON.stringify(want["data"])
-      ? []
-      : [`${key} holds ${JSON.stringify(live.data)}, not the rendered section`];
+  // Every field the operator renders must be live as rendered; what the apiserver adds (defaults,
+  // status, managedFields) and what other managers add (their labels) is not the operator's.
+  const problems = differences(want, live, "").map((d) => `${key} ${d}`);
+  // A clean run applies a Deployment once; a second write with other content would show here.
+  if (live.kind === "Deployment" && (live.metadata.generation ?? 0) !== 1) {
+    problems.push(
+      `${key} was changed after creation (generation ${String(live.metadata.generation)})`,
+    );
   }
-  if (live.kind === "Deployment") {
-    const hash = (spec: unknown) =>
-      (spec as { template: { metadata: { annotations?: Record<string, string> } } }).template
-        .metadata.annotations?.[configHashAnnotation];
-    const problems: string[] = [];
-    if (hash(live.spec) !== hash(want["spec"])) problems.push(`${key} runs another configuration`);
-    // A clean run applies a Deployment once; a second write with other content would show here.
-    if ((live.metadata.generation ?? 0) !== 1) {
-      problems.push(
-        `${key} was changed after creation (generation ${String(live.metadata.generation)})`,
-      );
+  return problems;
+}
+
+/** Where `live` does not hold what `want` holds: objects by key (extra live keys allowed), lists whole. */
+function differences(want: unknown, live: unknown, at: string): string[] {
+  if (Array.isArray(want)) {
+    if (!Array.isArray(live) || live.length !== want.length) {
+      return [`${at || "."}: ${JSON.stringify(live)}, rendered ${JSON.stringify(want)}`];
     }
-    return problems;
+    return want.flatMap((item, i) => differences(item, live[i], `${at}[${String(i)}]`));
   }
-  return [];
+  if (typeof want === "object" && want !== null) {
+    if (typeof live !== "object" || live === null || Array.isArray(live)) {
+      return [`${at || "."}: ${JSON.stringify(live)}, rendered an object`];
+    }
+    const liveFields = live as Record<string, unknown>;
+    return Object.entries(want).flatMap(([field, value]) =>
+      differences(value, liveFields[field], `${at}.${field}`),
+    );
+  }
+  return want === live ? [] : [`${at}: ${JSON.stringify(live)}, rendered ${JSON.stringify(want)}`];
 }
