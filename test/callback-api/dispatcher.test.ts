@@ -218,11 +218,11 @@ describe.each(BACKENDS)("dispatch on %s", (backend) => {
     ]);
   });
 
-  it("takes a 4xx as the receiver's verdict: the callback fails, the next URL is not tried", async () => {
+  it("takes a 4xx or 3xx as the receiver's verdict: the callback fails, the next URL is not tried", async () => {
     const second = await startReceiver();
     try {
       const a = await makeApp(t.store, { ...PERMISSIVE, _ors: `${receiver.url},${second.url}` });
-      for (const status of [400, 401, 403, 404, 409, 410, 422]) {
+      for (const status of [400, 401, 403, 404, 409, 410, 422, 301, 302, 307, 308]) {
         receiver.respond(status);
         const id = await start(a, { _customer_number: "5115" });
         await dispatcherFor(t, a).tick();

@@ -295,6 +295,8 @@ it(
       // Sent again only because the victim died between its POST and recording it.
       expect(orphanedIds.has(id), `${id} POSTed ${list.length} times`).toBe(true);
       expect(list.length).toBe(2);
+      // The receiver can tell it is the same callback: one Idempotency-Key for both POSTs.
+      expect(list.map((r) => r.headers["idempotency-key"])).toEqual([id, id]);
       expect(fromVictim(list[0]!)).toBe(true);
       expect(fromVictim(list[1]!)).toBe(false);
     }

@@ -105,7 +105,7 @@ describe.runIf(inject("clusterKind") === "local")("control plane crashes", () =>
       expect(fleetProblems(namespace)).toEqual([]);
       recordFigures({
         id: "control-plane-restart.apiserver",
-        title: "kube-apiserver SIGKILLed mid-convergence",
+        title: "kube-apiserver killed mid-convergence (SIGTERM, then SIGKILL at once)",
         test: "test/reliability/control-plane-restart.test.ts",
         figures: [
           { label: "services", value: services },
@@ -155,7 +155,7 @@ describe.runIf(inject("clusterKind") === "local")("control plane crashes", () =>
       ).toEqual([]);
       recordFigures({
         id: "control-plane-restart.etcd",
-        title: "etcd SIGKILLed while every service changes",
+        title: "etcd killed while every service changes (SIGTERM, then SIGKILL at once)",
         test: "test/reliability/control-plane-restart.test.ts",
         figures: [
           { label: "services", value: services },

@@ -11,6 +11,16 @@ describe("docs/reliability.md's measured figures", () => {
     expect(await renderDoc(doc, records)).toBe(doc);
   });
 
+  it("holds a record for every figure the tables point at", () => {
+    const doc = readFileSync(reliabilityDocPath, "utf8");
+    const pointed = [...doc.matchAll(/\[measured figures\]\(#measured-figures\): `([^`]+)`/g)].map(
+      (m) => m[1],
+    );
+    expect(pointed.length).toBeGreaterThan(5);
+    const ids = new Set(readRecords().map((r) => r.id));
+    expect(pointed.filter((id) => !ids.has(id ?? ""))).toEqual([]);
+  });
+
   it("labels every figure and names the run's size, date, load and test", () => {
     const record: FigureRecord = {
       id: "leader-election",
