@@ -1,7 +1,7 @@
 // Flags of `callback-operator callback-api`, each with an environment twin. Pure: main.ts prints the
 // one-line error and exits 2; tests call this directly.
 import { isIP } from "node:net";
-import { csv } from "./options.ts";
+import { csv } from "../api/gms-option-readers.ts";
 
 export interface CliConfig {
   readonly serviceName: string;

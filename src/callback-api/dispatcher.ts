@@ -148,11 +148,11 @@ export class Dispatcher {
     }
     const released = await store.releaseExpiredClaims(service, now);
     if (released > 0) this.#o.log.warn({ released }, "Released expired claims for redelivery");
-    await store.promoteDue(service, now + options.executionBufferMs, now);
+    await store.promoteDue(service, now + options._request_execution_time_buffer * 1000, now);
     // With no `_ors` configured, callbacks wait QUEUED (not failed) until one is, unless the request
     // brought its own and may (see orsUrls).
     const onlyWithOwnOrs = (options.raw["_ors"] ?? "").trim() === "";
-    if (onlyWithOwnOrs && !options.overwritable.has("_ors")) return;
+    if (onlyWithOwnOrs && !options._overwritable_options.includes("_ors")) return;
     for (;;) {
       const claimedAt = clock.now();
       const claimed = await store.claim(service, this.#o.workerId, claimedAt, {

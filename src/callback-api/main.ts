@@ -96,7 +96,7 @@ async function start(argv: string[]): Promise<void> {
   );
   const store = new Store(db);
   await store.registerService(
-    { name: config.serviceName, serviceGroups: options.serviceGroups },
+    { name: config.serviceName, serviceGroups: options._service_groups },
     systemClock.now(),
   );
 
@@ -118,7 +118,7 @@ async function start(argv: string[]): Promise<void> {
       log.info({ options: Object.keys(raw).length }, "Reloaded options");
       store
         .registerService(
-          { name: config.serviceName, serviceGroups: options.serviceGroups },
+          { name: config.serviceName, serviceGroups: options._service_groups },
           systemClock.now(),
         )
         .catch((error: unknown) => {

@@ -125,6 +125,18 @@ describe.each(BACKENDS)("dispatch on %s", (backend) => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  it("takes the template's 120 s when _request_execution_time_buffer is not set", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _ors: receiver.url });
+    const id = await start(a, { _customer_number: "5115", _desired_time: iso(T0 + 600_000) });
+    const d = dispatcherFor(t, a);
+    a.clock.advance(479_000);
+    await d.tick();
+    expect(await state(t, id)).toEqual(["SCHEDULED", null]);
+    a.clock.advance(1_000);
+    await d.tick();
+    expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
+  });
+
   it("retries with backoff on 5xx, then succeeds", async () => {
     const a = await makeApp(t.store, { ...PERMISSIVE, _ors: receiver.url });
     const id = await start(a, { _customer_number: "5115" });

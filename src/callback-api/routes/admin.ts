@@ -4,7 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app.ts";
 import { badRequest, CallbackError } from "../errors.ts";
-import { csv } from "../options.ts";
+import { csv } from "../../api/gms-option-readers.ts";
 import { toRecord } from "../record.ts";
 import { checkKey, checkText, positiveInt, queryParams } from "../request-params.ts";
 import { isCallbackState, type ServiceEntry } from "../store.ts";

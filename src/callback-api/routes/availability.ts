@@ -68,7 +68,7 @@ export function registerAvailabilityRoutes(app: FastifyInstance, context: AppCon
       const options = context.options();
       const slots = await computeSlots(context.store, options, window, now);
       return {
-        durationMin: options.requestTimeBucketMin,
+        durationMin: options._request_time_bucket,
         timezone,
         slots: slots
           .filter((slot) => reportBusy === "true" || slot.free > 0)

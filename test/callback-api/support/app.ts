@@ -42,7 +42,7 @@ export async function makeApp(
   let options = resolveOptions(serviceName, raw);
   let due = 0;
   await store.registerService(
-    { name: serviceName, serviceGroups: options.serviceGroups },
+    { name: serviceName, serviceGroups: options._service_groups },
     clock.now(),
   );
   const app = await buildApp({
@@ -67,7 +67,7 @@ export async function makeApp(
     async setOptions(next) {
       options = resolveOptions(serviceName, next);
       await store.registerService(
-        { name: serviceName, serviceGroups: options.serviceGroups },
+        { name: serviceName, serviceGroups: options._service_groups },
         clock.now(),
       );
     },
