@@ -2,7 +2,7 @@
 // service listing with `_service_groups`. `services` (names or group names, as a person's
 // `gms/services` option in GMS) narrows every answer to those services.
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../app.ts";
+import type { AppContext } from "../app-context.ts";
 import { badRequest, CallbackError } from "../errors.ts";
 import { csv } from "../../api/gms-option-readers.ts";
 import { toRecord } from "../record.ts";
