@@ -2,7 +2,7 @@
 // module of its own so that the routes need not import the app, nor the app its routes' types.
 import type { FastifyRequest } from "fastify";
 import type { CallbackService } from "./callback-service.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../runtime/clock.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ServiceOptions } from "./options.ts";
 import type { Store } from "./store.ts";

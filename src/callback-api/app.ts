@@ -15,7 +15,7 @@ import type { Socket } from "node:net";
 import { matches, parseBasicAuth, serviceCredentials, type Credentials } from "./auth.ts";
 import type { AppContext } from "./app-context.ts";
 import { CallbackService } from "./callback-service.ts";
-import { systemClock, type Clock } from "./clock.ts";
+import { systemClock, type Clock } from "../runtime/clock.ts";
 import { DatabaseError } from "./database.ts";
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "./http-timeouts.ts";
 import { CallbackError, errorNameForStatus, gmsErrorBody } from "./errors.ts";

@@ -2,9 +2,9 @@
 // one transaction under the service's lock, together with the write they guard.
 import { randomUUID } from "node:crypto";
 import { computeSlots, toAvailabilityV1 } from "./availability.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../runtime/clock.ts";
 import { CallbackError, badRequest, notFound } from "./errors.ts";
-import { refusedTransition } from "./callback-states.ts";
+import { isCallbackReason, refusedTransition } from "./callback-states.ts";
 import type { ServiceOptions } from "./options.ts";
 import { normaliseCustomerNumber } from "./phone.ts";
 import { LIMITS, emptyParams, own, type Params } from "./request-params.ts";
@@ -33,8 +33,6 @@ const RESERVED_KEYS = new Set([
   "_desired_time",
   "_customer_number",
 ]);
-
-const REASON_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 export interface CallbackServiceDeps {
   readonly store: Store;
@@ -343,7 +341,7 @@ export class CallbackService {
       );
     }
     const requestedReason = own(params, "_callback_reason");
-    if (requestedReason !== undefined && !REASON_PATTERN.test(requestedReason)) {
+    if (requestedReason !== undefined && !isCallbackReason(requestedReason)) {
       throw badRequest(
         `Invalid _callback_reason [${requestedReason.slice(0, 64)}]: expected upper-case letters, digits and _.`,
       );

@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { buildApp } from "./app.ts";
 import { serviceCredentials } from "./auth.ts";
 import { parseFlags, usage, type CliConfig } from "./cli-flags.ts";
-import { systemClock } from "./clock.ts";
+import { systemClock } from "../runtime/clock.ts";
 import { ConfigDirWatcher, readConfigDir } from "./config-dir.ts";
 import { pgliteDatabase, postgresDatabase, type Database } from "./database.ts";
 import { Dispatcher } from "./dispatcher.ts";

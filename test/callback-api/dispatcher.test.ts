@@ -1,7 +1,7 @@
 // Dispatch to `_ors`: payload, idempotency key, retries with backoff, final failure, lost claims.
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../../src/callback-api/clock.ts";
+import { systemClock } from "../../src/runtime/clock.ts";
 import { Dispatcher } from "../../src/callback-api/dispatcher.ts";
 import { Metrics } from "../../src/callback-api/metrics.ts";
 import { BACKENDS, openStore, type TestStore } from "./support/databases.ts";
@@ -324,6 +324,25 @@ describe.each(BACKENDS)("dispatch on %s", (backend) => {
       const row = await t.store.getById(id);
       expect([row?.state, row?.lastError]).toEqual(["QUEUED", expect.stringContaining("lease")]);
     }
+  });
+
+  it("measures what is left of a claim on monotonic time: a wall clock stepped forward cuts no POST short", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _ors: receiver.url });
+    const ids = [
+      await start(a, { _customer_number: "5115" }),
+      await start(a, { _customer_number: "5116" }),
+    ];
+    // During the first POST the wall clock jumps 56 s (NTP, a resumed VM): on the wall clock the
+    // 60 s lease, less its 5 s margin, would be over before the second POST; no time passed.
+    let stepped = false;
+    const steppingFetch: typeof fetch = (input, init) => {
+      if (!stepped) a.clock.stepWall(56_000);
+      stepped = true;
+      return fetch(input, init);
+    };
+    await dispatcherFor(t, a, { fetch: steppingFetch, concurrency: 1 }).tick();
+    expect(receiver.received).toHaveLength(2);
+    for (const id of ids) expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
   });
 
   it("does not overwrite a cancel that happened while the POST was in flight", async () => {

@@ -3,6 +3,7 @@
 // `gms/services` option in GMS) narrows every answer to those services.
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.ts";
+import { isCallbackReason } from "../callback-states.ts";
 import { badRequest, CallbackError } from "../errors.ts";
 import { csv } from "../../api/gms-option-readers.ts";
 import { toRecord } from "../record.ts";
@@ -92,7 +93,7 @@ export function registerAdminRoutes(app: FastifyInstance, context: AppContext): 
     }
     for (const id of ids as string[]) checkText("ids", id);
     const reason = body?.reason ?? "CANCELLED";
-    if (typeof reason !== "string" || !/^[A-Z][A-Z0-9_]{0,63}$/.test(reason)) {
+    if (typeof reason !== "string" || !isCallbackReason(reason)) {
       throw badRequest("reason must be upper-case letters, digits and _, such as CANCELLED.");
     }
     const result = {

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../../src/callback-api/app.ts";
-import { ManualClock } from "../../../src/callback-api/clock.ts";
+import { ManualClock } from "../../../src/runtime/clock.ts";
 import { resolveOptions, type ServiceOptions } from "../../../src/callback-api/options.ts";
 import type { Store } from "../../../src/callback-api/store.ts";
 
