@@ -24,8 +24,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
-import { DEFAULT_POOL_SIZE } from "../src/callback-api/cli-flags.ts";
-import { postgresDatabase } from "../src/callback-api/database.ts";
+import { DEFAULT_POOL_SIZE, postgresDatabase } from "../src/callback-api/database.ts";
 import { migrate } from "../src/callback-api/migrations.ts";
 import { findAdminUrl, createDatabase } from "../test/callback-api/support/postgres-admin.ts";
 import {

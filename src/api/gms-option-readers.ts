@@ -1,23 +1,25 @@
 // The typed readers of GMS options: pure functions of a service section (option name → raw value,
 // as the Callback API reads it from the mounted ConfigMap) that apply the table's defaults,
 // allowed values and aliases (gms-options.ts). A value that does not parse falls back to the
-// default and is reported, so a typo never stops the API. Issue 14 phase 2 builds the server's
-// ServiceOptions from readGmsOptions; until then gms-options.drift.test.ts holds the server to
-// the same answers.
+// default and is reported, so a typo never stops the API. The Callback API's ServiceOptions are
+// these values (src/callback-api/options.ts); no default or allowed value is declared there.
 import { gmsOptions, type GmsOption, type OptionReader } from "./gms-options.ts";
 
 type Row = (typeof gmsOptions)[number];
 type ReadRow = Extract<Row, { read: OptionReader }>;
 
+/** An option's typed value: an enum is one of its values; a string with a default is always set. */
 type ValueOf<R> = R extends { read: "boolean" }
   ? boolean
   : R extends { read: "integer" | "duration" }
     ? number
     : R extends { read: "list" }
       ? readonly string[]
-      : R extends { read: "enum" }
-        ? string
-        : string | undefined;
+      : R extends { read: "enum"; enum: readonly (infer E)[] }
+        ? E
+        : R extends { default: string }
+          ? string
+          : string | undefined;
 
 /** Every option the Callback API honours, by name, as its reader types it. */
 export type GmsOptionValues = { readonly [R in ReadRow as R["name"]]: ValueOf<R> };

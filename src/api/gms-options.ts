@@ -1,10 +1,10 @@
 // The GMS callback options: one row per option, the single source of what each option is. The
 // built-in template's declarations are derived from it (builtin-callback-template.ts), render knows
 // the legacy aliases from it, and the Callback API reads the options through the typed readers of
-// gms-option-readers.ts, which take their defaults, allowed values and aliases from here (issue 14
-// phase 2 moves the server onto them; gms-options.drift.test.ts fails on any difference until
-// then). Sources: the GMS 8.5 Options pages, "Callback Scenarios", the 8.5.110 template of Genesys'
-// functional tests; choices where Genesys is silent are in docs/adr/0022 and 0060.
+// gms-option-readers.ts, which take their defaults, allowed values and aliases from here
+// (gms-options.drift.test.ts fails if the server reads otherwise). Sources: the GMS 8.5 Options
+// pages, "Callback Scenarios", the 8.5.110 template of Genesys' functional tests; choices where
+// Genesys is silent are in docs/adr/0022 and 0060.
 import type { OptionType } from "./option-types.ts";
 import { serviceGroupsOption } from "./service-groups.ts";
 
@@ -662,8 +662,6 @@ export const gmsOptions = [
     description: "Kept from the GMS template, which leaves it empty; Genesys documents no meaning.",
   },
 ] as const satisfies readonly GmsOption[];
-
-export type GmsOptionName = (typeof gmsOptions)[number]["name"];
 
 /** Legacy name → current name, for every alias in the table. */
 export const gmsOptionAliases: ReadonlyMap<string, string> = new Map(

@@ -9,15 +9,15 @@ import Fastify, {
   type FastifyHttpOptions,
   type FastifyInstance,
   type FastifyReply,
-  type FastifyRequest,
 } from "fastify";
 import { STATUS_CODES, type Server } from "node:http";
 import type { Socket } from "node:net";
 import { matches, parseBasicAuth, serviceCredentials, type Credentials } from "./auth.ts";
+import type { AppContext } from "./app-context.ts";
 import { CallbackService } from "./callback-service.ts";
-import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "./cli-flags.ts";
-import { systemClock, type Clock } from "./clock.ts";
+import { systemClock, type Clock } from "../runtime/clock.ts";
 import { DatabaseError } from "./database.ts";
+import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "./http-timeouts.ts";
 import { CallbackError, errorNameForStatus, gmsErrorBody } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
 import type { ServiceOptions } from "./options.ts";
@@ -55,27 +55,6 @@ export interface AppDeps {
   readonly trustedProxies?: readonly string[];
   /** `https://callbacks.example.com`: the origin of record URLs (`_url`), whatever the request says. */
   readonly externalUrl?: string | undefined;
-}
-
-/**
- * Whose records a caller may see: its own service's (the service's credentials, or none when the
- * service has none), or every service's (the admin credentials).
- */
-export type CallerScope = "service" | "admin";
-
-export interface AppContext {
-  readonly store: Store;
-  readonly serviceName: string;
-  readonly options: () => ServiceOptions;
-  readonly clock: Clock;
-  readonly metrics: Metrics;
-  readonly callbacks: CallbackService;
-  readonly onCallbackDue: () => void;
-  readonly ready: () => boolean;
-  /** `scheme://host[:port]` of record URLs for this request. */
-  readonly origin: (request: FastifyRequest) => string;
-  readonly requireService: (request: FastifyRequest) => Promise<CallerScope>;
-  readonly requireAdmin: (request: FastifyRequest) => Promise<void>;
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;

@@ -42,7 +42,8 @@ export function serviceCredentials(options: {
   readonly username: string | undefined;
   readonly password: string | undefined;
 }): ServiceCredentials {
-  const username = options.username ?? "";
+  // Blanks around the name are not part of it (the section was read that way before the table).
+  const username = options.username?.trim() ?? "";
   const password = options.password ?? "";
   if (username === "" && password.trim() === "") return { kind: "open" };
   if (username === "") {

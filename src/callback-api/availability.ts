@@ -24,10 +24,10 @@ export async function computeSlots(
   window: SlotWindow,
   now: number,
 ): Promise<Slot[]> {
-  const bucketMs = options.requestTimeBucketMin * 60_000;
+  const bucketMs = options._request_time_bucket * 60_000;
   // Slots start on bucket boundaries; one already begun is no longer offered.
   const first = Math.max(bucketStart(Math.max(window.from, now) + bucketMs - 1, bucketMs), 0);
-  const last = Math.min(window.to, now + options.rejectFutureMs);
+  const last = Math.min(window.to, now + options._reject_future_desired_time);
   if (last < first) return [];
   const counts = await store.countByBucket(options.serviceName, first, last + bucketMs, bucketMs);
   const slots: Slot[] = [];
@@ -35,8 +35,8 @@ export async function computeSlots(
     const used = counts.get(start) ?? 0;
     slots.push({
       start,
-      free: Math.max(0, options.maxRequestByTimeBucket - used),
-      total: options.maxRequestByTimeBucket,
+      free: Math.max(0, options._max_request_by_time_bucket - used),
+      total: options._max_request_by_time_bucket,
     });
   }
   return slots;

@@ -2,9 +2,9 @@
 // one transaction under the service's lock, together with the write they guard.
 import { randomUUID } from "node:crypto";
 import { computeSlots, toAvailabilityV1 } from "./availability.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../runtime/clock.ts";
 import { CallbackError, badRequest, notFound } from "./errors.ts";
-import { refusedTransition } from "./callback-states.ts";
+import { isCallbackReason, refusedTransition } from "./callback-states.ts";
 import type { ServiceOptions } from "./options.ts";
 import { normaliseCustomerNumber } from "./phone.ts";
 import { LIMITS, emptyParams, own, type Params } from "./request-params.ts";
@@ -34,8 +34,6 @@ const RESERVED_KEYS = new Set([
   "_customer_number",
 ]);
 
-const REASON_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
-
 export interface CallbackServiceDeps {
   readonly store: Store;
   readonly clock: Clock;
@@ -54,7 +52,7 @@ export interface StartResult {
 function requestValue(key: string, params: Params, options: ServiceOptions): string | undefined {
   const configured = own(options.raw, key);
   const isConfigured = configured !== undefined && configured.trim() !== "";
-  if (isConfigured && !options.overwritable.has(key)) return configured;
+  if (isConfigured && !options._overwritable_options.includes(key)) return configured;
   return own(params, key);
 }
 
@@ -87,9 +85,9 @@ function checkRecordBounds(properties: Params): void {
 
 /** A desired time this old would be purged (`_ttl` after it) before it could be dispatched. */
 function checkNotExpired(key: string, desired: number, now: number, options: ServiceOptions): void {
-  if (desired + options.ttlMs <= now) {
+  if (desired + options._ttl * 1000 <= now) {
     throw badRequest(
-      `${key} ${formatIsoTime(desired)} is more than _ttl (${options.ttlMs / 1000} s) in the past: the callback would be purged unsent. Check option _ttl`,
+      `${key} ${formatIsoTime(desired)} is more than _ttl (${options._ttl} s) in the past: the callback would be purged unsent. Check option _ttl`,
     );
   }
 }
@@ -115,7 +113,7 @@ function checkFutureLimit(
   now: number,
   options: ServiceOptions,
 ): void {
-  if (desired > now + options.rejectFutureMs) {
+  if (desired > now + options._reject_future_desired_time) {
     throw badRequest(
       `${key} ${formatIsoTime(desired)} is too far in the future. Check option _reject_future_desired_time`,
     );
@@ -130,13 +128,13 @@ async function checkBucket(
   now: number,
   exclude: CallbackRow | undefined,
 ): Promise<void> {
-  const bucketMs = options.requestTimeBucketMin * 60_000;
+  const bucketMs = options._request_time_bucket * 60_000;
   const start = bucketStart(desired, bucketMs);
   const counts = await tx.countByBucket(options.serviceName, start, start + bucketMs, bucketMs);
   let used = counts.get(start) ?? 0;
   if (exclude?.scheduled === true && bucketStart(exclude.desiredTime, bucketMs) === start)
     used -= 1;
-  if (used < options.maxRequestByTimeBucket) return;
+  if (used < options._max_request_by_time_bucket) return;
   const slots = await computeSlots(
     tx,
     options,
@@ -145,7 +143,7 @@ async function checkBucket(
   );
   throw new CallbackError(
     "CallbackExceptionTimeSlotFull",
-    `The time slot ${formatIsoTime(start)} is full: it holds ${options.maxRequestByTimeBucket} callbacks. Check option _max_request_by_time_bucket`,
+    `The time slot ${formatIsoTime(start)} is full: it holds ${options._max_request_by_time_bucket} callbacks. Check option _max_request_by_time_bucket`,
     toAvailabilityV1(slots, 10),
   );
 }
@@ -160,7 +158,7 @@ function throttledValues(
   number: string | undefined,
 ): [string, string][] {
   const values: [string, string][] = [];
-  for (const parameter of options.throttleParameters) {
+  for (const parameter of options._throttle_request_parameters) {
     const value =
       parameter === "_customer_number"
         ? number
@@ -171,7 +169,7 @@ function throttledValues(
 }
 
 function bucketLock(options: ServiceOptions, desired: number): RuleLock {
-  return { rule: "bucket", start: bucketStart(desired, options.requestTimeBucketMin * 60_000) };
+  return { rule: "bucket", start: bucketStart(desired, options._request_time_bucket * 60_000) };
 }
 
 /** The locks of the rules a start checks: only starts that could change one of its counts wait. */
@@ -186,7 +184,7 @@ function startLocks(
     parameter,
     value,
   }));
-  if (options.inQueueChecking !== "false" && number !== undefined)
+  if (options._enable_in_queue_checking !== "false" && number !== undefined)
     locks.push({ rule: "number", customerNumber: number });
   if (due.state === "QUEUED") locks.push({ rule: "queue" });
   if (due.bucketed !== undefined) locks.push(bucketLock(options, due.bucketed));
@@ -201,10 +199,10 @@ async function checkThrottle(
 ): Promise<void> {
   for (const [parameter, value] of values) {
     const count = await tx.throttleCount(options.serviceName, parameter, value, day);
-    if (count >= options.throttleLimit) {
+    if (count >= options._throttle_request_parameters_limit) {
       throw new CallbackError(
         "CallbackExceptionServiceUnavailable",
-        `Callback for ${parameter}=${value} rejected because previous callbacks for this parameter were requested for more than ${options.throttleLimit} times today.`,
+        `Callback for ${parameter}=${value} rejected because previous callbacks for this parameter were requested for more than ${options._throttle_request_parameters_limit} times today.`,
       );
     }
   }
@@ -215,8 +213,8 @@ async function checkInQueue(
   options: ServiceOptions,
   number: string | undefined,
 ): Promise<void> {
-  if (options.inQueueChecking === "false" || number === undefined) return;
-  const limit = options.inQueueChecking === "strict" ? 1 : 2;
+  if (options._enable_in_queue_checking === "false" || number === undefined) return;
+  const limit = options._enable_in_queue_checking === "strict" ? 1 : 2;
   const active = await tx.countActiveForNumber(options.serviceName, number);
   if (active >= limit) {
     throw new CallbackError(
@@ -228,7 +226,7 @@ async function checkInQueue(
 
 /** `_max_queued_callbacks_per_service`, on every path a client takes into QUEUED (start, reschedule). */
 async function checkQueueCap(tx: StoreQueries, options: ServiceOptions): Promise<void> {
-  if ((await tx.countQueued(options.serviceName)) >= options.maxQueuedCallbacks) {
+  if ((await tx.countQueued(options.serviceName)) >= options._max_queued_callbacks_per_service) {
     throw new CallbackError(
       "CallbackExceptionServiceUnavailable",
       `Limit of queued callbacks for ${options.serviceName} is reached.`,
@@ -246,7 +244,7 @@ export class CallbackService {
   async start(params: Params): Promise<StartResult> {
     const options = this.#deps.options();
     const now = this.#deps.clock.now();
-    const missing = options.mandatoryLookupKeys.filter(
+    const missing = options._mandatory_customer_lookup_keys.filter(
       (key) => (requestValue(key, params, options) ?? "").trim() === "",
     );
     if (missing.length > 0) {
@@ -266,7 +264,8 @@ export class CallbackService {
       checkFutureLimit("_desired_time", desired, now, options);
       checkNotExpired("_desired_time", desired, now, options);
     }
-    const state: CallbackState = desired - options.executionBufferMs > now ? "SCHEDULED" : "QUEUED";
+    const state: CallbackState =
+      desired - options._request_execution_time_buffer * 1000 > now ? "SCHEDULED" : "QUEUED";
     const properties = storedProperties(params, options);
     checkRecordBounds(properties);
 
@@ -288,7 +287,7 @@ export class CallbackService {
         customerNumber: number ?? null,
         desiredTime: desired,
         scheduled,
-        expirationTime: desired + options.ttlMs,
+        expirationTime: desired + options._ttl * 1000,
         now,
         properties,
       });
@@ -342,13 +341,14 @@ export class CallbackService {
       );
     }
     const requestedReason = own(params, "_callback_reason");
-    if (requestedReason !== undefined && !REASON_PATTERN.test(requestedReason)) {
+    if (requestedReason !== undefined && !isCallbackReason(requestedReason)) {
       throw badRequest(
         `Invalid _callback_reason [${requestedReason.slice(0, 64)}]: expected upper-case letters, digits and _.`,
       );
     }
 
-    const dueAt = newTime === undefined ? undefined : newTime - options.executionBufferMs;
+    const dueAt =
+      newTime === undefined ? undefined : newTime - options._request_execution_time_buffer * 1000;
     const locks: RuleLock[] = [];
     if (newTime !== undefined && newTime > now) locks.push(bucketLock(options, newTime));
     if (dueAt !== undefined && dueAt <= now) locks.push({ rule: "queue" });
@@ -374,7 +374,7 @@ export class CallbackService {
           await checkQueueCap(tx, options);
         desiredTime = newTime;
         scheduled = true;
-        expirationTime = newTime + options.ttlMs;
+        expirationTime = newTime + options._ttl * 1000;
       }
       if (requestedState !== undefined) {
         const refused = refusedTransition("client", row.state, requestedState);

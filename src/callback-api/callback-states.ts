@@ -5,6 +5,15 @@
 import type { CallbackState } from "./store.ts";
 
 /**
+ * A `_callback_reason` (GMS's completion reasons: ROUTED, FAIL_ERROR, CANCELLED, ...): upper-case
+ * letters, digits and `_`, at most 64. The one rule for a reason a client reports, an admin cancel
+ * names, or an `_ors` receiver answers with.
+ */
+export function isCallbackReason(reason: string): boolean {
+  return /^[A-Z][A-Z0-9_]{0,63}$/.test(reason);
+}
+
+/**
  * Who sends a `_callback_state`. Today every PUT comes from a client holding the service's (or
  * the admin's) credentials; a later actor, the ORS session that owns a handed-off record, becomes
  * one more row of `REPORTABLE`.

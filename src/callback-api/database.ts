@@ -2,7 +2,6 @@
 // (embedded, one process). The store speaks only this interface.
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
-import { DEFAULT_POOL_SIZE } from "./cli-flags.ts";
 
 export interface SqlClient {
   query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
@@ -86,6 +85,9 @@ async function sanitized<T>(run: () => Promise<T>): Promise<T> {
 function timeoutStatement(statements: StatementClass): string {
   return `SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS[statements]}`;
 }
+
+/** Connections one replica holds open to PostgreSQL unless --database-pool-size says otherwise. */
+export const DEFAULT_POOL_SIZE = 10;
 
 export function postgresDatabase(
   connectionString: string,

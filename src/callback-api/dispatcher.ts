@@ -3,7 +3,9 @@
 // its POST and before recording it lets the claim lease expire and another replica re-sends. The
 // callback `_id` travels as an Idempotency-Key so the receiver can drop such a repeat.
 import type { Logger } from "pino";
-import type { Clock } from "./clock.ts";
+import { backoff } from "../runtime/backoff.ts";
+import type { Clock } from "../runtime/clock.ts";
+import { isCallbackReason } from "./callback-states.ts";
 import type { Metrics } from "./metrics.ts";
 import { substituteTokens, type ServiceOptions } from "./options.ts";
 import { orsTargets } from "./ors-urls.ts";
@@ -79,7 +81,8 @@ export class Dispatcher {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = true;
-  #lastPurge = 0;
+  /** Monotonic time of the last purge; undefined before the first. */
+  #lastPurge: number | undefined;
 
   constructor(options: DispatcherOptions) {
     this.#o = {
@@ -141,20 +144,25 @@ export class Dispatcher {
     const { store, clock } = this.#o;
     const service = options.serviceName;
     const now = clock.now();
-    if (now - this.#lastPurge >= this.#o.purgeIntervalMs) {
-      this.#lastPurge = now;
+    // How long since the last purge is a duration of this process: monotonic time.
+    const sincePurge = clock.monotonic() - (this.#lastPurge ?? -Infinity);
+    if (sincePurge >= this.#o.purgeIntervalMs) {
+      this.#lastPurge = clock.monotonic();
       const purged = await store.purgeExpired(service, now, utcDay(now));
       if (purged > 0) this.#o.log.info({ purged }, "Purged expired callbacks");
     }
     const released = await store.releaseExpiredClaims(service, now);
     if (released > 0) this.#o.log.warn({ released }, "Released expired claims for redelivery");
-    await store.promoteDue(service, now + options.executionBufferMs, now);
+    await store.promoteDue(service, now + options._request_execution_time_buffer * 1000, now);
     // With no `_ors` configured, callbacks wait QUEUED (not failed) until one is, unless the request
     // brought its own and may (see orsUrls).
     const onlyWithOwnOrs = (options.raw["_ors"] ?? "").trim() === "";
-    if (onlyWithOwnOrs && !options.overwritable.has("_ors")) return;
+    if (onlyWithOwnOrs && !options._overwritable_options.includes("_ors")) return;
     for (;;) {
+      // The lease is stored as wall time (other replicas read it); how much of it is left is
+      // measured here, on monotonic time, so a stepped wall clock cannot stretch it.
       const claimedAt = clock.now();
+      const claimedMonotonic = clock.monotonic();
       const claimed = await store.claim(service, this.#o.workerId, claimedAt, {
         ms: this.#o.leaseMs,
         limit: this.#o.batchSize,
@@ -163,12 +171,12 @@ export class Dispatcher {
       if (claimed.length === 0) return;
       this.#o.log.debug({ claimed: claimed.length }, "Claimed callbacks");
       const margin = Math.min(LEASE_MARGIN_MS, this.#o.leaseMs / 4);
-      await this.#deliverAll(claimed, claimedAt + this.#o.leaseMs - margin);
+      await this.#deliverAll(claimed, claimedMonotonic + this.#o.leaseMs - margin);
       if (claimed.length < this.#o.batchSize || this.#stopped) return;
     }
   }
 
-  /** POSTs a claimed batch, `concurrency` at a time; every POST ends by `deadline` (epoch ms). */
+  /** POSTs a claimed batch, `concurrency` at a time; every POST ends by `deadline` (monotonic ms). */
   async #deliverAll(rows: CallbackRow[], deadline: number): Promise<void> {
     const queue = [...rows];
     const worker = async (): Promise<void> => {
@@ -188,9 +196,14 @@ export class Dispatcher {
       recorded = await store.finishClaim(row, workerId, outcome.reason, now);
       metrics.dispatches.inc({ outcome: "delivered" });
     } else if (outcome.kind === "retry" && row.attempts < this.#o.maxAttempts) {
-      const delay = Math.min(this.#o.backoffMaxMs, this.#o.backoffBaseMs * 2 ** (row.attempts - 1));
       // Jitter spreads the retries of a batch that failed together.
-      const next = now + Math.round(delay * (0.5 + Math.random() / 2));
+      const delay = backoff(row.attempts - 1, {
+        base: this.#o.backoffBaseMs,
+        max: this.#o.backoffMaxMs,
+        jitter: 0.5,
+      });
+      // The retry time is stored for every replica to read: wall time.
+      const next = now + delay;
       recorded = await store.retryClaim(row, workerId, next, outcome.error, now);
       metrics.dispatches.inc({ outcome: "retry" });
       log.warn(
@@ -229,7 +242,7 @@ export class Dispatcher {
     const errors: string[] = [...refused];
     for (const url of urls) {
       // A batch behind slow or hanging receivers must not outlive its claim (see LEASE_MARGIN_MS).
-      const left = deadline - this.#o.clock.now();
+      const left = deadline - this.#o.clock.monotonic();
       if (left < MIN_POST_MS) {
         errors.push(`${url}: not tried, the claim's lease is nearly over`);
         return { kind: "retry", error: errors.join("; ") };
@@ -269,7 +282,7 @@ function reasonFrom(text: string): string {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed === "object" && parsed !== null && "_callback_reason" in parsed) {
       const reason = parsed._callback_reason;
-      if (typeof reason === "string" && /^[A-Z][A-Z0-9_]{0,63}$/.test(reason)) return reason;
+      if (typeof reason === "string" && isCallbackReason(reason)) return reason;
     }
   } catch {
     // Not JSON: an empty or plain answer simply means accepted.

@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { buildApp } from "./app.ts";
 import { serviceCredentials } from "./auth.ts";
 import { parseFlags, usage, type CliConfig } from "./cli-flags.ts";
-import { systemClock } from "./clock.ts";
+import { systemClock } from "../runtime/clock.ts";
 import { ConfigDirWatcher, readConfigDir } from "./config-dir.ts";
 import { pgliteDatabase, postgresDatabase, type Database } from "./database.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -96,7 +96,7 @@ async function start(argv: string[]): Promise<void> {
   );
   const store = new Store(db);
   await store.registerService(
-    { name: config.serviceName, serviceGroups: options.serviceGroups },
+    { name: config.serviceName, serviceGroups: options._service_groups },
     systemClock.now(),
   );
 
@@ -118,7 +118,7 @@ async function start(argv: string[]): Promise<void> {
       log.info({ options: Object.keys(raw).length }, "Reloaded options");
       store
         .registerService(
-          { name: config.serviceName, serviceGroups: options.serviceGroups },
+          { name: config.serviceName, serviceGroups: options._service_groups },
           systemClock.now(),
         )
         .catch((error: unknown) => {

@@ -2,7 +2,8 @@
 // `$token$` takes the request's value URL-encoded, so a value cannot add a URL (a comma), change the
 // path (`/`, `../`), the host or the query's structure (`?`, `&`, `=`, `#`): each stays inside the
 // one component where the service put its token.
-import { csv, substituteTokens, type ServiceOptions } from "./options.ts";
+import { csv } from "../api/gms-option-readers.ts";
+import { substituteTokens, type ServiceOptions } from "./options.ts";
 import { own } from "./request-params.ts";
 import type { CallbackRow } from "./store.ts";
 
@@ -58,7 +59,9 @@ function substituteUrl(
  * caller could point the server's outgoing POSTs, with the callback's data, at any URL.
  */
 export function orsTargets(row: CallbackRow, options: ServiceOptions): OrsTargets {
-  const own_ = options.overwritable.has("_ors") ? own(row.properties, "_ors") : undefined;
+  const own_ = options._overwritable_options.includes("_ors")
+    ? own(row.properties, "_ors")
+    : undefined;
   if (own_ !== undefined) return { urls: csv(own_).filter(isHttp), refused: [] };
   const urls: string[] = [];
   const refused: string[] = [];

@@ -36,6 +36,11 @@ function numberError(input: string, why: string): CallbackError {
   );
 }
 
+/** `_default_country` as libphonenumber takes it; empty when configured empty (no number rule can run). */
+function defaultCountry(options: ServiceOptions): string {
+  return options._default_country.trim().toUpperCase();
+}
+
 /**
  * The one phone number `input` is, parsed with `_default_country`, or why not. Free text around a
  * number, an extension, letters, or two numbers are refused: what is stored is dialled.
@@ -59,7 +64,7 @@ function parseOne(input: string, options: ServiceOptions): PhoneNumber | Callbac
       "expected one phone number (digits, spaces, ( ) - . /, a leading + or tel:), without an extension or other text.",
     );
   }
-  const country = options.defaultCountry;
+  const country = defaultCountry(options);
   if (!text.startsWith("+") && !isSupportedCountry(country)) {
     return numberError(
       input,
@@ -85,11 +90,11 @@ function parseOne(input: string, options: ServiceOptions): PhoneNumber | Callbac
  */
 export function normaliseCustomerNumber(input: string, options: ServiceOptions): string {
   const rules: [boolean, string][] = [
-    [options.disallowImpossibleNumbers, "_disallow_impossible_phone_numbers"],
-    [options.disallowPremiumNumbers, "_disallow_premium_phone_numbers"],
+    [options._disallow_impossible_phone_numbers, "_disallow_impossible_phone_numbers"],
+    [options._disallow_premium_phone_numbers, "_disallow_premium_phone_numbers"],
   ];
   const first = rules.find(([enabled]) => enabled);
-  if (first !== undefined && options.defaultCountry === "") {
+  if (first !== undefined && defaultCountry(options) === "") {
     throw new CallbackError(
       "CallbackExceptionNumber",
       `Service option ${options.serviceName} / _default_country is not configured. But option ${first[1]} is set. We cannot validate phone numbers without knowing the country.`,
@@ -98,13 +103,13 @@ export function normaliseCustomerNumber(input: string, options: ServiceOptions):
   const parsed = parseOne(input, options);
   if (parsed instanceof CallbackError) throw parsed;
   const shown = input.slice(0, 64);
-  if (options.disallowImpossibleNumbers && !parsed.isPossible()) {
+  if (options._disallow_impossible_phone_numbers && !parsed.isPossible()) {
     throw new CallbackError(
       "CallbackExceptionNumber",
       `Customer Number [${shown}] is disallowed, because it is invalid. Check option _disallow_impossible_phone_numbers`,
     );
   }
-  if (options.disallowPremiumNumbers && parsed.getType() === "PREMIUM_RATE") {
+  if (options._disallow_premium_phone_numbers && parsed.getType() === "PREMIUM_RATE") {
     throw new CallbackError(
       "CallbackExceptionNumber",
       `Customer Number [${shown}] is disallowed, because it's a premium number. Check option _disallow_premium_phone_numbers`,

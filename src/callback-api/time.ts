@@ -22,24 +22,6 @@ export function formatIsoTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-  M: 30 * 86_400_000,
-  y: 365 * 86_400_000,
-};
-
-/** `_reject_future_desired_time` values such as `1M`, `2w`, `12h` (GMS units y, M, w, d, h, m). */
-export function parseGmsDuration(text: string): number | undefined {
-  const match = /^(\d{1,6})([yMwdhm])$/.exec(text.trim());
-  if (match === null) return undefined;
-  const [, count, unit] = match;
-  const unitMs = DURATION_UNITS[unit ?? ""];
-  return unitMs === undefined ? undefined : Number(count) * unitMs;
-}
-
 /** Start of the bucket holding `ms`; buckets are aligned to the epoch in UTC. */
 export function bucketStart(ms: number, bucketMs: number): number {
   return Math.floor(ms / bucketMs) * bucketMs;

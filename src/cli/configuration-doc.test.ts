@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { callbackApiFlags } from "../callback-api/cli-flags.ts";
+import type { Flag } from "../runtime/flags.ts";
 import { operatorFlags } from "./operator.ts";
 
 const doc = readFileSync(new URL("../../docs/configuration.md", import.meta.url), "utf8");
@@ -8,14 +10,47 @@ const values = parse(
   readFileSync(new URL("../../charts/callback-operator/values.yaml", import.meta.url), "utf8"),
 ) as Record<string, unknown>;
 
+/** The cells of each flag row (`| \`--name\` | ...`) of one command's section of the doc. */
+function flagRows(command: string): Map<string, string[]> {
+  const section = doc.split(`## \`callback-operator ${command}\``)[1]?.split("\n## ")[0] ?? "";
+  const rows = section
+    .split("\n")
+    .filter((line) => line.startsWith("| `--"))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim().replaceAll("\\|", "|")),
+    );
+  return new Map(rows.map((cells) => [cells[0] ?? "", cells.slice(1)]));
+}
+
+/** The row a flag should have: environment, default and help as --help prints them. */
+function expectedCells(flag: Flag): string[] {
+  const code = (text: string | undefined): string =>
+    text === undefined || text === "" ? "—" : `\`${text}\``;
+  return [code(flag.env), code(flag.default), flag.help];
+}
+
 describe("docs/configuration.md", () => {
-  it.each(operatorFlags.filter((f) => f.name !== "help").map((f) => [f.name, f.env] as const))(
-    "documents --%s and %s",
-    (name, env) => {
-      // Prettier pads the table's cells, so the row is matched with any spacing.
-      expect(doc).toMatch(new RegExp(`\\|\\s*\`--${name}\`\\s*\\|\\s*\`${env}\`\\s*\\|`));
-    },
-  );
+  describe.each([
+    ["operator", operatorFlags],
+    ["callback-api", callbackApiFlags],
+  ] as const)("callback-operator %s", (command, flags) => {
+    const rows = flagRows(command);
+    const documented = flags.filter((f) => f.name !== "help");
+
+    it.each(documented.map((f) => [f.name, f] as const))(
+      "documents --%s from its row",
+      (name, flag) => {
+        expect(rows.get(`\`--${name}\``)).toEqual(expectedCells(flag));
+      },
+    );
+
+    it("documents no flag the command does not have", () => {
+      expect([...rows.keys()].sort()).toEqual(documented.map((f) => `\`--${f.name}\``).sort());
+    });
+  });
 
   // Rows of the chart-values table: the value's path in the first cell.
   const chartSection = doc.split("## Helm chart values")[1]?.split("\n## ")[0] ?? "";

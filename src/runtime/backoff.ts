@@ -1,5 +1,5 @@
 // The one retry-delay formula: the work queue, the informers, the operator's background retries
-// and (issue 14 phase 2) the Callback API's dispatcher all use it, each with its own policy.
+// and the Callback API's dispatcher all use it, each with its own policy.
 
 export interface BackoffPolicy {
   /** Delay of the first retry (attempt 0), in ms. */

@@ -1,6 +1,6 @@
-// The one flag module of both commands (`operator` and, from issue 14 phase 2, `callback-api`):
-// a table of rows, each a flag with its environment twin, default and help, parsed by node:util
-// parseArgs. --help and docs/configuration.md come from the same rows. Every bad value gets a
+// The one flag module of both commands (`operator` and `callback-api`): a table of rows, each a
+// flag with its environment twin, default and help, parsed by node:util parseArgs. --help is
+// generated from the rows, and docs/configuration.md is checked against them. Every bad value gets a
 // one-line error naming the flag and the fix; the commands exit 2 with it, no stack.
 import { parseArgs } from "node:util";
 

@@ -44,12 +44,12 @@ describe("parseFlags", () => {
           ...base,
           "--in-memory",
           "--request-timeout",
-          "2.5",
-          "--headers-timeout=1",
+          "2.5s",
+          "--headers-timeout=1s",
           "--keep-alive-timeout",
-          "5",
+          "5s",
         ],
-        { CALLBACK_API_CONNECTION_TIMEOUT: "4" },
+        { CALLBACK_API_CONNECTION_TIMEOUT: "4s" },
       ),
     ).toMatchObject({
       config: {
@@ -106,9 +106,12 @@ describe("parseFlags", () => {
     [[...base, "--in-memory", "--log-level", "loud"], "--log-level"],
     [[...base, "--in-memory", "--database-pool-size", "5"], "applies to --database-url only"],
     [[...base, "--database-url", "postgres://d/x", "--database-pool-size", "0"], "1 to 1000"],
-    [[...base, "--in-memory", "--request-timeout", "0"], "--request-timeout"],
-    [[...base, "--in-memory", "--keep-alive-timeout", "5m"], "seconds from 0.1 to 3600"],
-    [[...base, "--in-memory", "--headers-timeout", "40"], "exceeds --request-timeout"],
+    [[...base, "--in-memory", "--request-timeout", "0s"], "--request-timeout"],
+    [[...base, "--in-memory", "--keep-alive-timeout", "2h"], "from 100ms to 1h"],
+    [[...base, "--in-memory", "--headers-timeout", "40s"], "exceeds --request-timeout"],
+    // Durations are Go's: a bare number (seconds before issue 14) is refused with the fix.
+    [[...base, "--in-memory", "--request-timeout", "30"], "write 30s for seconds"],
+    [[...base, "--in-memory", "--headers-timeout=soon"], "such as 250ms, 30s, 2m or 1h30m"],
   ])("refuses %j", (argv, message) => {
     const result = parseFlags(argv, {});
     expect(result.kind).toBe("error");

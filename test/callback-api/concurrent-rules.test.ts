@@ -3,7 +3,7 @@
 // limit. Each rule locks only what it counts, so starts that cannot affect each other do not wait.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CallbackService } from "../../src/callback-api/callback-service.ts";
-import { ManualClock } from "../../src/callback-api/clock.ts";
+import { ManualClock } from "../../src/runtime/clock.ts";
 import { postgresDatabase, type Database } from "../../src/callback-api/database.ts";
 import { CallbackError } from "../../src/callback-api/errors.ts";
 import { migrate } from "../../src/callback-api/migrations.ts";

@@ -102,15 +102,16 @@ describe("options", () => {
       _service_groups: "x, y,,x",
     });
     expect(options).toMatchObject({
-      ttlMs: 86_400_000,
-      requestTimeBucketMin: 5,
-      inQueueChecking: "strict",
-      serviceGroups: ["x", "y"],
-      mandatoryLookupKeys: ["_customer_number"],
-      defaultCountry: "US",
-      maxQueuedCallbacks: 1000,
-      rejectFutureMs: 30 * 86_400_000,
-      throttleLimit: 6,
+      _ttl: 86_400,
+      _request_time_bucket: 5,
+      _enable_in_queue_checking: "strict",
+      _service_groups: ["x", "y"],
+      _mandatory_customer_lookup_keys: ["_customer_number"],
+      _default_country: "US",
+      _max_queued_callbacks_per_service: 1000,
+      _reject_future_desired_time: 30 * 86_400_000,
+      _throttle_request_parameters_limit: 6,
+      _request_execution_time_buffer: 120,
     });
     expect(options.warnings).toHaveLength(2);
     expect(
@@ -118,10 +119,13 @@ describe("options", () => {
         max_queued_callbacks_per_service: "7",
         _throttle_customer_number_limit: "3",
       }),
-    ).toMatchObject({ maxQueuedCallbacks: 7, throttleLimit: 3 });
+    ).toMatchObject({
+      _max_queued_callbacks_per_service: 7,
+      _throttle_request_parameters_limit: 3,
+    });
     expect(
-      resolveOptions("svc", { _overwritable_options: "_ors,_ttl,_target" }).overwritable,
-    ).toEqual(new Set(["_ors", "_target"]));
+      resolveOptions("svc", { _overwritable_options: "_ors,_ttl,_target" })._overwritable_options,
+    ).toEqual(["_ors", "_target"]);
   });
 
   it("substitutes $token$ from request parameters and leaves unknown tokens", () => {

@@ -1,7 +1,7 @@
 // Dispatch to `_ors`: payload, idempotency key, retries with backoff, final failure, lost claims.
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../../src/callback-api/clock.ts";
+import { systemClock } from "../../src/runtime/clock.ts";
 import { Dispatcher } from "../../src/callback-api/dispatcher.ts";
 import { Metrics } from "../../src/callback-api/metrics.ts";
 import { BACKENDS, openStore, type TestStore } from "./support/databases.ts";
@@ -123,6 +123,18 @@ describe.each(BACKENDS)("dispatch on %s", (backend) => {
     await d.tick();
     expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
     expect(receiver.received).toHaveLength(1);
+  });
+
+  it("takes the template's 120 s when _request_execution_time_buffer is not set", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _ors: receiver.url });
+    const id = await start(a, { _customer_number: "5115", _desired_time: iso(T0 + 600_000) });
+    const d = dispatcherFor(t, a);
+    a.clock.advance(479_000);
+    await d.tick();
+    expect(await state(t, id)).toEqual(["SCHEDULED", null]);
+    a.clock.advance(1_000);
+    await d.tick();
+    expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
   });
 
   it("retries with backoff on 5xx, then succeeds", async () => {
@@ -312,6 +324,25 @@ describe.each(BACKENDS)("dispatch on %s", (backend) => {
       const row = await t.store.getById(id);
       expect([row?.state, row?.lastError]).toEqual(["QUEUED", expect.stringContaining("lease")]);
     }
+  });
+
+  it("measures what is left of a claim on monotonic time: a wall clock stepped forward cuts no POST short", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _ors: receiver.url });
+    const ids = [
+      await start(a, { _customer_number: "5115" }),
+      await start(a, { _customer_number: "5116" }),
+    ];
+    // During the first POST the wall clock jumps 56 s (NTP, a resumed VM): on the wall clock the
+    // 60 s lease, less its 5 s margin, would be over before the second POST; no time passed.
+    let stepped = false;
+    const steppingFetch: typeof fetch = (input, init) => {
+      if (!stepped) a.clock.stepWall(56_000);
+      stepped = true;
+      return fetch(input, init);
+    };
+    await dispatcherFor(t, a, { fetch: steppingFetch, concurrency: 1 }).tick();
+    expect(receiver.received).toHaveLength(2);
+    for (const id of ids) expect(await state(t, id)).toEqual(["COMPLETED", "ROUTED"]);
   });
 
   it("does not overwrite a cancel that happened while the POST was in flight", async () => {

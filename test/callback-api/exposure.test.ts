@@ -8,7 +8,7 @@ import { connect, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "../../src/callback-api/app.ts";
-import { ManualClock } from "../../src/callback-api/clock.ts";
+import { ManualClock } from "../../src/runtime/clock.ts";
 import { parseFlags } from "../../src/callback-api/cli-flags.ts";
 import { resolveOptions } from "../../src/callback-api/options.ts";
 import { BACKENDS, openStore, type TestStore } from "./support/databases.ts";

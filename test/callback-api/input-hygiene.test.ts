@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/callback-api/app.ts";
-import { ManualClock } from "../../src/callback-api/clock.ts";
+import { ManualClock } from "../../src/runtime/clock.ts";
 import { DatabaseError } from "../../src/callback-api/database.ts";
 import { resolveOptions } from "../../src/callback-api/options.ts";
 import { LIMITS } from "../../src/callback-api/request-params.ts";

@@ -2,9 +2,10 @@
 // service listing with `_service_groups`. `services` (names or group names, as a person's
 // `gms/services` option in GMS) narrows every answer to those services.
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../app.ts";
+import type { AppContext } from "../app-context.ts";
+import { isCallbackReason } from "../callback-states.ts";
 import { badRequest, CallbackError } from "../errors.ts";
-import { csv } from "../options.ts";
+import { csv } from "../../api/gms-option-readers.ts";
 import { toRecord } from "../record.ts";
 import { checkKey, checkText, positiveInt, queryParams } from "../request-params.ts";
 import { isCallbackState, type ServiceEntry } from "../store.ts";
@@ -92,7 +93,7 @@ export function registerAdminRoutes(app: FastifyInstance, context: AppContext): 
     }
     for (const id of ids as string[]) checkText("ids", id);
     const reason = body?.reason ?? "CANCELLED";
-    if (typeof reason !== "string" || !/^[A-Z][A-Z0-9_]{0,63}$/.test(reason)) {
+    if (typeof reason !== "string" || !isCallbackReason(reason)) {
       throw badRequest("reason must be upper-case letters, digits and _, such as CANCELLED.");
     }
     const result = {

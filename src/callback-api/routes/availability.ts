@@ -1,6 +1,6 @@
 // Availability v1 (`{ "<ISO slot>": free }`) and v2 (`{durationMin, timezone, slots[]}`).
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../app.ts";
+import type { AppContext } from "../app-context.ts";
 import { MAX_SLOTS, computeSlots, toAvailabilityV1, type SlotWindow } from "../availability.ts";
 import { badRequest } from "../errors.ts";
 import { positiveInt, queryParams, type Params } from "../request-params.ts";
@@ -68,7 +68,7 @@ export function registerAvailabilityRoutes(app: FastifyInstance, context: AppCon
       const options = context.options();
       const slots = await computeSlots(context.store, options, window, now);
       return {
-        durationMin: options.requestTimeBucketMin,
+        durationMin: options._request_time_bucket,
         timezone,
         slots: slots
           .filter((slot) => reportBusy === "true" || slot.free > 0)

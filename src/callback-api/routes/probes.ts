@@ -1,6 +1,6 @@
 // Kubernetes probes, on the API's own port (metrics have a port of their own: metrics-server.ts).
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../app.ts";
+import type { AppContext } from "../app-context.ts";
 
 const PING_TIMEOUT_MS = 2_000;
 

@@ -1,6 +1,6 @@
 // GMS callback endpoints of one service: start, query, cancel, reschedule/update.
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../app.ts";
+import type { AppContext } from "../app-context.ts";
 import { CallbackError } from "../errors.ts";
 import { toRecord } from "../record.ts";
 import { own, positiveInt, queryParams, toParams } from "../request-params.ts";

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import type { AppContext } from "../app.ts";
+import type { AppContext } from "../app-context.ts";
 import { badRequest, notFound } from "../errors.ts";
 import type { RecordContext } from "../record.ts";
 import type { ServiceOptions } from "../options.ts";

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../../src/callback-api/app.ts";
-import { ManualClock } from "../../../src/callback-api/clock.ts";
+import { ManualClock } from "../../../src/runtime/clock.ts";
 import { resolveOptions, type ServiceOptions } from "../../../src/callback-api/options.ts";
 import type { Store } from "../../../src/callback-api/store.ts";
 
@@ -42,7 +42,7 @@ export async function makeApp(
   let options = resolveOptions(serviceName, raw);
   let due = 0;
   await store.registerService(
-    { name: serviceName, serviceGroups: options.serviceGroups },
+    { name: serviceName, serviceGroups: options._service_groups },
     clock.now(),
   );
   const app = await buildApp({
@@ -67,7 +67,7 @@ export async function makeApp(
     async setOptions(next) {
       options = resolveOptions(serviceName, next);
       await store.registerService(
-        { name: serviceName, serviceGroups: options.serviceGroups },
+        { name: serviceName, serviceGroups: options._service_groups },
         clock.now(),
       );
     },
