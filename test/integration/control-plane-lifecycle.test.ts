@@ -3,11 +3,10 @@
 // CALLBACK_OPERATOR_CLUSTER_DIR so a developer's own plane is never touched.
 import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
 import type { Readable } from "node:stream";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   readState,
   reapOrphanedPlanes,
@@ -18,11 +17,19 @@ import { isPortBound } from "../../src/control-plane/ports.ts";
 import { isAlive } from "../../src/control-plane/processes.ts";
 
 function scratchEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    CALLBACK_OPERATOR_CLUSTER_DIR: mkdtempSync(path.join(tmpdir(), "cbo-plane-")),
-  };
+  // Inside the repository (.cluster/ is ignored): the plane writes a kubectl wrapper into its
+  // directory, and the program guard lets tests run only the repository's and the tool cache's.
+  const parent = path.join(repoRoot, ".cluster");
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(path.join(parent, "scratch-"));
+  scratchDirs.push(dir);
+  return { ...process.env, CALLBACK_OPERATOR_CLUSTER_DIR: dir };
 }
+
+const scratchDirs: string[] = [];
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function cli(command: string, env: NodeJS.ProcessEnv): { status: number | null; stderr: string } {
   const script = path.join(repoRoot, "src/control-plane/cli.ts");
