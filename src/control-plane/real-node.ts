@@ -283,7 +283,7 @@ function createCgroupRoot(root: string): void {
 function containerdToml(node: RealNodeState, tools: NodeTools, runc: string): string {
   const q = (value: string): string => JSON.stringify(value);
   return `# Generated for the real node ${node.id} (src/control-plane/real-node.ts).
-version = 3
+version = 4
 root = ${q(path.join(node.dataDir, "containerd"))}
 state = ${q(path.join(node.runDir, "state"))}
 imports = []
@@ -300,13 +300,13 @@ disabled_plugins = [
   "io.containerd.internal.v1.tracing",
 ]
 
-[grpc]
-  address = ${q(node.containerdSocket)}
-
-[ttrpc]
-  address = ${q(`${node.containerdSocket}.ttrpc`)}
-
 [plugins]
+  [plugins.'io.containerd.server.v1.grpc']
+    address = ${q(node.containerdSocket)}
+
+  [plugins.'io.containerd.server.v1.ttrpc']
+    address = ${q(`${node.containerdSocket}.ttrpc`)}
+
   [plugins.'io.containerd.cri.v1.images']
     snapshotter = "overlayfs"
     [plugins.'io.containerd.cri.v1.images'.pinned_images]
