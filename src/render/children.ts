@@ -92,6 +92,9 @@ export function service(ctx: ChildContext): ChildObject {
   };
 }
 
+/** How long a terminating pod keeps serving before SIGTERM (kube-proxy's endpoint lag). */
+const preStopSeconds = 3;
+
 export function deployment(ctx: ChildContext, configHash: string): ChildObject {
   const { name } = ctx.service.metadata;
   const api = ctx.service.spec.api;
@@ -139,6 +142,10 @@ export function deployment(ctx: ChildContext, configHash: string): ChildObject {
       periodSeconds: 10,
       failureThreshold: 6,
     },
+    // Kept serving for a moment after the pod is marked for deletion, so that every proxy and
+    // load balancer has dropped it before SIGTERM closes its listener (then in-flight requests
+    // drain within the Callback API's 25 s shutdown grace, inside the pod's default 30 s).
+    lifecycle: { preStop: { sleep: { seconds: preStopSeconds } } },
     resources: api?.resources ?? {
       requests: { cpu: "50m", memory: "96Mi" },
       limits: { memory: "256Mi" },
