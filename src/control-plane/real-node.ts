@@ -119,6 +119,7 @@ export async function startRealNode(
   await mkdir(path.join(node.runDir, "s"), { recursive: true });
   createCgroupRoot(node.cgroupRoot);
 
+  createBridge(node);
   const containerdConfig = path.join(node.dataDir, "containerd.toml");
   await writeFile(containerdConfig, containerdToml(node, tools, runc));
   await writeFile(path.join(node.dataDir, "cni/net.d/10-bridge.conflist"), cniConfig(node));
@@ -280,6 +281,25 @@ function createCgroupRoot(root: string): void {
   }
 }
 
+/**
+ * The bridge with its gateway address, before any pod: the CNI bridge plugin would create it only
+ * with the first pod, and servers for pods (a PostgreSQL relay) listen on that address.
+ */
+function createBridge(node: RealNodeState): void {
+  const prefix = node.subnet.split("/")[1] ?? "24";
+  for (const args of [
+    ["link", "add", node.bridge, "type", "bridge"],
+    ["addr", "add", `${node.gateway}/${prefix}`, "dev", node.bridge],
+    ["link", "set", node.bridge, "up"],
+  ]) {
+    const result = spawnSync("ip", args, { encoding: "utf8" });
+    if (result.status !== 0)
+      throw new Error(
+        `ip ${args.join(" ")} failed: ${result.stderr.trim() || String(result.error)}`,
+      );
+  }
+}
+
 function containerdToml(node: RealNodeState, tools: NodeTools, runc: string): string {
   const q = (value: string): string => JSON.stringify(value);
   return `# Generated for the real node ${node.id} (src/control-plane/real-node.ts).
@@ -326,6 +346,8 @@ disabled_plugins = [
         runtime_type = "io.containerd.runc.v2"
         [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
           BinaryName = ${q(runc)}
+          # runc's state, by default in /run/containerd/runc: ours stays in our directory.
+          Root = ${q(path.join(node.runDir, "runc"))}
           SystemdCgroup = false
     [plugins.'io.containerd.cri.v1.runtime'.cni]
       bin_dirs = [${q(tools.cniBinDir)}]
@@ -439,15 +461,24 @@ export async function cleanRealNode(node: RealNodeState): Promise<void> {
   for (const dir of ["/var/lib/callback-operator", "/run/callback-operator"])
     await rmdir(dir).catch(() => undefined); // only when no other node uses it
   // The CNI library caches results under /var/lib/cni whatever the configuration says.
-  await removeCniCache(node.cniNetwork);
+  await removeCniCache(node.runDir);
 }
 
-/** The shims of this node's containerd, and every process in its cgroups. */
+/**
+ * Every process in the node's cgroups (containers, pause), then the shims, found by our
+ * containerd's socket on their command line. Containers first, so that their shim still reaps
+ * them: a shim's own parent is PID 1, which on some machines never reaps (it stays a zombie, which
+ * holds nothing).
+ */
 async function killNodeProcesses(node: RealNodeState): Promise<void> {
+  await killUntilGone(() => cgroupPids(node.cgroupRoot));
+  await killUntilGone(() => shimPids(node.containerdSocket));
+}
+
+async function killUntilGone(find: () => number[]): Promise<void> {
   for (let round = 0; round < 50; round++) {
-    const pids = new Set([...shimPids(node.containerdSocket), ...cgroupPids(node.cgroupRoot)]);
-    pids.delete(process.pid);
-    if (pids.size === 0) return;
+    const pids = find().filter((pid) => pid !== process.pid && isAlive(pid));
+    if (pids.length === 0) return;
     for (const pid of pids) signal(pid, "SIGKILL");
     await sleep(100);
   }
@@ -527,9 +558,15 @@ function unmountUnder(dirs: readonly string[]): void {
   }
 }
 
-async function removeCniCache(network: string): Promise<void> {
+/** Cached CNI results of this node's pods: they name network namespaces under its runDir. */
+async function removeCniCache(runDir: string): Promise<void> {
   const results = "/var/lib/cni/results";
   if (!existsSync(results)) return;
-  for (const entry of await readdir(results))
-    if (entry.startsWith(`${network}-`)) await rm(path.join(results, entry), { force: true });
+  for (const entry of await readdir(results)) {
+    const file = path.join(results, entry);
+    if (readOrEmpty(file).includes(`"${runDir}/`)) await rm(file, { force: true });
+  }
+  // Left only if something else uses it.
+  await rmdir(results).catch(() => undefined);
+  await rmdir("/var/lib/cni").catch(() => undefined);
 }

@@ -2,10 +2,9 @@
 // the GMS endpoints through a port-forward, the pod's security settings, its memory under load,
 // a graceful SIGTERM and a rollout that keeps answering. Numbers measured here are in
 // docs/testing.md ("Real pods").
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
 import { realNodeName, realNodeTaint } from "../../src/control-plane/real-node.ts";
@@ -27,7 +26,21 @@ import { waitFor } from "../support/wait.ts";
 import { portForward, type PortForward } from "./support/port-forward.ts";
 import { startRelay, type Relay } from "./support/tcp-relay.ts";
 
-const run = promisify(execFile);
+/** kubectl without blocking the event loop (requests are in flight meanwhile); resolves to stdout. */
+function kubectlAsync(args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(inject("kubectl"), [`--kubeconfig=${inject("kubeconfig")}`, ...args]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.once("error", reject);
+    child.once("close", (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`kubectl ${args.join(" ")} failed: ${stderr}`));
+    });
+  });
+}
 
 interface Pod {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
@@ -303,19 +316,28 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
   it("drains in-flight requests on SIGTERM within the grace period", async () => {
     const [pod] = pods(service).filter(isReady) as [Pod];
     const { base } = await forward(pod);
-    const inFlight = Array.from({ length: 40 }, () => startCallback(base, service));
-    // The kubelet sends SIGTERM (after the pod's preStop pause) while those requests run.
-    await run(inject("kubectl"), [
-      `--kubeconfig=${inject("kubeconfig")}`,
-      "delete",
-      "pod",
-      "-n",
-      namespace,
-      pod.metadata.name,
-      "--wait=false",
-    ]);
-    const statuses = await Promise.all(inFlight.map((p) => p.catch(() => 0)));
-    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    // Slow database answers keep these requests in flight past the preStop pause, into SIGTERM.
+    // Starts take the service's lock one after another, and wait at most 5 s for it: two fit.
+    relay.delayMs = 700;
+    const inFlight = Array.from({ length: 2 }, () =>
+      startCallback(base, service).then(
+        (status) => ({ status, at: Date.now() }),
+        (error: unknown) => ({ status: String(error), at: Date.now() }),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const deleted = Date.now();
+    await kubectlAsync(["delete", "pod", "-n", namespace, pod.metadata.name, "--wait=false"]);
+    const answers = await Promise.all(inFlight);
+    relay.delayMs = 0;
+    expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+    // Some answers came after SIGTERM (sent once the 3 s preStop pause ended): they were drained.
+    const lastMs = Math.max(...answers.map((a) => a.at)) - deleted;
+    console.log(
+      `[e2e] SIGTERM drain: ${answers.length} in-flight starts answered 200, the last ${lastMs} ms after the delete`,
+    );
+    expect(lastMs).toBeGreaterThan(3_000);
+    expect(lastMs).toBeLessThan(30_000);
     await waitFor(
       () => Promise.resolve(!pods(service).some((p) => p.metadata.name === pod.metadata.name)),
       60_000,
@@ -398,8 +420,7 @@ class PodBalancer {
   }
 
   async refresh(): Promise<void> {
-    const { stdout } = await run(inject("kubectl"), [
-      `--kubeconfig=${inject("kubeconfig")}`,
+    const stdout = await kubectlAsync([
       "get",
       "pods",
       "-n",

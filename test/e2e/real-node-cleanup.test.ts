@@ -37,7 +37,8 @@ function leftovers(node: RealNodeState, pids: readonly number[]): string[] {
   for (const dir of [node.dataDir, node.runDir])
     if (existsSync(dir)) found.push(`directory ${dir}`);
   for (const entry of list("/var/lib/cni/results"))
-    if (entry.startsWith(`${node.cniNetwork}-`)) found.push(`CNI result ${entry}`);
+    if (readFileSync(path.join("/var/lib/cni/results", entry), "utf8").includes(node.runDir))
+      found.push(`CNI result ${entry}`);
   return found;
 }
 
@@ -60,7 +61,8 @@ function runPod(tools: { binary: () => string }, kubeconfig: string, image: stri
 
 describe("a real node", () => {
   it("leaves nothing behind when its plane stops, so the next one starts clean", async () => {
-    const shimSockets = list("/run/containerd/s");
+    // Paths containerd and runc use by default: the node must use none of them.
+    const defaults = ["/run/containerd/s", "/run/containerd/runc/k8s.io"].map(list);
     const namespaces = list("/run/netns");
     for (let run = 1; run <= 2; run++) {
       const plane = await startTestPlane(() => undefined, { realNode: true });
@@ -76,7 +78,7 @@ describe("a real node", () => {
       const pids = plane.state.processes.map((p) => p.pid);
       await plane.stop();
       expect(leftovers(node, pids), `run ${run}`).toEqual([]);
-      expect(list("/run/containerd/s")).toEqual(shimSockets);
+      expect(["/run/containerd/s", "/run/containerd/runc/k8s.io"].map(list)).toEqual(defaults);
       expect(list("/run/netns")).toEqual(namespaces);
       expect(spawnSync("ip", ["link", "show", node.bridge]).status).not.toBe(0);
     }

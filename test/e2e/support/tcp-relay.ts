@@ -6,6 +6,8 @@ import net from "node:net";
 export interface Relay {
   readonly host: string;
   readonly port: number;
+  /** Holds every answer of the server this long (0: none), to keep requests in flight. */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -14,6 +16,7 @@ export async function startRelay(
   target: { host: string; port: number },
 ): Promise<Relay> {
   const sockets = new Set<net.Socket>();
+  const relay = { delayMs: 0 };
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     for (const socket of [client, upstream]) {
@@ -24,22 +27,28 @@ export async function startRelay(
         upstream.destroy();
       });
     }
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    // Equal delays keep the order of the chunks.
+    upstream.on("data", (chunk: Buffer) => {
+      if (relay.delayMs === 0) client.write(chunk);
+      else setTimeout(() => client.write(chunk), relay.delayMs);
+    });
+    upstream.once("end", () => setTimeout(() => client.end(), relay.delayMs));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, host, resolve);
   });
   const address = server.address() as net.AddressInfo;
-  return {
+  return Object.assign(relay, {
     host,
     port: address.port,
     close: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
         server.close(() => {
           resolve();
         });
       }),
-  };
+  });
 }
