@@ -395,10 +395,11 @@ function createFakeNode(tools: ToolPaths, kubeconfig: string): void {
         type: "kwok",
       },
     },
-    // Room for the benchmarks' 10,000 services (50m CPU and 96Mi each): kwok's pods cost nothing.
+    // Room for the benchmarks' 10,000 services (50m CPU and up to 640Mi each, the embedded
+    // PGlite default): kwok's pods cost nothing.
     status: {
-      allocatable: { cpu: "1000", memory: "2Ti", pods: "20000" },
-      capacity: { cpu: "1000", memory: "2Ti", pods: "20000" },
+      allocatable: { cpu: "1000", memory: "16Ti", pods: "20000" },
+      capacity: { cpu: "1000", memory: "16Ti", pods: "20000" },
     },
   };
   kubectl(

@@ -100,7 +100,7 @@ export function service(ctx: ChildContext): ChildObject {
  */
 function defaultResources(embedded: boolean): Record<string, Record<string, string>> {
   return embedded
-    ? { requests: { cpu: "50m", memory: "768Mi" }, limits: { memory: "2Gi" } }
+    ? { requests: { cpu: "50m", memory: "640Mi" }, limits: { memory: "1536Mi" } }
     : { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } };
 }
 

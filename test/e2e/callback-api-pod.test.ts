@@ -275,9 +275,10 @@ describe("a Callback API pod on the real node (embedded PGlite, the default reso
     });
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     const peak = Number(readFileSync(path.join(cgroup, "memory.max_usage_in_bytes"), "utf8"));
+    const held = Number(readFileSync(path.join(cgroup, "memory.usage_in_bytes"), "utf8"));
     const after = pods(service).find((p) => p.metadata.name === pod.metadata.name);
     console.log(
-      `[e2e] PGlite pod, default limit ${mib(limit)} MiB: peak ${mib(peak)} MiB over start-up and 1,000 starts`,
+      `[e2e] PGlite pod, default limit ${mib(limit)} MiB: peak ${mib(peak)} MiB over start-up and 1,000 starts, ${mib(held)} MiB held after`,
     );
     expect(after?.status.containerStatuses?.[0]?.restartCount).toBe(0);
     expect(peak).toBeLessThanOrEqual(limit);
@@ -398,6 +399,26 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
     );
     expect(results.ok).toBeGreaterThan(0);
     expect(results.refused).toBe(0);
+  });
+  it("serves 1,000 start requests on PostgreSQL within the default 256 MiB limit", async () => {
+    const [pod] = pods(service).filter(isReady) as [Pod];
+    const { base } = await forward(pod);
+    const cgroup = memoryCgroup(pod);
+    const limit = Number(readFileSync(path.join(cgroup, "memory.limit_in_bytes"), "utf8"));
+    const statuses: number[] = [];
+    await pool(1_000, 8, async () => {
+      statuses.push(await startCallback(base, service));
+    });
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const peak = Number(readFileSync(path.join(cgroup, "memory.max_usage_in_bytes"), "utf8"));
+    console.log(
+      `[e2e] PostgreSQL pod, default limit ${mib(limit)} MiB: peak ${mib(peak)} MiB over start-up and 1,000 starts`,
+    );
+    expect(limit).toBe(256 * 2 ** 20);
+    expect(
+      pods(service).find((p) => p.metadata.name === pod.metadata.name)?.status
+        .containerStatuses?.[0]?.restartCount,
+    ).toBe(0);
   });
 });
 
