@@ -289,7 +289,8 @@ function controllerManagerArgs(kubeconfig: string, pki: Pki, port: number): stri
     `--kubeconfig=${kubeconfig}`,
     `--authentication-kubeconfig=${kubeconfig}`,
     `--authorization-kubeconfig=${kubeconfig}`,
-    "--controllers=garbage-collector-controller,deployment-controller,replicaset-controller,namespace-controller,serviceaccount-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller",
+    // persistentvolume-binder: claims bind to the real node's local volumes (idle without them).
+    "--controllers=garbage-collector-controller,deployment-controller,replicaset-controller,namespace-controller,serviceaccount-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller,persistentvolume-binder-controller",
     "--leader-elect=false",
     "--bind-address=127.0.0.1",
     `--secure-port=${port}`,

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { mkdir, readdir, rm, rmdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
 import { writeKubeconfig } from "./kubeconfig.ts";
@@ -194,6 +194,7 @@ export async function startRealNode(
   );
   await options.onProcess(kubelet, node);
   await waitFor("kubelet", () => nodeReady(options.kubectl), kubelet, 60_000);
+  await createLocalVolumes(node, options.kubectl);
   return { node, tools };
 }
 
@@ -255,6 +256,65 @@ function tail(file: string): string {
   } catch {
     return "";
   }
+}
+
+/** Local volumes the plane offers on the real node: a pool, no provisioner. */
+const localVolumes = { count: 8, capacity: "1Gi", storageClass: "real-node-local" } as const;
+
+/**
+ * The default StorageClass, bound on the real node: a pool of local PersistentVolumes, each a
+ * directory under the node's data directory (removed with it). Claims bind when their pod is
+ * scheduled (WaitForFirstConsumer), so they land where the volume is.
+ */
+async function createLocalVolumes(
+  node: RealNodeState,
+  kubectl: StartRealNodeOptions["kubectl"],
+): Promise<void> {
+  const objects: unknown[] = [
+    {
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
+      metadata: {
+        name: localVolumes.storageClass,
+        annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+      },
+      provisioner: "kubernetes.io/no-provisioner",
+      volumeBindingMode: "WaitForFirstConsumer",
+      reclaimPolicy: "Retain",
+    },
+  ];
+  for (let i = 0; i < localVolumes.count; i++) {
+    const dir = path.join(node.dataDir, "volumes", `pv-${i}`);
+    await mkdir(dir, { recursive: true, mode: 0o777 });
+    await chmod(dir, 0o777); // any pod user may write, as on a fresh disk of a real cluster
+    objects.push({
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: `real-node-local-${i}` },
+      spec: {
+        capacity: { storage: localVolumes.capacity },
+        accessModes: ["ReadWriteOnce"],
+        persistentVolumeReclaimPolicy: "Retain",
+        storageClassName: localVolumes.storageClass,
+        local: { path: dir },
+        nodeAffinity: {
+          required: {
+            nodeSelectorTerms: [
+              {
+                matchExpressions: [
+                  { key: "kubernetes.io/hostname", operator: "In", values: [realNodeName] },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    });
+  }
+  kubectl(
+    ["apply", "--server-side", "--field-manager=callback-operator-test", "-f", "-"],
+    objects.map((o) => stringify(o)).join("---\n"),
+  );
 }
 
 const nodeRoleBinding = {
