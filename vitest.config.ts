@@ -10,8 +10,9 @@ const GUARD = {
   globalSetup: "test/support/program-guard.global-setup.ts",
 };
 
-// Three projects, one command: fast pure-logic unit tests beside the sources, Callback API tests
-// against real PostgreSQL and PGlite, and integration tests against a real control plane.
+// Four projects, one command: fast pure-logic unit tests beside the sources, Callback API tests
+// against real PostgreSQL and PGlite, integration tests against a real control plane, and e2e
+// tests of real pods on a real node of a plane of their own.
 export default defineConfig({
   test: {
     projects: [
@@ -44,6 +45,19 @@ export default defineConfig({
           globalSetup: [GUARD.globalSetup, "test/support/control-plane.global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // Real pods of the product image on a real node (containerd, kubelet) beside kwok's.
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          setupFiles: GUARD.setupFiles,
+          globalSetup: [GUARD.globalSetup, "test/e2e/real-node.global-setup.ts"],
+          testTimeout: 300_000,
+          // A cold tool cache builds the node's programs (containerd, CNI, the kubelet) first.
+          hookTimeout: 1_800_000,
           fileParallelism: false,
         },
       },

@@ -1,6 +1,8 @@
 // `npm run demo`: the whole product on this machine. A local control plane (or the cluster
-// KUBECONFIG names), the CRDs, the operator, the examples, and — since pods are only simulated
-// here — the example service's Callback API run locally from its ConfigMap, with a curl that works.
+// KUBECONFIG names), the CRDs, the operator, the examples, and a curl that works: through a
+// port-forward to the example service's real pod when the plane has a real node
+// (`npm run demo -- --real-node`, or a plane started with `cluster:up -- --real-node`), otherwise —
+// pods being only simulated by kwok — to its Callback API run locally from its ConfigMap.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +13,8 @@ import { ensureDevPlane } from "../control-plane/dev-plane.ts";
 import { acceptHttpRoutes } from "../control-plane/gateway-acceptance.ts";
 import { clusterDir, repoRoot } from "../control-plane/paths.ts";
 import { freePort } from "../control-plane/ports.ts";
+import { buildProductImage, productImageArchive } from "../control-plane/product-image.ts";
+import { importImage, realNodeTaint, type RealNodeState } from "../control-plane/real-node.ts";
 import { toolBinDir } from "../control-plane/tool-builds.ts";
 import { configMapName } from "../render/children.ts";
 
@@ -23,9 +27,10 @@ const say = (message: string): void => {
 interface Cluster {
   readonly kubeconfig: string;
   readonly kubectl: string;
+  readonly realNode?: RealNodeState;
 }
 
-async function cluster(): Promise<Cluster> {
+async function cluster(realNode: boolean): Promise<Cluster> {
   const given = process.env["KUBECONFIG"];
   if (given !== undefined && given !== "") {
     say(`Using the cluster of KUBECONFIG=${given}`);
@@ -35,15 +40,22 @@ async function cluster(): Promise<Cluster> {
   say(
     "Starting the local control plane (the first run builds it from Go modules: about 10 minutes)",
   );
-  const { state, reused } = await ensureDevPlane((message) => {
-    say(`  ${message}`);
-  });
+  const { state, reused } = await ensureDevPlane(
+    (message) => {
+      say(`  ${message}`);
+    },
+    { realNode },
+  );
   say(
     reused
       ? `Reusing the control plane at ${state.server}`
       : `Control plane ready at ${state.server}`,
   );
-  return { kubeconfig: state.kubeconfig, kubectl: state.kubectl };
+  return {
+    kubeconfig: state.kubeconfig,
+    kubectl: state.kubectl,
+    ...(state.realNode === undefined ? {} : { realNode: state.realNode }),
+  };
 }
 
 function kubectlRunner(c: Cluster): (args: readonly string[], input?: string) => string {
@@ -93,7 +105,7 @@ async function acceptRoutesOnceApplied(kubectl: ReturnType<typeof kubectlRunner>
 
 export async function run(argv: string[]): Promise<void> {
   const once = argv.includes("--once");
-  const c = await cluster();
+  const c = await cluster(argv.includes("--real-node"));
   const kubectl = kubectlRunner(c);
   const logDir = path.join(clusterDir(), "demo");
   mkdirSync(logDir, { recursive: true });
@@ -192,54 +204,7 @@ export async function run(argv: string[]): Promise<void> {
       `Services of group support: ${kubectl(["get", "cbs", "-n", namespace, "-l", "group.callback-operator.io/support", "-o", "jsonpath={.items[*].metadata.name}"])}`,
     );
 
-    // Pods are simulated here (kwok), so the Callback API of one service runs as a local process
-    // reading the same section the operator wrote into the ConfigMap.
-    const section = JSON.parse(
-      kubectl([
-        "get",
-        "configmap",
-        "-n",
-        namespace,
-        configMapName(exampleService),
-        "-o",
-        "jsonpath={.data}",
-      ]),
-    ) as Record<string, string>;
-    const configDir = path.join(logDir, "config", exampleService);
-    rmSync(configDir, { recursive: true, force: true });
-    // A fresh store each run: GMS in-queue checking refuses a third queued callback per number,
-    // so the printed curl would start failing after a few runs of the demo.
-    rmSync(path.join(logDir, "data"), { recursive: true, force: true });
-    mkdirSync(configDir, { recursive: true });
-    for (const [option, value] of Object.entries(section))
-      writeFileSync(path.join(configDir, option), value);
-    const apiPort = await freePort();
-    say(
-      `Starting the Callback API of ${exampleService} on 127.0.0.1:${String(apiPort)} (log: .cluster/demo/callback-api.log)`,
-    );
-    const api = startProcess(
-      "callback-api",
-      [
-        "callback-api",
-        "--service-name",
-        exampleService,
-        "--config-dir",
-        configDir,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(apiPort),
-        // A free port: the default (9464) may be taken on a developer's machine.
-        "--metrics-port",
-        "0",
-        "--data-dir",
-        path.join(logDir, "data"),
-      ],
-      logDir,
-    );
-    children.push(api);
-    await waitHttp(`http://127.0.0.1:${String(apiPort)}/readyz`, api, "The Callback API");
-    const url = `http://127.0.0.1:${String(apiPort)}/genesys/1/service/callback/${exampleService}`;
+    const url = `${c.realNode === undefined ? await localCallbackApi(kubectl, logDir, children) : await realPod(c, kubectl, children)}/genesys/1/service/callback/${exampleService}`;
     const curl = `curl -s -X POST ${url} -d _customer_number=5145550199 -d name=Ada`;
     const answer = await fetch(url, {
       method: "POST",
@@ -260,4 +225,126 @@ export async function run(argv: string[]): Promise<void> {
   } finally {
     stopAll();
   }
+}
+
+/**
+ * Pods are simulated by kwok, so the Callback API of the example runs as a local process reading
+ * the same section the operator wrote into the ConfigMap. Returns its base URL.
+ */
+async function localCallbackApi(
+  kubectl: ReturnType<typeof kubectlRunner>,
+  logDir: string,
+  children: ChildProcess[],
+): Promise<string> {
+  const section = JSON.parse(
+    kubectl([
+      "get",
+      "configmap",
+      "-n",
+      namespace,
+      configMapName(exampleService),
+      "-o",
+      "jsonpath={.data}",
+    ]),
+  ) as Record<string, string>;
+  const configDir = path.join(logDir, "config", exampleService);
+  rmSync(configDir, { recursive: true, force: true });
+  // A fresh store each run: GMS in-queue checking refuses a third queued callback per number,
+  // so the printed curl would start failing after a few runs of the demo.
+  rmSync(path.join(logDir, "data"), { recursive: true, force: true });
+  mkdirSync(configDir, { recursive: true });
+  for (const [option, value] of Object.entries(section))
+    writeFileSync(path.join(configDir, option), value);
+  const apiPort = await freePort();
+  say(
+    `Starting the Callback API of ${exampleService} on 127.0.0.1:${String(apiPort)} (log: .cluster/demo/callback-api.log)`,
+  );
+  const api = startProcess(
+    "callback-api",
+    [
+      "callback-api",
+      "--service-name",
+      exampleService,
+      "--config-dir",
+      configDir,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(apiPort),
+      // A free port: the default (9464) may be taken on a developer's machine.
+      "--metrics-port",
+      "0",
+      "--data-dir",
+      path.join(logDir, "data"),
+    ],
+    logDir,
+  );
+  children.push(api);
+  await waitHttp(`http://127.0.0.1:${String(apiPort)}/readyz`, api, "The Callback API");
+  return `http://127.0.0.1:${String(apiPort)}`;
+}
+
+/**
+ * The example's pod on the real node: the image built and loaded into the node's containerd, the
+ * service moved there (its selector and toleration), and a port-forward to its pod. Returns the
+ * forward's base URL.
+ */
+async function realPod(
+  c: Cluster,
+  kubectl: ReturnType<typeof kubectlRunner>,
+  children: ChildProcess[],
+): Promise<string> {
+  if (c.realNode === undefined) throw new Error("No real node");
+  say("Building the image (npm run image) and loading it into the real node");
+  const image = await buildProductImage((message) => {
+    say(`  ${message}`);
+  });
+  importImage(c.realNode, productImageArchive);
+  say(`  ${image.reference} ${image.digest}`);
+  const api = {
+    nodeSelector: { [realNodeTaint.key]: realNodeTaint.value },
+    tolerations: [{ key: realNodeTaint.key, operator: "Exists", effect: realNodeTaint.effect }],
+  };
+  kubectl([
+    "patch",
+    "cbs",
+    exampleService,
+    "-n",
+    namespace,
+    "--type=merge",
+    "-p",
+    JSON.stringify({ spec: { api } }),
+  ]);
+  // A new pod each run, with a fresh store (an emptyDir): GMS in-queue checking refuses a third
+  // queued callback per number, so the printed curl would start failing after a few runs.
+  kubectl(["rollout", "restart", "-n", namespace, `deploy/${exampleService}`]);
+  say(`Moving ${exampleService}'s pod to the real node; waiting for it to be Ready (real probes)`);
+  kubectl(["rollout", "status", "-n", namespace, `deploy/${exampleService}`, "--timeout=300s"]);
+  const forward = spawn(
+    c.kubectl,
+    [
+      `--kubeconfig=${c.kubeconfig}`,
+      "port-forward",
+      "-n",
+      namespace,
+      "--address=127.0.0.1",
+      `deploy/${exampleService}`,
+      ":8080",
+    ],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  children.push(forward);
+  const port = await new Promise<string>((resolve, reject) => {
+    let output = "";
+    forward.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      const match = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(output);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    forward.once("exit", () => {
+      reject(new Error(`kubectl port-forward exited: ${output}`));
+    });
+  });
+  say(`Port-forward to ${exampleService}'s pod on 127.0.0.1:${port}`);
+  return `http://127.0.0.1:${port}`;
 }

@@ -5,7 +5,8 @@ import { ensureDevPlane } from "./dev-plane.ts";
 import { ToolchainError } from "./go-toolchain.ts";
 import { clusterDir } from "./paths.ts";
 import { isPortBound } from "./ports.ts";
-import { ensureTools } from "./tool-builds.ts";
+import { realNodeTaint } from "./real-node.ts";
+import { ensureNodeTools, ensureTools } from "./tool-builds.ts";
 import { withLock } from "./file-lock.ts";
 
 const progress = (message: string): void => {
@@ -13,12 +14,17 @@ const progress = (message: string): void => {
 };
 
 async function up(): Promise<void> {
-  const { state, reused } = await ensureDevPlane(progress);
+  const realNode = process.argv.includes("--real-node");
+  const { state, reused } = await ensureDevPlane(progress, { realNode });
   progress(
     reused
       ? `The control plane is already running at ${state.server}; reusing it.`
       : `Control plane ready at ${state.server} in ${state.startSeconds.toFixed(1)} s.`,
   );
+  if (state.realNode !== undefined)
+    progress(
+      `  real node:  "localhost" (containerd, taint ${realNodeTaint.key}), pods on ${state.realNode.subnet}, host reachable from pods at ${state.realNode.gateway}`,
+    );
   printUsage();
 }
 
@@ -63,6 +69,10 @@ const commands: Record<string, () => Promise<void>> = {
   build: async () => {
     const tools = await ensureTools(progress);
     progress(`Binaries ready in ${tools.binDir}`);
+    if (process.argv.includes("--real-node")) {
+      const node = await ensureNodeTools(progress);
+      progress(`Real node binaries ready (kubelet: ${node.kubelet})`);
+    }
   },
 };
 

@@ -8,6 +8,7 @@ import { writeKubeconfig } from "./kubeconfig.ts";
 import { createClientCert, createPki, type Pki } from "./pki.ts";
 import { freePort } from "./ports.ts";
 import { isAlive, sleep, startProcess, stopGroup, type StartedProcess } from "./processes.ts";
+import { cleanRealNode, startRealNode, type RealNodeState } from "./real-node.ts";
 import { ensureTools, goModuleDir, type Progress, type ToolPaths } from "./tool-builds.ts";
 import { versions } from "./versions.ts";
 
@@ -24,6 +25,8 @@ export interface PlaneState {
   readonly processes: readonly StartedProcess[];
   readonly startedAt: string;
   readonly startSeconds: number;
+  /** The real node beside kwok's, when one was started (docs/adr/0070-a-real-node-beside-kwok.md). */
+  readonly realNode?: RealNodeState;
 }
 
 const stateFileName = "state.json";
@@ -49,10 +52,20 @@ export interface StartOptions {
   readonly dir: string;
   readonly ownerPid: number | null;
   readonly progress: Progress;
+  /** Also start a real node (containerd and a kubelet) beside kwok's. */
+  readonly realNode?: boolean;
 }
 
-/** Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on loopback. */
-export async function startPlane({ dir, ownerPid, progress }: StartOptions): Promise<PlaneState> {
+/**
+ * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on loopback, and
+ * the real node if asked.
+ */
+export async function startPlane({
+  dir,
+  ownerPid,
+  progress,
+  realNode = false,
+}: StartOptions): Promise<PlaneState> {
   const tools = await ensureTools(progress);
   const started = Date.now();
   await rm(path.join(dir, "etcd"), { recursive: true, force: true });
@@ -144,11 +157,40 @@ export async function startPlane({ dir, ownerPid, progress }: StartOptions): Pro
     createFakeNode(tools, kubeconfig);
     const ready: PlaneState = { ...state, startSeconds: (Date.now() - started) / 1000 };
     await writeFile(stateFile(dir), JSON.stringify(ready, null, 2));
-    return ready;
+    return realNode ? await addRealNode(dir, progress) : ready;
   } catch (error) {
-    await stopPlane(state);
+    await stopPlane((await readState(dir)) ?? state);
     throw error;
   }
+}
+
+/**
+ * Starts the real node on a running plane (`cluster:up -- --real-node` on a plane started
+ * without one). Its processes and what it leaves on the machine are recorded in the state file as
+ * they start, so that stopPlane (or a guardian) cleans up even after a failure half-way.
+ */
+export async function addRealNode(dir: string, progress: Progress): Promise<PlaneState> {
+  const state = await readState(dir);
+  if (state === undefined) throw new Error(`No running plane in ${dir}`);
+  if (state.realNode !== undefined) return state;
+  const started = Date.now();
+  const tools = { binary: () => state.kubectl };
+  let current: PlaneState = state;
+  const { node } = await startRealNode({
+    planeDir: dir,
+    pkiDir: state.pkiDir,
+    server: state.server,
+    kubectl: (args, input) => kubectl(tools, state.kubeconfig, args, input),
+    progress,
+    onProcess: async (p, recorded) => {
+      current = { ...current, realNode: recorded, processes: [...current.processes, p] };
+      await writeFile(stateFile(dir), JSON.stringify(current, null, 2));
+    },
+  });
+  current = { ...current, realNode: node };
+  await writeFile(stateFile(dir), JSON.stringify(current, null, 2));
+  progress(`Real node ${node.id} Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return current;
 }
 
 function waitOptions(
@@ -235,6 +277,9 @@ function apiserverArgs(pki: Pki, port: number, etcdPort: number, dir: string): s
     // 1.37 rejects a loopback advertise address with the default lease endpoint reconciler.
     "--advertise-address=127.0.0.1",
     "--endpoint-reconciler-type=none",
+    // The real node's kubelet listens on 127.0.0.1, named by its Hostname address (localhost):
+    // never dial the host's other addresses.
+    "--kubelet-preferred-address-types=Hostname",
     "--profiling=false",
   ];
 }
@@ -244,7 +289,8 @@ function controllerManagerArgs(kubeconfig: string, pki: Pki, port: number): stri
     `--kubeconfig=${kubeconfig}`,
     `--authentication-kubeconfig=${kubeconfig}`,
     `--authorization-kubeconfig=${kubeconfig}`,
-    "--controllers=garbage-collector-controller,deployment-controller,replicaset-controller,namespace-controller,serviceaccount-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller",
+    // persistentvolume-binder: claims bind to the real node's local volumes (idle without them).
+    "--controllers=garbage-collector-controller,deployment-controller,replicaset-controller,namespace-controller,serviceaccount-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller,persistentvolume-binder-controller",
     "--leader-elect=false",
     "--bind-address=127.0.0.1",
     `--secure-port=${port}`,
@@ -350,10 +396,11 @@ function createFakeNode(tools: ToolPaths, kubeconfig: string): void {
         type: "kwok",
       },
     },
-    // Room for the benchmarks' 10,000 services (50m CPU and 96Mi each): kwok's pods cost nothing.
+    // Room for the benchmarks' 10,000 services (50m CPU and up to 640Mi each, the embedded
+    // PGlite default): kwok's pods cost nothing.
     status: {
-      allocatable: { cpu: "1000", memory: "2Ti", pods: "20000" },
-      capacity: { cpu: "1000", memory: "2Ti", pods: "20000" },
+      allocatable: { cpu: "1000", memory: "16Ti", pods: "20000" },
+      capacity: { cpu: "1000", memory: "16Ti", pods: "20000" },
     },
   };
   kubectl(
@@ -403,7 +450,9 @@ export async function restartComponent(
 export async function stopPlane(state: PlaneState): Promise<void> {
   // The file is the truth: a fault test may have restarted a component since `state` was read.
   const current = (await readState(state.dir)) ?? state;
+  // The kubelet and containerd started last, so they stop first; then what they left behind.
   for (const p of [...current.processes].reverse()) await stopGroup(p.pid);
+  if (current.realNode !== undefined) await cleanRealNode(current.realNode);
   await rm(path.join(state.dir, "etcd"), { recursive: true, force: true });
   await rm(stateFile(state.dir), { force: true });
 }

@@ -9,17 +9,17 @@ export class ToolchainError extends Error {
 }
 
 /** Fails fast when the Go toolchain the control plane is built with is missing or too old. */
-export function requireGo(): string {
+export function requireGo(minimum: string = versions.minimumGo): string {
   const result = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" });
   if (result.error !== undefined || result.status !== 0) {
     throw new ToolchainError(
-      `Go is not installed or not on PATH. The test control plane is built from Go modules: install Go ${versions.minimumGo} or newer (https://go.dev/doc/install), or point CALLBACK_OPERATOR_TEST_KUBECONFIG at an existing cluster.`,
+      `Go is not installed or not on PATH. The test control plane is built from Go modules: install Go ${minimum} or newer (https://go.dev/doc/install), or point CALLBACK_OPERATOR_TEST_KUBECONFIG at an existing cluster.`,
     );
   }
   const version = result.stdout.trim().replace(/^go/, "");
-  if (compareVersions(version, versions.minimumGo) < 0) {
+  if (compareVersions(version, minimum) < 0) {
     throw new ToolchainError(
-      `Go ${version} is too old: Kubernetes ${versions.kubernetes} needs Go ${versions.minimumGo} or newer.`,
+      `Go ${version} is too old: the tools of the control plane and its real node need Go ${minimum} or newer.`,
     );
   }
   return version;

@@ -20,10 +20,15 @@ export function startProcess(
   command: string,
   args: readonly string[],
   logFile: string,
+  env?: NodeJS.ProcessEnv,
 ): StartedProcess {
   const fd = openSync(logFile, "a");
   try {
-    const child = spawn(command, args, { detached: true, stdio: ["ignore", fd, fd] });
+    const child = spawn(command, args, {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+    });
     if (child.pid === undefined) throw new Error(`Could not start ${name} (${command}).`);
     child.unref();
     return { name, pid: child.pid, logFile, command, args };

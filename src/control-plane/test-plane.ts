@@ -18,7 +18,10 @@ export interface TestPlane {
  * A plane owned by the calling process (a test run): orphans of earlier runs are reaped first,
  * and a guardian process takes this one down if the caller dies without tearing it down.
  */
-export async function startTestPlane(progress: Progress): Promise<TestPlane> {
+export async function startTestPlane(
+  progress: Progress,
+  { realNode = false }: { readonly realNode?: boolean } = {},
+): Promise<TestPlane> {
   const reaped = await reapOrphanedPlanes(testRunsDir());
   if (reaped > 0) progress(`Stopped ${reaped} control plane(s) left by a test run that died`);
   const dir = path.join(
@@ -32,7 +35,7 @@ export async function startTestPlane(progress: Progress): Promise<TestPlane> {
     stdio: "ignore",
   });
   guardian.unref();
-  const state = await startPlane({ dir, ownerPid: process.pid, progress });
+  const state = await startPlane({ dir, ownerPid: process.pid, progress, realNode });
   return {
     state,
     guardianPid: guardian.pid,

@@ -1,6 +1,8 @@
-import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { requireDiskSpace, requireGo, runGo, ToolchainError } from "./go-toolchain.ts";
 import { toolCacheRoot } from "./paths.ts";
 import { withLock } from "./file-lock.ts";
@@ -13,6 +15,8 @@ interface ToolBuild {
   readonly binaries: readonly string[];
   /** The go commands, run in order inside the build's module directory. */
   readonly steps: (binDir: string) => readonly (readonly string[])[];
+  /** Puts the program's own source into the module directory first (programs kept in this repo). */
+  readonly prepare?: (moduleDir: string) => Promise<void>;
 }
 
 const k8sVersionPackages = ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"];
@@ -70,31 +74,7 @@ const builds: readonly ToolBuild[] = [
     name: "kubernetes",
     version: versions.kubernetes,
     binaries: kubernetesCommands,
-    steps: (bin) => {
-      const staging = `0.${versions.kubernetes.split(".").slice(1).join(".")}`;
-      return [
-        ["mod", "init", "localtools/kubernetes"],
-        [
-          "mod",
-          "edit",
-          `-go=${versions.goDirective}`,
-          `-require=k8s.io/kubernetes@v${versions.kubernetes}`,
-          // The replaces must exist before the first tidy, or Go looks for k8s.io/api@v0.0.0.
-          ...kubernetesStagingModules.map((m) => `-replace=k8s.io/${m}=k8s.io/${m}@v${staging}`),
-          ...kubernetesCommands.map((c) => `-tool=k8s.io/kubernetes/cmd/${c}`),
-        ],
-        ["mod", "tidy"],
-        [
-          "build",
-          "-v",
-          "-trimpath",
-          `-ldflags=${kubernetesLdflags()}`,
-          "-o",
-          `${bin}/`,
-          ...kubernetesCommands.map((c) => `k8s.io/kubernetes/cmd/${c}`),
-        ],
-      ];
-    },
+    steps: (bin) => kubernetesCommandSteps(kubernetesCommands, bin),
   },
   {
     name: "kwok",
@@ -154,6 +134,164 @@ const helmBuild: ToolBuild = {
   ],
 };
 
+/** A wrapper module for one command of k8s.io/kubernetes, with every staging module pinned. */
+function kubernetesCommandSteps(commands: readonly string[], bin: string): string[][] {
+  const staging = `0.${versions.kubernetes.split(".").slice(1).join(".")}`;
+  return [
+    ["mod", "init", "localtools/kubernetes"],
+    [
+      "mod",
+      "edit",
+      `-go=${versions.goDirective}`,
+      `-require=k8s.io/kubernetes@v${versions.kubernetes}`,
+      // The replaces must exist before the first tidy, or Go looks for k8s.io/api@v0.0.0.
+      ...kubernetesStagingModules.map((m) => `-replace=k8s.io/${m}=k8s.io/${m}@v${staging}`),
+      ...commands.map((c) => `-tool=k8s.io/kubernetes/cmd/${c}`),
+    ],
+    ["mod", "tidy"],
+    [
+      "build",
+      "-v",
+      "-trimpath",
+      `-ldflags=${kubernetesLdflags()}`,
+      "-o",
+      `${bin}/`,
+      ...commands.map((c) => `k8s.io/kubernetes/cmd/${c}`),
+    ],
+  ];
+}
+
+const containerdPackage = "github.com/containerd/containerd/v2";
+// Mirrors containerd's Makefile: the version is stamped at link time, the shim is built without gRPC.
+const containerdLdflags = `-ldflags=-s -w -X ${containerdPackage}/version.Version=v${versions.containerd} -X ${containerdPackage}/version.Package=${containerdPackage}`;
+
+const cniPlugins = [
+  ["bridge", "main"],
+  ["loopback", "main"],
+  ["host-local", "ipam"],
+  ["portmap", "meta"],
+] as const;
+
+/** A program of this repository (src/control-plane/go/NAME/main.go), keyed by its source's hash. */
+function repoProgram(
+  name: string,
+  requires: readonly { readonly module: string; readonly version: string }[],
+): ToolBuild {
+  const source = fileURLToPath(new URL(`go/${name}/main.go`, import.meta.url));
+  const version = createHash("sha256")
+    .update(JSON.stringify(requires))
+    .update("\0")
+    .update(readFileSync(source))
+    .digest("hex")
+    .slice(0, 12);
+  return {
+    name,
+    version,
+    binaries: [name],
+    prepare: (moduleDir) => copyFile(source, path.join(moduleDir, "main.go")),
+    steps: (bin) => [
+      ["mod", "init", `localtools/${name}`],
+      [
+        "mod",
+        "edit",
+        `-go=${versions.goDirective}`,
+        ...requires.map((r) => `-require=${r.module}@v${r.version}`),
+      ],
+      ["mod", "tidy"],
+      ["build", "-v", "-trimpath", "-ldflags=-s -w", "-o", path.join(bin, name), "."],
+    ],
+  };
+}
+
+/** Assembles images without a daemon (`npm run image`, the node's pause image). */
+const imageAssemblerBuild = repoProgram("oci-image", [
+  { module: "github.com/google/go-containerregistry", version: versions.goContainerRegistry },
+]);
+
+/**
+ * The real node (docs/adr/0070-a-real-node-beside-kwok.md): containerd with its runc shim and
+ * ctr, the CNI plugins, the pause program and the kubelet. runc is Debian's (see requireRunc).
+ * The kubelet goes last: it is the long build, and it reuses the control plane's build cache.
+ */
+const nodeBuilds: readonly ToolBuild[] = [
+  {
+    name: "containerd",
+    version: versions.containerd,
+    binaries: ["containerd", "ctr", "containerd-shim-runc-v2"],
+    steps: (bin) => [
+      ["mod", "init", "localtools/containerd"],
+      [
+        "mod",
+        "edit",
+        `-go=${versions.goDirective}`,
+        `-require=${containerdPackage}@v${versions.containerd}`,
+        ...["containerd", "ctr", "containerd-shim-runc-v2"].map(
+          (c) => `-tool=${containerdPackage}/cmd/${c}`,
+        ),
+      ],
+      ["mod", "tidy"],
+      [
+        "build",
+        "-v",
+        "-trimpath",
+        "-tags=urfave_cli_no_docs",
+        containerdLdflags,
+        "-o",
+        `${bin}/`,
+        `${containerdPackage}/cmd/containerd`,
+        `${containerdPackage}/cmd/ctr`,
+      ],
+      [
+        "build",
+        "-v",
+        "-trimpath",
+        "-tags=urfave_cli_no_docs,no_grpc",
+        containerdLdflags,
+        "-o",
+        `${bin}/`,
+        `${containerdPackage}/cmd/containerd-shim-runc-v2`,
+      ],
+    ],
+  },
+  {
+    name: "cni-plugins",
+    version: versions.cniPlugins,
+    binaries: cniPlugins.map(([name]) => name),
+    steps: (bin) => {
+      const module = "github.com/containernetworking/plugins";
+      const packages = cniPlugins.map(([name, kind]) => `${module}/plugins/${kind}/${name}`);
+      return [
+        ["mod", "init", "localtools/cni-plugins"],
+        [
+          "mod",
+          "edit",
+          `-go=${versions.goDirective}`,
+          `-require=${module}@v${versions.cniPlugins}`,
+          ...packages.map((p) => `-tool=${p}`),
+        ],
+        ["mod", "tidy"],
+        [
+          "build",
+          "-v",
+          "-trimpath",
+          `-ldflags=-s -w -X ${module}/pkg/utils/buildversion.BuildVersion=v${versions.cniPlugins}`,
+          "-o",
+          `${bin}/`,
+          ...packages,
+        ],
+      ];
+    },
+  },
+  repoProgram("pause", []),
+  imageAssemblerBuild,
+  {
+    name: "kubelet",
+    version: versions.kubernetes,
+    binaries: ["kubelet"],
+    steps: (bin) => kubernetesCommandSteps(["kubelet"], bin),
+  },
+];
+
 export interface ToolPaths {
   readonly binDir: string;
   binary(name: string): string;
@@ -170,37 +308,74 @@ export function toolBinDir(): string {
 
 export type Progress = (message: string) => void;
 
-/**
- * Builds whatever is missing from the cache and returns where the binaries are. Warm, this only
- * checks marker files. A lock keeps concurrent callers (a test run beside `cluster:up`) from
- * building the same thing twice.
- */
+/** Builds the plane's programs if missing and returns where they are. */
 export async function ensureTools(progress: Progress): Promise<ToolPaths> {
   const binDir = toolBinDir();
-  const missing = builds.filter((b) => !isComplete(b));
-  if (missing.length > 0) {
-    requireGo();
-    await mkdir(toolCacheRoot(), { recursive: true });
-    await requireDiskSpace(toolCacheRoot(), 6 * 2 ** 30);
-    await withLock(path.join(toolCacheRoot(), "build.lock"), progress, "build", async () => {
-      for (const build of builds.filter((b) => !isComplete(b))) await runBuild(build, progress);
-    });
-  }
+  await ensureBuilds(builds, progress, versions.minimumGo, 6 * 2 ** 30);
   await linkBinaries(binDir);
   return { binDir, binary: (name) => path.join(binDir, name) };
 }
 
 /** Builds Helm into the tool cache if missing (about a minute warm-cache, see docs/testing.md). */
 export async function ensureHelm(progress: Progress): Promise<string> {
-  if (!isComplete(helmBuild)) {
-    requireGo();
-    await mkdir(toolCacheRoot(), { recursive: true });
-    await requireDiskSpace(toolCacheRoot(), 2 * 2 ** 30);
-    await withLock(path.join(toolCacheRoot(), "build.lock"), progress, "build", async () => {
-      if (!isComplete(helmBuild)) await runBuild(helmBuild, progress);
-    });
-  }
+  await ensureBuilds([helmBuild], progress, versions.minimumGo, 2 * 2 ** 30);
   return path.join(buildDir(helmBuild), "bin", "helm");
+}
+
+/** The image assembler (src/control-plane/go/oci-image), built on first use. */
+export async function ensureImageAssembler(progress: Progress): Promise<string> {
+  await ensureBuilds([imageAssemblerBuild], progress, versions.minimumGo, 2 * 2 ** 30);
+  return path.join(buildDir(imageAssemblerBuild), "bin", imageAssemblerBuild.name);
+}
+
+/** Where each program of the real node is. */
+export interface NodeTools {
+  readonly containerd: string;
+  readonly ctr: string;
+  /** containerd looks its shim up on PATH: this directory holds containerd-shim-runc-v2. */
+  readonly shimDir: string;
+  readonly cniBinDir: string;
+  readonly kubelet: string;
+  readonly pause: string;
+  readonly imageAssembler: string;
+}
+
+/** Builds the real node's programs if missing (cold: about 10 minutes after the plane's build). */
+export async function ensureNodeTools(progress: Progress): Promise<NodeTools> {
+  await ensureBuilds(nodeBuilds, progress, versions.minimumGoForNode, 6 * 2 ** 30);
+  const bin = (name: string): string => {
+    const build = nodeBuilds.find((b) => b.binaries.includes(name));
+    if (build === undefined) throw new Error(`No node build makes ${name}`);
+    return path.join(buildDir(build), "bin", name);
+  };
+  return {
+    containerd: bin("containerd"),
+    ctr: bin("ctr"),
+    shimDir: path.dirname(bin("containerd-shim-runc-v2")),
+    cniBinDir: path.dirname(bin("bridge")),
+    kubelet: bin("kubelet"),
+    pause: bin("pause"),
+    imageAssembler: bin("oci-image"),
+  };
+}
+
+/**
+ * Builds whatever of `wanted` is missing. Warm, this only checks marker files. A lock keeps
+ * concurrent callers (a test run beside `cluster:up`) from building the same thing twice.
+ */
+async function ensureBuilds(
+  wanted: readonly ToolBuild[],
+  progress: Progress,
+  minimumGo: string,
+  diskBytes: number,
+): Promise<void> {
+  if (wanted.every(isComplete)) return;
+  requireGo(minimumGo);
+  await mkdir(toolCacheRoot(), { recursive: true });
+  await requireDiskSpace(toolCacheRoot(), diskBytes);
+  await withLock(path.join(toolCacheRoot(), "build.lock"), progress, "build", async () => {
+    for (const build of wanted.filter((b) => !isComplete(b))) await runBuild(build, progress);
+  });
 }
 
 function isComplete(build: ToolBuild): boolean {
@@ -219,6 +394,7 @@ async function runBuild(build: ToolBuild, progress: Progress): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(modDir, { recursive: true });
   await mkdir(binDir, { recursive: true });
+  await build.prepare?.(modDir);
   const logFile = path.join(dir, "build.log");
   const started = Date.now();
   progress(

@@ -7,10 +7,17 @@ export const versions = {
   gatewayApi: "1.6.3",
   /** Helm for the chart tests only; v4 is the newest major whose go directive (1.26.0) we accept. */
   helm: "4.3.1",
+  /** The real node's container runtime (issue 15, docs/adr/0070-a-real-node-beside-kwok.md). */
+  containerd: "2.4.2",
+  cniPlugins: "1.10.0",
+  /** The image assembler's library (`npm run image`, the node's pause image). */
+  goContainerRegistry: "0.22.1",
   /** The `go` directive of the wrapper modules: the newest that every pinned module accepts. */
   goDirective: "1.26.0",
   /** The oldest Go toolchain that builds all of the above. */
   minimumGo: "1.26.0",
+  /** The real node's tools need more: the CNI plugins' go.mod says go 1.26.8, containerd's 1.26.6. */
+  minimumGoForNode: "1.26.8",
 } as const;
 
 /** Staging repositories of k8s.io/kubernetes; it requires each at v0.0.0, so each needs a replace. */

@@ -92,6 +92,21 @@ export function service(ctx: ChildContext): ChildObject {
   };
 }
 
+/**
+ * Resources of a service that sets none. Embedded PGlite runs PostgreSQL compiled to WebAssembly
+ * inside Node: its start-up peaks far above a PostgreSQL client's whole footprint, and a limit below
+ * that peak gets the pod OOM-killed before it serves (measured on the real node:
+ * docs/adr/0072-default-memory-by-storage.md).
+ */
+function defaultResources(embedded: boolean): Record<string, Record<string, string>> {
+  return embedded
+    ? { requests: { cpu: "50m", memory: "640Mi" }, limits: { memory: "1536Mi" } }
+    : { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } };
+}
+
+/** How long a terminating pod keeps serving before SIGTERM (kube-proxy's endpoint lag). */
+const preStopSeconds = 3;
+
 export function deployment(ctx: ChildContext, configHash: string): ChildObject {
   const { name } = ctx.service.metadata;
   const api = ctx.service.spec.api;
@@ -139,10 +154,11 @@ export function deployment(ctx: ChildContext, configHash: string): ChildObject {
       periodSeconds: 10,
       failureThreshold: 6,
     },
-    resources: api?.resources ?? {
-      requests: { cpu: "50m", memory: "96Mi" },
-      limits: { memory: "256Mi" },
-    },
+    // Kept serving for a moment after the pod is marked for deletion, so that every proxy and
+    // load balancer has dropped it before SIGTERM closes its listener (then in-flight requests
+    // drain within the Callback API's 25 s shutdown grace, inside the pod's default 30 s).
+    lifecycle: { preStop: { sleep: { seconds: preStopSeconds } } },
+    resources: api?.resources ?? defaultResources(database === undefined),
     securityContext: {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,

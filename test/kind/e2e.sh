@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end on kind, for machines with a Docker engine: build the image, load it into a kind
-# cluster, install the chart with it, prove the examples become Ready with real Callback API pods
+# End-to-end on kind, for machines with a Docker engine: build the image (`npm run image`, no
+# Docker needed for that), load its archive into a kind cluster, install the chart with it, prove the examples become Ready with real Callback API pods
 # answering a real request, then run the integration suite against that cluster.
 #
 #   test/kind/e2e.sh            # creates (and afterwards deletes) the kind cluster callback-operator-e2e
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 cluster="${KIND_CLUSTER:-callback-operator-e2e}"
-image="callback-operator:e2e"
+archive="build/image/callback-operator.oci.tar"
 namespace="callback-operator-system"
 workdir="$(mktemp -d)"
 kubeconfig="$workdir/kubeconfig"
@@ -47,15 +47,15 @@ fi
 kind get kubeconfig --name "$cluster" >"$kubeconfig"
 k() { kubectl --kubeconfig "$kubeconfig" "$@"; }
 
-echo "kind-e2e: building $image"
-docker build -t "$image" .
-kind load docker-image "$image" --name "$cluster"
+echo "kind-e2e: building the image archive"
+npm run image
+# The archive carries the chart's default reference, so the chart's defaults name it unchanged.
+kind load image-archive "$archive" --name "$cluster"
 
 echo "kind-e2e: installing the chart"
 helm upgrade --install callback-operator charts/callback-operator \
   --kubeconfig "$kubeconfig" --namespace "$namespace" --create-namespace \
-  --set image.repository=callback-operator --set image.tag=e2e --set image.pullPolicy=Never \
-  --set callbackApi.image.pullPolicy=Never --wait --timeout 5m
+  --set image.pullPolicy=Never --set callbackApi.image.pullPolicy=Never --wait --timeout 5m
 k label namespace "$namespace" pod-security.kubernetes.io/enforce=restricted --overwrite
 
 echo "kind-e2e: the example without a database, Ready with a real pod"
