@@ -14,16 +14,14 @@ import {
 } from "../runtime/flags.ts";
 import { DEFAULT_POOL_SIZE } from "./database.ts";
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "./http-timeouts.ts";
+import type { StorageChoice } from "./open-store.ts";
 
 export interface CliConfig {
   readonly serviceName: string;
   readonly configDir: string;
   readonly port: number;
   readonly host: string;
-  readonly storage:
-    | { readonly kind: "postgres"; readonly url: string; readonly poolSize: number }
-    | { readonly kind: "pglite"; readonly dataDir: string }
-    | { readonly kind: "memory" };
+  readonly storage: StorageChoice;
   readonly admin: { readonly username: string; readonly passwordFile: string } | undefined;
   readonly logLevel: string;
   readonly timeouts: HttpTimeouts;
