@@ -149,7 +149,8 @@ export function usage(): string {
   return `Usage: callback-operator callback-api --service-name NAME --config-dir DIR [--port PORT]
        [--database-url URL [--database-pool-size N] | --data-dir DIR | --in-memory] [--admin-username USER --admin-password-file FILE]
 
-Serves the GMS Callback API of one service.
+Serves the GMS Callback API of one service. "callback-operator callback-api migrate --help" shows
+the command that moves a service's callbacks between embedded PGlite and PostgreSQL.
 
 Flags (each also read from the environment variable shown):
 ${flagHelp(callbackApiFlags)}

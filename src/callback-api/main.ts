@@ -35,6 +35,12 @@ async function readSecretFile(path: string): Promise<string | undefined> {
 }
 
 export async function run(argv: string[]): Promise<void> {
+  if (argv[0] === "migrate") {
+    // Loaded only when asked for, as the commands of src/cli/main.ts are.
+    const { runMigrate } = await import("./migrate-command.ts");
+    await runMigrate(argv.slice(1));
+    return;
+  }
   try {
     await start(argv);
   } catch (error) {

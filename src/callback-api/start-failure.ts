@@ -28,14 +28,15 @@ export function firstLine(error: unknown): string {
   return message.split("\n", 1)[0] ?? "";
 }
 
-const withCode = (error: unknown): string => {
+/** The first line of an error's message and its errno or SQLSTATE: what a fallback can say. */
+export function errorLine(error: unknown): string {
   const code = codeOf(error);
   return code === undefined ? firstLine(error) : `${firstLine(error)} (${code})`;
-};
+}
 
 /** Any error as a StartFailure: unexpected ones keep their first line and code, never a stack. */
 export function asStartFailure(error: unknown): StartFailure {
-  return error instanceof StartFailure ? error : new StartFailure(withCode(error));
+  return error instanceof StartFailure ? error : new StartFailure(errorLine(error));
 }
 
 /**
@@ -74,7 +75,7 @@ export function listenFailure(
       );
     default:
       return new StartFailure(
-        `${where} cannot be listened on: ${withCode(error)}: choose another ${flag} or --host`,
+        `${where} cannot be listened on: ${errorLine(error)}: choose another ${flag} or --host`,
       );
   }
 }
@@ -126,7 +127,7 @@ export function connectFailure(flag: string, url: string, error: unknown): Start
     );
   }
   return new StartFailure(
-    `${flag}: cannot connect to ${where}: ${withCode(error)}: check the URL and the server's log`,
+    `${flag}: cannot connect to ${where}: ${errorLine(error)}: check the URL and the server's log`,
   );
 }
 
@@ -144,7 +145,7 @@ export function dataDirFailure(flag: string, dir: string, error: unknown): Start
     );
   }
   return new StartFailure(
-    `${flag} ${dir} does not open as a PGlite store: ${withCode(error)}: restore the directory from a backup, or point ${flag} at an empty directory`,
+    `${flag} ${dir} does not open as a PGlite store: ${errorLine(error)}: restore the directory from a backup, or point ${flag} at an empty directory`,
   );
 }
 
@@ -167,7 +168,7 @@ export function schemaFailure(store: string, error: unknown): StartFailure {
     );
   }
   return new StartFailure(
-    `${store}: the schema migration failed: ${withCode(error)}: see the database's log; the store was left as it was (one transaction)`,
+    `${store}: the schema migration failed: ${errorLine(error)}: see the database's log; the store was left as it was (one transaction)`,
   );
 }
 
@@ -180,6 +181,6 @@ export function fileFailure(flag: string, path: string, error: unknown): StartFa
     );
   }
   return new StartFailure(
-    `${flag} ${path} cannot be read: ${withCode(error)}: make it a file readable by the server's user`,
+    `${flag} ${path} cannot be read: ${errorLine(error)}: make it a file readable by the server's user`,
   );
 }
