@@ -14,16 +14,14 @@ import {
 } from "../runtime/flags.ts";
 import { DEFAULT_POOL_SIZE } from "./database.ts";
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "./http-timeouts.ts";
+import type { StorageChoice } from "./open-store.ts";
 
 export interface CliConfig {
   readonly serviceName: string;
   readonly configDir: string;
   readonly port: number;
   readonly host: string;
-  readonly storage:
-    | { readonly kind: "postgres"; readonly url: string; readonly poolSize: number }
-    | { readonly kind: "pglite"; readonly dataDir: string }
-    | { readonly kind: "memory" };
+  readonly storage: StorageChoice;
   readonly admin: { readonly username: string; readonly passwordFile: string } | undefined;
   readonly logLevel: string;
   readonly timeouts: HttpTimeouts;
@@ -151,7 +149,8 @@ export function usage(): string {
   return `Usage: callback-operator callback-api --service-name NAME --config-dir DIR [--port PORT]
        [--database-url URL [--database-pool-size N] | --data-dir DIR | --in-memory] [--admin-username USER --admin-password-file FILE]
 
-Serves the GMS Callback API of one service.
+Serves the GMS Callback API of one service. "callback-operator callback-api migrate --help" shows
+the command that moves a service's callbacks between embedded PGlite and PostgreSQL.
 
 Flags (each also read from the environment variable shown):
 ${flagHelp(callbackApiFlags)}

@@ -1,43 +1,30 @@
 // `callback-operator callback-api ...`: parse flags, wire the real dependencies, listen, and shut
 // down gracefully (in-flight requests and POSTs finish; the store closes last).
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { pino } from "pino";
 import { buildApp } from "./app.ts";
 import { serviceCredentials } from "./auth.ts";
-import { parseFlags, usage, type CliConfig } from "./cli-flags.ts";
+import { parseFlags, usage } from "./cli-flags.ts";
 import { systemClock } from "../runtime/clock.ts";
-import { ConfigDirWatcher, readConfigDir } from "./config-dir.ts";
-import { pgliteDatabase, postgresDatabase, type Database } from "./database.ts";
+import { ConfigDirWatcher, readConfigDir, type RawOptions } from "./config-dir.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { Metrics } from "./metrics.ts";
 import { startMetricsServer } from "./metrics-server.ts";
-import { migrate } from "./migrations.ts";
+import { describeStore, openStore } from "./open-store.ts";
 import { resolveOptions, type ServiceOptions } from "./options.ts";
+import {
+  asStartFailure,
+  exitNow,
+  fileFailure,
+  firstLine,
+  listenFailure,
+  StartFailure,
+} from "./start-failure.ts";
 import { Store } from "./store.ts";
 
 const SHUTDOWN_GRACE_MS = 25_000;
-
-function fail(message: string): void {
-  process.stderr.write(`callback-api: ${message}\n`);
-  process.exitCode = 2;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function openDatabase(storage: CliConfig["storage"]): Promise<Database> {
-  if (storage.kind === "postgres") return postgresDatabase(storage.url, storage.poolSize);
-  if (storage.kind === "memory") return pgliteDatabase(undefined);
-  await mkdir(storage.dataDir, { recursive: true });
-  return pgliteDatabase(storage.dataDir);
-}
 
 async function readSecretFile(path: string): Promise<string | undefined> {
   try {
@@ -48,14 +35,58 @@ async function readSecretFile(path: string): Promise<string | undefined> {
 }
 
 export async function run(argv: string[]): Promise<void> {
+  if (argv[0] === "migrate") {
+    // Loaded only when asked for, as the commands of src/cli/main.ts are.
+    const { runMigrate } = await import("./migrate-command.ts");
+    await runMigrate(argv.slice(1));
+    return;
+  }
   try {
     await start(argv);
   } catch (error) {
-    // Start-up failures (database unreachable, data directory unusable) get one line, not a trace.
-    process.stderr.write(
-      `callback-api: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+    const failure = asStartFailure(error);
+    exitNow(
+      `callback-api: ${failure.exitCode === 1 ? "could not start: " : ""}${failure.message}`,
+      failure.exitCode,
     );
-    process.exitCode = 1;
+  }
+}
+
+async function readOptions(configDir: string): Promise<RawOptions> {
+  let isDirectory = false;
+  try {
+    isDirectory = (await stat(configDir)).isDirectory();
+  } catch {
+    // Missing, or a path through something unreadable: both answered below.
+  }
+  if (!isDirectory) {
+    throw new StartFailure(
+      `--config-dir ${configDir} is not a readable directory: mount the service ConfigMap there or fix the path`,
+      2,
+    );
+  }
+  try {
+    return await readConfigDir(configDir);
+  } catch (error) {
+    throw new StartFailure(
+      `--config-dir ${configDir} cannot be read: ${firstLine(error)}: make it and its files readable by the server's user, or fix the path`,
+      2,
+    );
+  }
+}
+
+/** The admin password is re-read on each admin request; a missing or empty file is caught now. */
+async function checkAdminPassword(path: string): Promise<void> {
+  let password: string;
+  try {
+    password = await readFile(path, "utf8");
+  } catch (error) {
+    throw fileFailure("--admin-password-file", path, error);
+  }
+  if (password.trim() === "") {
+    throw new StartFailure(
+      `--admin-password-file ${path} is empty: put the admin password in it, or drop --admin-username and --admin-password-file to disable the admin API`,
+    );
   }
 }
 
@@ -65,40 +96,41 @@ async function start(argv: string[]): Promise<void> {
     process.stdout.write(usage());
     return;
   }
-  if (parsed.kind === "error") {
-    fail(parsed.message);
-    return;
-  }
+  if (parsed.kind === "error") throw new StartFailure(parsed.message, 2);
   const config = parsed.config;
-  if (!(await isDirectory(config.configDir))) {
-    fail(
-      `--config-dir ${config.configDir} is not a readable directory: mount the service ConfigMap there or fix the path`,
-    );
-    return;
-  }
+  const rawOptions = await readOptions(config.configDir);
+  if (config.admin !== undefined) await checkAdminPassword(config.admin.passwordFile);
   const log = pino({ level: config.logLevel, base: { service: config.serviceName } });
-  const rawOptions = await readConfigDir(config.configDir);
   let options: ServiceOptions = resolveOptions(config.serviceName, rawOptions);
   const credentials = serviceCredentials(options);
   if (credentials.kind === "invalid") {
-    fail(
+    throw new StartFailure(
       `service ${config.serviceName}: ${credentials.problem} (in --config-dir ${config.configDir})`,
+      2,
     );
-    return;
   }
   for (const warning of options.warnings) log.warn({ warning }, "Option ignored");
 
-  const db = await openDatabase(config.storage);
-  const migration = await migrate(db);
+  const choice = {
+    storage: config.storage,
+    flag: config.storage.kind === "postgres" ? "--database-url" : "--data-dir",
+  };
+  const { db, migration } = await openStore(choice);
   log.info(
     { engine: db.kind, applied: migration.applied, version: migration.version },
     "Migrated store",
   );
   const store = new Store(db);
-  await store.registerService(
-    { name: config.serviceName, serviceGroups: options._service_groups },
-    systemClock.now(),
-  );
+  try {
+    await store.registerService(
+      { name: config.serviceName, serviceGroups: options._service_groups },
+      systemClock.now(),
+    );
+  } catch (error) {
+    throw new StartFailure(
+      `${describeStore(choice)}: cannot record the service: ${firstLine(error)}: see the database's log`,
+    );
+  }
 
   const watcher = new ConfigDirWatcher(rawOptions, {
     dir: config.configDir,
@@ -161,7 +193,11 @@ async function start(argv: string[]): Promise<void> {
     trustedProxies: config.trustedProxies,
     externalUrl: config.externalUrl,
   });
-  const metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort);
+  const metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort).catch(
+    (error: unknown) => {
+      throw listenFailure("--metrics-port", config.host, config.metricsPort, error);
+    },
+  );
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -187,7 +223,11 @@ async function start(argv: string[]): Promise<void> {
     });
   }
 
-  const address = await app.listen({ host: config.host, port: config.port });
+  const address = await app
+    .listen({ host: config.host, port: config.port })
+    .catch((error: unknown) => {
+      throw listenFailure("--port", config.host, config.port, error);
+    });
   dispatcher.start();
   ready = true;
   const port = app.server.address();

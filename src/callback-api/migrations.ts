@@ -55,6 +55,19 @@ export const migrations: readonly Migration[] = [
 /** Arbitrary constant naming this schema's lock among other advisory locks in a shared database. */
 const MIGRATION_LOCK = 7_413_001;
 
+/** The database holds migrations this program does not know: a newer version wrote it. */
+export class SchemaTooNewError extends Error {
+  override readonly name = "SchemaTooNewError";
+  readonly found: number;
+  readonly known: number;
+
+  constructor(found: number, known: number) {
+    super(`schema version ${found} is newer than this program's ${known}`);
+    this.found = found;
+    this.known = known;
+  }
+}
+
 export interface MigrationResult {
   readonly applied: readonly string[];
   readonly version: number;
@@ -72,6 +85,10 @@ export async function migrate(db: Database): Promise<MigrationResult> {
       )`);
     const done = await tx.query<{ version: number }>("SELECT version FROM callback_api_migrations");
     const doneVersions = new Set(done.map((row) => row.version));
+    const known = Math.max(0, ...migrations.map((m) => m.version));
+    const found = Math.max(0, ...doneVersions);
+    // An older program on a newer schema would read and write columns it does not know of.
+    if (found > known) throw new SchemaTooNewError(found, known);
     const applied: string[] = [];
     for (const migration of migrations) {
       if (doneVersions.has(migration.version)) continue;
@@ -82,6 +99,6 @@ export async function migrate(db: Database): Promise<MigrationResult> {
       ]);
       applied.push(`${migration.version}-${migration.name}`);
     }
-    return { applied, version: Math.max(0, ...migrations.map((m) => m.version)) };
+    return { applied, version: known };
   }, "migration");
 }
