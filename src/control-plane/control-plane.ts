@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
 import { waitHealthy } from "./health.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { createClientCert, createPki, type Pki } from "./pki.ts";
-import { freePort } from "./ports.ts";
+import { freePort, socketsOnPort } from "./ports.ts";
 import { isAlive, sleep, startProcess, stopGroup, type StartedProcess } from "./processes.ts";
 import { cleanRealNode, startRealNode, type RealNodeState } from "./real-node.ts";
 import { ensureTools, goModuleDir, type Progress, type ToolPaths } from "./tool-builds.ts";
@@ -433,17 +433,47 @@ export async function restartComponent(
     throw new Error(`No ${name} in the plane at ${dir}`);
   await stopGroup(old.pid, 0);
   await sleep(downMs);
-  const started = startProcess(name, old.command, old.args, old.logFile);
-  const processes = state.processes.map((p) => (p === old ? started : p));
-  await writeFile(stateFile(dir), JSON.stringify({ ...state, processes }, null, 2));
+  const port = state.ports[name === "etcd" ? "etcdClient" : "apiserver"] ?? 0;
   const probe =
     name === "etcd"
-      ? { url: `http://127.0.0.1:${String(state.ports["etcdClient"])}/health` }
+      ? { url: `http://127.0.0.1:${String(port)}/health` }
       : {
           url: `${state.server}/readyz`,
           ca: await readFile(path.join(state.pkiDir, "ca.crt"), "utf8"),
         };
-  await waitHealthy(name, probe, waitOptions(started, 90_000));
+  // The old process's port is usually free at once; seen in CI, it sometimes is not (the new
+  // apiserver exited with EADDRINUSE and every later test failed). Retry for a minute, which
+  // outlasts orphaned sockets, and name whoever holds the port if it never comes free.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const logStart = await fileSize(old.logFile);
+    const started = startProcess(name, old.command, old.args, old.logFile);
+    const processes = state.processes.map((p) => (p === old ? started : p));
+    await writeFile(stateFile(dir), JSON.stringify({ ...state, processes }, null, 2));
+    try {
+      await waitHealthy(name, probe, waitOptions(started, 90_000));
+      return;
+    } catch (error) {
+      const log = (await readFile(old.logFile, "utf8")).slice(logStart);
+      if (!log.includes("address already in use")) throw error;
+      const holders = socketsOnPort(port);
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${name} could not listen on 127.0.0.1:${String(port)} again for 60 s; sockets on it: ${holders.join(", ") || "none"}`,
+          { cause: error },
+        );
+      }
+      await appendFile(
+        old.logFile,
+        `callback-operator: port ${String(port)} still taken (${holders.join(", ") || "no socket found"}); starting ${name} again in 1 s\n`,
+      );
+      await sleep(1_000);
+    }
+  }
+}
+
+async function fileSize(file: string): Promise<number> {
+  return (await stat(file).catch(() => undefined))?.size ?? 0;
 }
 
 /** Stops components in reverse start order, then removes etcd's data; logs stay for debugging. */

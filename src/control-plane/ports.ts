@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer } from "node:net";
 
 /**
@@ -50,4 +50,82 @@ export function isPortBound(port: number): Promise<boolean> {
       });
     });
   });
+}
+
+const tcpStates: Record<string, string> = {
+  "01": "ESTABLISHED",
+  "02": "SYN_SENT",
+  "03": "SYN_RECV",
+  "04": "FIN_WAIT1",
+  "05": "FIN_WAIT2",
+  "06": "TIME_WAIT",
+  "07": "CLOSE",
+  "08": "CLOSE_WAIT",
+  "09": "LAST_ACK",
+  "0A": "LISTEN",
+  "0B": "CLOSING",
+};
+
+/**
+ * The sockets bound to a local port, with their TCP states and owning processes, read from /proc
+ * (Linux): what to print when a component cannot listen on a port it just held.
+ */
+export function socketsOnPort(port: number): string[] {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const found: { state: string; inode: string }[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readOrEmpty(table).split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[1]?.endsWith(hex) === true) {
+        found.push({
+          state: tcpStates[fields[3] ?? ""] ?? String(fields[3]),
+          inode: fields[9] ?? "0",
+        });
+      }
+    }
+  }
+  const owners = socketOwners(new Set(found.map((f) => f.inode).filter((i) => i !== "0")));
+  return found.map(
+    (f) =>
+      `${f.state}${f.inode === "0" ? " (orphaned)" : ` (${owners.get(f.inode) ?? "owner not found"})`}`,
+  );
+}
+
+/** Socket inode → "pid <n> <command>", for the inodes asked. */
+function socketOwners(inodes: ReadonlySet<string>): Map<string, string> {
+  const owners = new Map<string, string>();
+  if (inodes.size === 0) return owners;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    for (const fd of listOrEmpty(`/proc/${pid}/fd`)) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode !== undefined && inodes.has(inode)) {
+          const command = readFileSync(`/proc/${pid}/cmdline`, "utf8")
+            .split("\0")
+            .slice(0, 2)
+            .join(" ");
+          owners.set(inode, `pid ${pid} ${command}`);
+        }
+      } catch {
+        // The process or descriptor went away while we looked.
+      }
+    }
+  }
+  return owners;
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function listOrEmpty(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return []; // the process went away, or is not ours to read
+  }
 }
