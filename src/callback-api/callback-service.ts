@@ -269,7 +269,9 @@ export class CallbackService {
     const properties = storedProperties(params, options);
     checkRecordBounds(properties);
 
-    const throttled = throttledValues(params, options, number);
+    // GMS counts immediate requests only: scheduled ones pass when a value's daily limit is reached
+    // (Genesys' ThrottlePreventSameCustomerNumberTests; docs/callback-api.md).
+    const throttled = scheduled ? [] : throttledValues(params, options, number);
     const locks = startLocks(options, throttled, number, {
       state,
       bucketed: scheduled && desired > now ? desired : undefined,

@@ -143,6 +143,29 @@ describe.each(BACKENDS)("rules on %s", (backend) => {
     expect((await start(a, { _customer_number: "5115" })).statusCode).toBe(200);
   });
 
+  // Genesys' ThrottlePreventSameCustomerNumberTests: the daily limit counts immediate requests;
+  // scheduled ones for the same number all pass, with limits 0, 6 and 7.
+  it("counts only immediate callbacks toward the daily limit; scheduled ones pass it", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _throttle_request_parameters_limit: "1" });
+    expect((await start(a, { _customer_number: "5116" })).statusCode).toBe(200);
+    const later = (minutes: number) => iso(T0 + minutes * 60_000);
+    for (const minutes of [5, 10, 15, 20]) {
+      const res = await start(a, { _customer_number: "5116", _desired_time: later(minutes) });
+      expect(res.statusCode, `scheduled +${minutes} min`).toBe(200);
+    }
+    const immediate = await start(a, { _customer_number: "5116" });
+    expect(immediate.statusCode).toBe(503);
+    expect(immediate.json()).toMatchObject({
+      message:
+        "Callback for _customer_number=+15116 rejected because previous callbacks for this parameter were requested for more than 1 times today.",
+    });
+    await a.setOptions({ ...PERMISSIVE, _throttle_request_parameters_limit: "0" });
+    expect(
+      (await start(a, { _customer_number: "5117", _desired_time: later(30) })).statusCode,
+    ).toBe(200);
+    expect((await start(a, { _customer_number: "5117" })).statusCode).toBe(503);
+  });
+
   it("refuses a full time bucket and proposes free slots", async () => {
     const a = await makeApp(t.store, {
       ...PERMISSIVE,
