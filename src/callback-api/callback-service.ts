@@ -67,6 +67,15 @@ function storedProperties(params: Params, options: ServiceOptions): Params {
   return properties;
 }
 
+/** A PUT's properties over the record's; a key sent with an empty value is removed, as in GMS. */
+function mergedProperties(stored: Readonly<Params>, changes: Params): Params {
+  const merged = emptyParams();
+  for (const [key, value] of Object.entries({ ...stored, ...changes })) {
+    if (value !== "" || !Object.hasOwn(changes, key)) merged[key] = value;
+  }
+  return merged;
+}
+
 /** A record's properties stay within LIMITS however many PUTs merge theirs in (400 naming the limit). */
 function checkRecordBounds(properties: Params): void {
   const keys = Object.keys(properties).length;
@@ -319,7 +328,8 @@ export class CallbackService {
 
   /**
    * PUT: `_new_desired_time` reschedules; `_callback_state`/`_callback_reason` report progress
-   * (within callback-states.ts); other keys update properties, within the record's bounds.
+   * (within callback-states.ts); other keys update properties, within the record's bounds; a key
+   * sent with an empty value is removed.
    */
   async update(serviceName: string, id: string, params: Params): Promise<CallbackRow> {
     const options = this.#deps.options();
@@ -385,11 +395,7 @@ export class CallbackService {
         }
         state = requestedState;
       }
-      const properties = Object.assign(
-        emptyParams(),
-        row.properties,
-        storedProperties(params, options),
-      );
+      const properties = mergedProperties(row.properties, storedProperties(params, options));
       checkRecordBounds(properties);
       const reason =
         state === "COMPLETED"
