@@ -188,16 +188,34 @@ function startLocks(
   number: string | undefined,
   due: { state: CallbackState; bucketed: number | undefined },
 ): RuleLock[] {
-  const locks: RuleLock[] = throttled.map(([parameter, value]) => ({
-    rule: "throttle",
-    parameter,
-    value,
-  }));
+  // Every start counts toward the service's rate: starts of one service take turns here.
+  const locks: RuleLock[] = [{ rule: "rate" }];
+  for (const [parameter, value] of throttled) locks.push({ rule: "throttle", parameter, value });
   if (options._enable_in_queue_checking !== "false" && number !== undefined)
     locks.push({ rule: "number", customerNumber: number });
   if (due.state === "QUEUED") locks.push({ rule: "queue" });
   if (due.bucketed !== undefined) locks.push(bucketLock(options, due.bucketed));
   return locks;
+}
+
+/**
+ * `_throttle_callbacks_per_service_1/2` within `_throttle_ttl_1/2` seconds: every start counts,
+ * immediate or scheduled, over a window sliding with the clock (Genesys' ThrottlePreventHighRateTests;
+ * ADR 0090). The first window is checked first, so its interval is the one named when both are full.
+ */
+async function checkRate(tx: StoreQueries, options: ServiceOptions, now: number): Promise<void> {
+  const windows = [
+    [options._throttle_callbacks_per_service_1, options._throttle_ttl_1],
+    [options._throttle_callbacks_per_service_2, options._throttle_ttl_2],
+  ] as const;
+  for (const [limit, ttl] of windows) {
+    if ((await tx.countCreatedSince(options.serviceName, now - ttl * 1000)) >= limit) {
+      throw new CallbackError(
+        "CallbackExceptionServiceUnavailable",
+        `Limit of queued callbacks for ${options.serviceName} is reached for interval ${ttl}s.`,
+      );
+    }
+  }
 }
 
 async function checkThrottle(
@@ -287,6 +305,7 @@ export class CallbackService {
     });
     const row = await this.#deps.store.inRuleTransaction(options.serviceName, locks, async (tx) => {
       const day = utcDay(now);
+      await checkRate(tx, options, now);
       await checkThrottle(tx, options, throttled, day);
       await checkInQueue(tx, options, number);
       if (state === "QUEUED") await checkQueueCap(tx, options);

@@ -166,6 +166,58 @@ describe.each(BACKENDS)("rules on %s", (backend) => {
     expect((await start(a, { _customer_number: "5117" })).statusCode).toBe(503);
   });
 
+  // Genesys' ThrottlePreventHighRateTests (GMS-4804): past _throttle_callbacks_per_service_N starts
+  // within _throttle_ttl_N seconds, a start gets 503 "... is reached for interval {ttl}s."; the
+  // first window is named when both are full; scheduled starts count too (test_44); refused ones
+  // do not.
+  it("limits starts per service within _throttle_ttl_1/2 (503, GMS message)", async () => {
+    const a = await makeApp(t.store, {
+      ...PERMISSIVE,
+      _throttle_callbacks_per_service_1: "2",
+      _throttle_ttl_1: "7",
+      _throttle_callbacks_per_service_2: "3",
+      _throttle_ttl_2: "19",
+    });
+    const limited = (ttl: number) => ({
+      code: 503,
+      phrase: "Service Unavailable",
+      message: `Limit of queued callbacks for ${a.serviceName} is reached for interval ${ttl}s.`,
+      exception: `${GMS}.CallbackExceptionServiceUnavailable`,
+    });
+    const scheduled = (n: string) => ({ _customer_number: n, _desired_time: iso(T0 + 3_600_000) });
+    expect((await start(a, { _customer_number: "5501" })).statusCode).toBe(200);
+    expect((await start(a, scheduled("5502"))).statusCode).toBe(200);
+    const first = await start(a, scheduled("5503"));
+    expect(first.statusCode).toBe(503);
+    expect(first.json()).toEqual(limited(7));
+    a.clock.advance(6_999);
+    expect((await start(a, { _customer_number: "5504" })).json()).toEqual(limited(7));
+    a.clock.advance(1);
+    // The first window has passed; the second holds 2 of 3 (the refusals were not counted).
+    expect((await start(a, { _customer_number: "5505" })).statusCode).toBe(200);
+    const second = await start(a, { _customer_number: "5506" });
+    expect(second.json()).toEqual(limited(19));
+    a.clock.advance(12_000);
+    expect((await start(a, { _customer_number: "5507" })).statusCode).toBe(200);
+    // Another service has windows of its own.
+    const b = await makeApp(t.store, {
+      ...PERMISSIVE,
+      _throttle_callbacks_per_service_1: "1",
+      _throttle_callbacks_per_service_2: "",
+    });
+    expect((await start(b, { _customer_number: "5508" })).statusCode).toBe(200);
+    // Not set or empty: GMS's defaults, 500 within 300 s and 1000 within 3600 s (test_01, test_02).
+    expect((await start(b, { _customer_number: "5509" })).json()).toEqual({
+      ...limited(300),
+      message: `Limit of queued callbacks for ${b.serviceName} is reached for interval 300s.`,
+    });
+    expect(b.options()).toMatchObject({
+      _throttle_ttl_1: 300,
+      _throttle_callbacks_per_service_2: 1000,
+      _throttle_ttl_2: 3600,
+    });
+  });
+
   it("refuses a full time bucket and proposes free slots", async () => {
     const a = await makeApp(t.store, {
       ...PERMISSIVE,
