@@ -48,6 +48,7 @@ describe("the GMS options table", () => {
       ["_throttle_ttl_2", "3600"],
       ["_throttle_request_parameters", "_customer_number"],
       ["_throttle_request_parameters_limit", "6"],
+      ["_enable_throttle_header_parameters", "true"],
     ]);
   });
 });

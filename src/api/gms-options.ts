@@ -665,9 +665,13 @@ export const gmsOptions = [
   {
     name: "_enable_throttle_header_parameters",
     type: "boolean",
+    default: "true",
+    prefill: false,
     class: ["optional"],
+    read: "boolean",
     category: throttling,
-    description: "Apply the throttling limits to header values too (GMS 8.5.111.04).",
+    description:
+      "A _throttle_request_parameters entry sent as an HTTP header is throttled by the header's value, which wins over a body value of the same name (GMS 8.5.111.04). false: headers are not read.",
   },
   {
     name: "_callback_events_list",

@@ -157,12 +157,35 @@ async function checkBucket(
   );
 }
 
+/** A request's HTTP headers, names in lower case (as Node gives them). */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/**
+ * `_enable_throttle_header_parameters` (GMS 8.5.111.04): a throttled parameter sent as a header is
+ * counted by the header's value, which wins over a body value of the same name. `_customer_number`
+ * is the number dialled, so it is always the body's.
+ */
+function throttledText(
+  parameter: string,
+  params: Params,
+  headers: RequestHeaders,
+  options: ServiceOptions,
+): string | undefined {
+  if (options._enable_throttle_header_parameters) {
+    const header = headers[parameter.toLowerCase()];
+    const text = Array.isArray(header) ? header.join(", ") : header;
+    if (text !== undefined && text.trim() !== "") return text;
+  }
+  return requestValue(parameter, params, options);
+}
+
 /**
  * The `_throttle_request_parameters` this request carries, with their values as they are compared:
  * `_customer_number` in its E.164 form, the others NFC and trimmed.
  */
 function throttledValues(
   params: Params,
+  headers: RequestHeaders,
   options: ServiceOptions,
   number: string | undefined,
 ): [string, string][] {
@@ -171,7 +194,7 @@ function throttledValues(
     const value =
       parameter === "_customer_number"
         ? number
-        : throttleKey(requestValue(parameter, params, options) ?? "");
+        : throttleKey(throttledText(parameter, params, headers, options) ?? "");
     if (value !== undefined && value !== "") values.push([parameter, value]);
   }
   return values;
@@ -268,7 +291,7 @@ export class CallbackService {
     this.#deps = deps;
   }
 
-  async start(params: Params): Promise<StartResult> {
+  async start(params: Params, headers: RequestHeaders = {}): Promise<StartResult> {
     const options = this.#deps.options();
     const now = this.#deps.clock.now();
     const missing = options._mandatory_customer_lookup_keys.filter(
@@ -298,7 +321,7 @@ export class CallbackService {
 
     // GMS counts immediate requests only: scheduled ones pass when a value's daily limit is reached
     // (Genesys' ThrottlePreventSameCustomerNumberTests; docs/callback-api.md).
-    const throttled = scheduled ? [] : throttledValues(params, options, number);
+    const throttled = scheduled ? [] : throttledValues(params, headers, options, number);
     const locks = startLocks(options, throttled, number, {
       state,
       bucketed: scheduled && desired > now ? desired : undefined,

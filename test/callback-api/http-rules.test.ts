@@ -218,6 +218,43 @@ describe.each(BACKENDS)("rules on %s", (backend) => {
     });
   });
 
+  // GMS option _enable_throttle_header_parameters (8.5.111.04, default true): a
+  // _throttle_request_parameters entry sent as a header is throttled by the header's value, which
+  // wins over a body value of the same name; false: "no restriction for the callback requests
+  // issued from the same user_id" sent as a header.
+  it("throttles header parameters unless _enable_throttle_header_parameters is false", async () => {
+    const raw = {
+      ...PERMISSIVE,
+      _throttle_request_parameters: "_customer_number,user_id",
+      _throttle_request_parameters_limit: "2",
+    };
+    const a = await makeApp(t.store, raw);
+    const withHeader = (n: string, user: string, body: Record<string, string> = {}) =>
+      a.app.inject({
+        method: "POST",
+        url: a.base,
+        headers: { user_id: user },
+        payload: { _customer_number: n, ...body },
+      });
+    expect((await withHeader("5701", "u1")).statusCode).toBe(200);
+    expect((await withHeader("5702", "u1")).statusCode).toBe(200);
+    const third = await withHeader("5703", "u1", { user_id: "u2" });
+    expect(third.statusCode).toBe(503);
+    expect(third.json()).toMatchObject({
+      exception: `${GMS}.CallbackExceptionServiceUnavailable`,
+      message:
+        "Callback for user_id=u1 rejected because previous callbacks for this parameter were requested for more than 2 times today.",
+    });
+    // The same value in the body counts the same.
+    expect((await start(a, { _customer_number: "5704", user_id: "u1" })).statusCode).toBe(503);
+    await a.setOptions({ ...raw, _enable_throttle_header_parameters: "false" });
+    for (const n of ["5705", "5706", "5707"]) {
+      expect((await withHeader(n, "u1")).statusCode, n).toBe(200);
+    }
+    // Headers off, the body value is the one counted.
+    expect((await withHeader("5708", "u3", { user_id: "u1" })).statusCode).toBe(503);
+  });
+
   it("refuses a full time bucket and proposes free slots", async () => {
     const a = await makeApp(t.store, {
       ...PERMISSIVE,
