@@ -141,6 +141,8 @@ const TTL_MS = 86_400_000; // the `_ttl` default
 const SERVICE_OPTIONS = {
   _max_request_by_time_bucket: "100000",
   _max_queued_callbacks_per_service: "100000",
+  _throttle_callbacks_per_service_1: "100000",
+  _throttle_callbacks_per_service_2: "100000",
 };
 
 /** What request `i` of a run carries: a distinct possible US number and its bucket's time. */

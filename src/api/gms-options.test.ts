@@ -40,10 +40,15 @@ describe("the GMS options table", () => {
     }
   });
 
-  it("leaves out of new sections only the defaults ADR 0022 leaves to the server", () => {
+  it("leaves out of new sections only the throttling defaults ADR 0022 and 0090 leave to the server", () => {
     expect(rows.filter((o) => o.prefill === false).map((o) => [o.name, o.default])).toEqual([
+      ["_throttle_callbacks_per_service_1", "500"],
+      ["_throttle_ttl_1", "300"],
+      ["_throttle_callbacks_per_service_2", "1000"],
+      ["_throttle_ttl_2", "3600"],
       ["_throttle_request_parameters", "_customer_number"],
       ["_throttle_request_parameters_limit", "6"],
+      ["_enable_throttle_header_parameters", "true"],
     ]);
   });
 });

@@ -230,6 +230,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // text/plain would reach handlers as a bare string; GMS takes JSON or form fields only.
   app.removeContentTypeParser("text/plain");
+  // GMS's mobile clients cancel with `Content-Type: application/json` and no body: a DELETE reads no
+  // body, so an empty one is no error there (elsewhere fastify's own parser decides, unchanged).
+  const jsonParser = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (request.method === "DELETE" && body === "") {
+      done(null, undefined);
+      return;
+    }
+    void jsonParser(request, body.toString(), done);
+  });
   await app.register(formbody, { bodyLimit });
 
   app.setErrorHandler((error: FastifyError | CallbackError | DatabaseError, request, reply) => {

@@ -67,6 +67,15 @@ function storedProperties(params: Params, options: ServiceOptions): Params {
   return properties;
 }
 
+/** A PUT's properties over the record's; a key sent with an empty value is removed, as in GMS. */
+function mergedProperties(stored: Readonly<Params>, changes: Params): Params {
+  const merged = emptyParams();
+  for (const [key, value] of Object.entries({ ...stored, ...changes })) {
+    if (value !== "" || !Object.hasOwn(changes, key)) merged[key] = value;
+  }
+  return merged;
+}
+
 /** A record's properties stay within LIMITS however many PUTs merge theirs in (400 naming the limit). */
 function checkRecordBounds(properties: Params): void {
   const keys = Object.keys(properties).length;
@@ -148,12 +157,35 @@ async function checkBucket(
   );
 }
 
+/** A request's HTTP headers, names in lower case (as Node gives them). */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/**
+ * `_enable_throttle_header_parameters` (GMS 8.5.111.04): a throttled parameter sent as a header is
+ * counted by the header's value, which wins over a body value of the same name. `_customer_number`
+ * is the number dialled, so it is always the body's.
+ */
+function throttledText(
+  parameter: string,
+  params: Params,
+  headers: RequestHeaders,
+  options: ServiceOptions,
+): string | undefined {
+  if (options._enable_throttle_header_parameters) {
+    const header = headers[parameter.toLowerCase()];
+    const text = Array.isArray(header) ? header.join(", ") : header;
+    if (text !== undefined && text.trim() !== "") return text;
+  }
+  return requestValue(parameter, params, options);
+}
+
 /**
  * The `_throttle_request_parameters` this request carries, with their values as they are compared:
  * `_customer_number` in its E.164 form, the others NFC and trimmed.
  */
 function throttledValues(
   params: Params,
+  headers: RequestHeaders,
   options: ServiceOptions,
   number: string | undefined,
 ): [string, string][] {
@@ -162,7 +194,7 @@ function throttledValues(
     const value =
       parameter === "_customer_number"
         ? number
-        : throttleKey(requestValue(parameter, params, options) ?? "");
+        : throttleKey(throttledText(parameter, params, headers, options) ?? "");
     if (value !== undefined && value !== "") values.push([parameter, value]);
   }
   return values;
@@ -179,16 +211,34 @@ function startLocks(
   number: string | undefined,
   due: { state: CallbackState; bucketed: number | undefined },
 ): RuleLock[] {
-  const locks: RuleLock[] = throttled.map(([parameter, value]) => ({
-    rule: "throttle",
-    parameter,
-    value,
-  }));
+  // Every start counts toward the service's rate: starts of one service take turns here.
+  const locks: RuleLock[] = [{ rule: "rate" }];
+  for (const [parameter, value] of throttled) locks.push({ rule: "throttle", parameter, value });
   if (options._enable_in_queue_checking !== "false" && number !== undefined)
     locks.push({ rule: "number", customerNumber: number });
   if (due.state === "QUEUED") locks.push({ rule: "queue" });
   if (due.bucketed !== undefined) locks.push(bucketLock(options, due.bucketed));
   return locks;
+}
+
+/**
+ * `_throttle_callbacks_per_service_1/2` within `_throttle_ttl_1/2` seconds: every start counts,
+ * immediate or scheduled, over a window sliding with the clock (Genesys' ThrottlePreventHighRateTests;
+ * ADR 0090). The first window is checked first, so its interval is the one named when both are full.
+ */
+async function checkRate(tx: StoreQueries, options: ServiceOptions, now: number): Promise<void> {
+  const windows = [
+    [options._throttle_callbacks_per_service_1, options._throttle_ttl_1],
+    [options._throttle_callbacks_per_service_2, options._throttle_ttl_2],
+  ] as const;
+  for (const [limit, ttl] of windows) {
+    if ((await tx.countCreatedSince(options.serviceName, now - ttl * 1000)) >= limit) {
+      throw new CallbackError(
+        "CallbackExceptionServiceUnavailable",
+        `Limit of queued callbacks for ${options.serviceName} is reached for interval ${ttl}s.`,
+      );
+    }
+  }
 }
 
 async function checkThrottle(
@@ -241,7 +291,7 @@ export class CallbackService {
     this.#deps = deps;
   }
 
-  async start(params: Params): Promise<StartResult> {
+  async start(params: Params, headers: RequestHeaders = {}): Promise<StartResult> {
     const options = this.#deps.options();
     const now = this.#deps.clock.now();
     const missing = options._mandatory_customer_lookup_keys.filter(
@@ -269,13 +319,16 @@ export class CallbackService {
     const properties = storedProperties(params, options);
     checkRecordBounds(properties);
 
-    const throttled = throttledValues(params, options, number);
+    // GMS counts immediate requests only: scheduled ones pass when a value's daily limit is reached
+    // (Genesys' ThrottlePreventSameCustomerNumberTests; docs/callback-api.md).
+    const throttled = scheduled ? [] : throttledValues(params, headers, options, number);
     const locks = startLocks(options, throttled, number, {
       state,
       bucketed: scheduled && desired > now ? desired : undefined,
     });
     const row = await this.#deps.store.inRuleTransaction(options.serviceName, locks, async (tx) => {
       const day = utcDay(now);
+      await checkRate(tx, options, now);
       await checkThrottle(tx, options, throttled, day);
       await checkInQueue(tx, options, number);
       if (state === "QUEUED") await checkQueueCap(tx, options);
@@ -317,7 +370,8 @@ export class CallbackService {
 
   /**
    * PUT: `_new_desired_time` reschedules; `_callback_state`/`_callback_reason` report progress
-   * (within callback-states.ts); other keys update properties, within the record's bounds.
+   * (within callback-states.ts); other keys update properties, within the record's bounds; a key
+   * sent with an empty value is removed.
    */
   async update(serviceName: string, id: string, params: Params): Promise<CallbackRow> {
     const options = this.#deps.options();
@@ -383,11 +437,7 @@ export class CallbackService {
         }
         state = requestedState;
       }
-      const properties = Object.assign(
-        emptyParams(),
-        row.properties,
-        storedProperties(params, options),
-      );
+      const properties = mergedProperties(row.properties, storedProperties(params, options));
       checkRecordBounds(properties);
       const reason =
         state === "COMPLETED"

@@ -50,6 +50,12 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The per-service rate throttles count a service's callbacks created within a window.
+    version: 2,
+    name: "callbacks-created-index",
+    sql: "CREATE INDEX callbacks_service_created ON callbacks (service_name, created_at);",
+  },
 ];
 
 /** Arbitrary constant naming this schema's lock among other advisory locks in a shared database. */

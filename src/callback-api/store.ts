@@ -252,6 +252,11 @@ export class StoreQueries {
     ]);
   }
 
+  /** Callbacks the service created after `since` (ms), any state: the per-service rate throttles. */
+  async countCreatedSince(serviceName: string, since: number): Promise<number> {
+    return this.count("service_name = $1 AND created_at > $2", [serviceName, date(since)]);
+  }
+
   /** Scheduled callbacks per time bucket in [from, to), cancelled ones excluded: they gave the slot back. */
   async countByBucket(
     serviceName: string,
@@ -360,6 +365,7 @@ function firstRow<Row>(rows: Row[]): Row {
  */
 export type RuleLock =
   | { readonly rule: "queue" }
+  | { readonly rule: "rate" }
   | { readonly rule: "number"; readonly customerNumber: string }
   | { readonly rule: "throttle"; readonly parameter: string; readonly value: string }
   | { readonly rule: "bucket"; readonly start: number };
@@ -369,6 +375,7 @@ function ruleLockKey(serviceName: string, lock: RuleLock): string {
     JSON.stringify(["callback-api", serviceName, lock.rule, ...parts]);
   switch (lock.rule) {
     case "queue":
+    case "rate":
       return name();
     case "number":
       return name(lock.customerNumber);

@@ -1,6 +1,6 @@
 // Counting rules under concurrency, as two replicas on one PostgreSQL see it: however many starts
-// race, the queue cap, the daily throttle, in-queue checking and the time bucket admit exactly their
-// limit. Each rule locks only what it counts, so starts that cannot affect each other do not wait.
+// race, the queue cap, the per-service rate, the daily throttle, in-queue checking and the time
+// bucket admit exactly their limit. Each rule locks only what it counts, so starts that cannot affect each other do not wait.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CallbackService } from "../../src/callback-api/callback-service.ts";
 import { ManualClock } from "../../src/runtime/clock.ts";
@@ -84,6 +84,17 @@ describe("counting rules with two replicas on postgres", () => {
     }));
     expect(admitted).toBe(4);
     expect(refusals).toEqual(new Set(["CallbackExceptionTimeSlotFull"]));
+  });
+
+  it("admits exactly the per-service rate, immediate and scheduled starts together", async () => {
+    const r = replicas({ _throttle_callbacks_per_service_1: "4", _throttle_ttl_1: "60" });
+    const { admitted, refusals } = await r.race(12, (i) =>
+      i % 2 === 0
+        ? { _customer_number: String(5600 + i) }
+        : { _customer_number: String(5600 + i), _desired_time: iso(T0 + 3_600_000) },
+    );
+    expect(admitted).toBe(4);
+    expect(refusals).toEqual(new Set(["CallbackExceptionServiceUnavailable"]));
   });
 
   it("lets a start wait only for the starts that count what it counts", async () => {

@@ -202,6 +202,62 @@ describe.each(BACKENDS)("callbacks on %s", (backend) => {
     expect(bad.json()).toMatchObject({ exception: `${GMS}.CallbackExceptionBadRequest` });
   });
 
+  // GMS (issue 17, "smaller deviations"): a PUT that sets a user-data key to an empty value
+  // removes the key from the callback.
+  it("removes a user-data key updated with an empty value", async () => {
+    const a = await makeApp(t.store);
+    const id = (
+      await a.app.inject({
+        method: "POST",
+        url: a.base,
+        payload: { _customer_number: "5115", topic: "billing", account: "42" },
+      })
+    ).json<{ _id: string }>()._id;
+    const res = await a.app.inject({
+      method: "PUT",
+      url: `${a.base}/${id}`,
+      payload: { topic: "", note: "vip" },
+    });
+    expect(res.statusCode).toBe(200);
+    const [record] = (await a.app.inject({ url: `/genesys/1/service/callback?_id=${id}` })).json<
+      Record<string, string>[]
+    >();
+    expect(record).toMatchObject({ account: "42", note: "vip" });
+    expect(record).not.toHaveProperty("topic");
+    expect((await a.app.inject({ url: `${a.base}?topic=billing` })).json<unknown[]>()).toHaveLength(
+      0,
+    );
+  });
+
+  // GMS's mobile clients cancel with `Content-Type: application/json` and no body.
+  it("cancels on a DELETE with Content-Type application/json and no body", async () => {
+    const a = await makeApp(t.store);
+    const id = (
+      await a.app.inject({ method: "POST", url: a.base, payload: { _customer_number: "5115" } })
+    ).json<{ _id: string }>()._id;
+    const res = await a.app.inject({
+      method: "DELETE",
+      url: `${a.base}/${id}`,
+      headers: { "content-type": "application/json; charset=utf-8" },
+    });
+    expect(res.statusCode).toBe(200);
+    const [record] = (await a.app.inject({ url: `/genesys/1/service/callback?_id=${id}` })).json<
+      Record<string, string>[]
+    >();
+    expect(record).toMatchObject({ _callback_state: "COMPLETED", _callback_reason: "CANCELLED" });
+    // Only DELETE reads no body: an empty JSON body elsewhere is still refused, naming the cause.
+    const emptyPost = await a.app.inject({
+      method: "POST",
+      url: a.base,
+      headers: { "content-type": "application/json" },
+    });
+    expect(emptyPost.statusCode).toBe(400);
+    expect(emptyPost.json()).toMatchObject({
+      exception: `${GMS}.CallbackExceptionBadRequest`,
+      message: "Body cannot be empty when content-type is set to 'application/json'",
+    });
+  });
+
   it("lets the orchestration report progress with _callback_state and _callback_reason", async () => {
     const a = await makeApp(t.store);
     const id = (

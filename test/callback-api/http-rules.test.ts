@@ -143,6 +143,118 @@ describe.each(BACKENDS)("rules on %s", (backend) => {
     expect((await start(a, { _customer_number: "5115" })).statusCode).toBe(200);
   });
 
+  // Genesys' ThrottlePreventSameCustomerNumberTests: the daily limit counts immediate requests;
+  // scheduled ones for the same number all pass, with limits 0, 6 and 7.
+  it("counts only immediate callbacks toward the daily limit; scheduled ones pass it", async () => {
+    const a = await makeApp(t.store, { ...PERMISSIVE, _throttle_request_parameters_limit: "1" });
+    expect((await start(a, { _customer_number: "5116" })).statusCode).toBe(200);
+    const later = (minutes: number) => iso(T0 + minutes * 60_000);
+    for (const minutes of [5, 10, 15, 20]) {
+      const res = await start(a, { _customer_number: "5116", _desired_time: later(minutes) });
+      expect(res.statusCode, `scheduled +${minutes} min`).toBe(200);
+    }
+    const immediate = await start(a, { _customer_number: "5116" });
+    expect(immediate.statusCode).toBe(503);
+    expect(immediate.json()).toMatchObject({
+      message:
+        "Callback for _customer_number=+15116 rejected because previous callbacks for this parameter were requested for more than 1 times today.",
+    });
+    await a.setOptions({ ...PERMISSIVE, _throttle_request_parameters_limit: "0" });
+    expect(
+      (await start(a, { _customer_number: "5117", _desired_time: later(30) })).statusCode,
+    ).toBe(200);
+    expect((await start(a, { _customer_number: "5117" })).statusCode).toBe(503);
+  });
+
+  // Genesys' ThrottlePreventHighRateTests (GMS-4804): past _throttle_callbacks_per_service_N starts
+  // within _throttle_ttl_N seconds, a start gets 503 "... is reached for interval {ttl}s."; the
+  // first window is named when both are full; scheduled starts count too (test_44); refused ones
+  // do not.
+  it("limits starts per service within _throttle_ttl_1/2 (503, GMS message)", async () => {
+    const a = await makeApp(t.store, {
+      ...PERMISSIVE,
+      _throttle_callbacks_per_service_1: "2",
+      _throttle_ttl_1: "7",
+      _throttle_callbacks_per_service_2: "3",
+      _throttle_ttl_2: "19",
+    });
+    const limited = (ttl: number) => ({
+      code: 503,
+      phrase: "Service Unavailable",
+      message: `Limit of queued callbacks for ${a.serviceName} is reached for interval ${ttl}s.`,
+      exception: `${GMS}.CallbackExceptionServiceUnavailable`,
+    });
+    const scheduled = (n: string) => ({ _customer_number: n, _desired_time: iso(T0 + 3_600_000) });
+    expect((await start(a, { _customer_number: "5501" })).statusCode).toBe(200);
+    expect((await start(a, scheduled("5502"))).statusCode).toBe(200);
+    const first = await start(a, scheduled("5503"));
+    expect(first.statusCode).toBe(503);
+    expect(first.json()).toEqual(limited(7));
+    a.clock.advance(6_999);
+    expect((await start(a, { _customer_number: "5504" })).json()).toEqual(limited(7));
+    a.clock.advance(1);
+    // The first window has passed; the second holds 2 of 3 (the refusals were not counted).
+    expect((await start(a, { _customer_number: "5505" })).statusCode).toBe(200);
+    const second = await start(a, { _customer_number: "5506" });
+    expect(second.json()).toEqual(limited(19));
+    a.clock.advance(12_000);
+    expect((await start(a, { _customer_number: "5507" })).statusCode).toBe(200);
+    // Another service has windows of its own.
+    const b = await makeApp(t.store, {
+      ...PERMISSIVE,
+      _throttle_callbacks_per_service_1: "1",
+      _throttle_callbacks_per_service_2: "",
+    });
+    expect((await start(b, { _customer_number: "5508" })).statusCode).toBe(200);
+    // Not set or empty: GMS's defaults, 500 within 300 s and 1000 within 3600 s (test_01, test_02).
+    expect((await start(b, { _customer_number: "5509" })).json()).toEqual({
+      ...limited(300),
+      message: `Limit of queued callbacks for ${b.serviceName} is reached for interval 300s.`,
+    });
+    expect(b.options()).toMatchObject({
+      _throttle_ttl_1: 300,
+      _throttle_callbacks_per_service_2: 1000,
+      _throttle_ttl_2: 3600,
+    });
+  });
+
+  // GMS option _enable_throttle_header_parameters (8.5.111.04, default true): a
+  // _throttle_request_parameters entry sent as a header is throttled by the header's value, which
+  // wins over a body value of the same name; false: "no restriction for the callback requests
+  // issued from the same user_id" sent as a header.
+  it("throttles header parameters unless _enable_throttle_header_parameters is false", async () => {
+    const raw = {
+      ...PERMISSIVE,
+      _throttle_request_parameters: "_customer_number,user_id",
+      _throttle_request_parameters_limit: "2",
+    };
+    const a = await makeApp(t.store, raw);
+    const withHeader = (n: string, user: string, body: Record<string, string> = {}) =>
+      a.app.inject({
+        method: "POST",
+        url: a.base,
+        headers: { user_id: user },
+        payload: { _customer_number: n, ...body },
+      });
+    expect((await withHeader("5701", "u1")).statusCode).toBe(200);
+    expect((await withHeader("5702", "u1")).statusCode).toBe(200);
+    const third = await withHeader("5703", "u1", { user_id: "u2" });
+    expect(third.statusCode).toBe(503);
+    expect(third.json()).toMatchObject({
+      exception: `${GMS}.CallbackExceptionServiceUnavailable`,
+      message:
+        "Callback for user_id=u1 rejected because previous callbacks for this parameter were requested for more than 2 times today.",
+    });
+    // The same value in the body counts the same.
+    expect((await start(a, { _customer_number: "5704", user_id: "u1" })).statusCode).toBe(503);
+    await a.setOptions({ ...raw, _enable_throttle_header_parameters: "false" });
+    for (const n of ["5705", "5706", "5707"]) {
+      expect((await withHeader(n, "u1")).statusCode, n).toBe(200);
+    }
+    // Headers off, the body value is the one counted.
+    expect((await withHeader("5708", "u3", { user_id: "u1" })).statusCode).toBe(503);
+  });
+
   it("refuses a full time bucket and proposes free slots", async () => {
     const a = await makeApp(t.store, {
       ...PERMISSIVE,

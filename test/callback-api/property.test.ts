@@ -32,6 +32,8 @@ const OPTIONS = {
   _enable_in_queue_checking: "false",
   _throttle_request_parameters: "_customer_number,user",
   _throttle_request_parameters_limit: "100000000",
+  _throttle_callbacks_per_service_1: "100000000",
+  _throttle_callbacks_per_service_2: "100000000",
   _max_queued_callbacks_per_service: "100000000",
   _max_request_by_time_bucket: "100000000",
   _overwritable_options: "_target",

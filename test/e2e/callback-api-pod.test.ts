@@ -66,6 +66,8 @@ const permissive = {
   _disallow_premium_phone_numbers: "false",
   _enable_in_queue_checking: "false",
   _throttle_request_parameters_limit: "100000",
+  _throttle_callbacks_per_service_1: "100000",
+  _throttle_callbacks_per_service_2: "100000",
   _max_queued_callbacks_per_service: "100000",
   _max_request_by_time_bucket: "100000",
 };

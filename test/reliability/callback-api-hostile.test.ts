@@ -465,9 +465,9 @@ describe("the Callback API with auth on, under hostile input", () => {
     const services = await sql.query<{ name: string }>("SELECT name FROM services");
     expect(services.rows).toEqual([{ name: SERVICE }]);
     const migrations = await sql.query<{ version: number }>(
-      "SELECT version FROM callback_api_migrations",
+      "SELECT version FROM callback_api_migrations ORDER BY version",
     );
-    expect(migrations.rows).toEqual([{ version: 1 }]);
+    expect(migrations.rows).toEqual([{ version: 1 }, { version: 2 }]);
     const throttled = await sql.query<{ value: string }>(
       "SELECT value FROM throttle_counters WHERE value = ANY($1::text[])",
       [attacks],

@@ -23,7 +23,10 @@ export function registerServiceRoutes(app: FastifyInstance, context: AppContext)
     checkServiceName(context, request.params.name);
     await context.requireService(request);
     try {
-      const { row, dialog } = await context.callbacks.start(toParams(request.body));
+      const { row, dialog } = await context.callbacks.start(
+        toParams(request.body),
+        request.headers,
+      );
       context.metrics.callbacksCreated.inc({ kind: row.scheduled ? "scheduled" : "immediate" });
       if (row.state === "QUEUED") context.onCallbackDue();
       return await reply.code(200).send(dialog);

@@ -16,6 +16,8 @@ export const PERMISSIVE = {
   _disallow_premium_phone_numbers: "false",
   _enable_in_queue_checking: "false",
   _throttle_request_parameters_limit: "1000",
+  _throttle_callbacks_per_service_1: "1000000",
+  _throttle_callbacks_per_service_2: "1000000",
 };
 
 export function uniqueService(prefix = "svc"): string {
