@@ -28,7 +28,11 @@ function scratchEnv(): NodeJS.ProcessEnv {
 
 const scratchDirs: string[] = [];
 afterAll(() => {
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+  // A test that failed half-way leaves its plane running: stop it before removing its directory.
+  for (const dir of scratchDirs) {
+    cli("down", { ...process.env, CALLBACK_OPERATOR_CLUSTER_DIR: dir });
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 function cli(command: string, env: NodeJS.ProcessEnv): { status: number | null; stderr: string } {
