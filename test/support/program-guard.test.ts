@@ -67,7 +67,7 @@ describe("the program guard", () => {
 
   it.each([
     ["lua5.4", /not listed in the README/],
-    ["/usr/bin/lua5.4", /outside the repository and the tool cache/],
+    ["/opt/elsewhere/bin/lua5.4", /outside the repository and the tool cache/],
     ["/home/u/.cache/callback-operator-evil/x", /outside/],
     ["/src/repo/../etc/x", /outside/],
   ])("refuses %s", (command, message) => {
