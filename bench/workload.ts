@@ -23,6 +23,8 @@ export interface ServiceShape {
   readonly replicas: number;
 }
 
+const benchDatabaseSecret = "bench-database";
+
 export function benchService(
   namespace: string,
   index: number,
@@ -42,7 +44,12 @@ export function benchService(
         _route_point: "8999@SIP_Switch",
         [editedOption]: queue,
       },
-      api: { replicas: shape.replicas },
+      // On PostgreSQL, as a fleet this size runs: stateless Deployments, as the Go peer renders
+      // them (the Secret need not exist: kwok's pods never start a container).
+      api: {
+        replicas: shape.replicas,
+        databaseSecretRef: { name: benchDatabaseSecret, key: "url" },
+      },
     },
   };
 }

@@ -52,10 +52,17 @@ type CallbackServiceSpec struct {
 
 // +kubebuilder:object:generate=true
 
-// APISpec is the Callback API workload: only replicas and the image are honoured.
+// APISpec is the Callback API workload: replicas, the image and the database are honoured.
 type APISpec struct {
-	Replicas *int32 `json:"replicas,omitempty"`
-	Image    string `json:"image,omitempty"`
+	Replicas          *int32        `json:"replicas,omitempty"`
+	Image             string        `json:"image,omitempty"`
+	DatabaseSecretRef *SecretKeyRef `json:"databaseSecretRef,omitempty"`
+}
+
+// SecretKeyRef names a key of a Secret in the service's namespace.
+type SecretKeyRef struct {
+	Name string `json:"name"`
+	Key  string `json:"key,omitempty"`
 }
 
 // +kubebuilder:object:generate=true

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -183,12 +184,45 @@ func deployment(
 		image = svc.Spec.API.Image
 	}
 	selector := selectorLabels(svc.Name)
+	// With a database the pods are stateless; without one, the data directory is an emptyDir (the
+	// benchmarks run services on PostgreSQL; the embedded database's StatefulSet is not mirrored).
+	var database *SecretKeyRef
+	if svc.Spec.API != nil {
+		database = svc.Spec.API.DatabaseSecretRef
+	}
+	args := []string{"callback-api", "--service-name", svc.Name, "--config-dir", configMountPath, "--port", "8080"}
+	mounts := []*corev1ac.VolumeMountApplyConfiguration{
+		corev1ac.VolumeMount().WithName("config").WithMountPath(configMountPath).WithReadOnly(true),
+		corev1ac.VolumeMount().WithName("tmp").WithMountPath("/tmp"),
+	}
+	volumes := []*corev1ac.VolumeApplyConfiguration{
+		corev1ac.Volume().WithName("config").WithProjected(corev1ac.ProjectedVolumeSource().
+			WithSources(corev1ac.VolumeProjection().
+				WithConfigMap(corev1ac.ConfigMapProjection().WithName("service." + svc.Name)))),
+		corev1ac.Volume().WithName("tmp").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
+	}
+	var env []*corev1ac.EnvVarApplyConfiguration
+	requests, limit := "640Mi", "1536Mi"
+	if database == nil {
+		args = append(args, "--data-dir", dataPath)
+		mounts = append(mounts, corev1ac.VolumeMount().WithName("data").WithMountPath(dataPath))
+		volumes = append(volumes, corev1ac.Volume().WithName("data").WithEmptyDir(corev1ac.EmptyDirVolumeSource()))
+	} else {
+		key := database.Key
+		if key == "" {
+			key = "url"
+		}
+		env = append(env, corev1ac.EnvVar().WithName("CALLBACK_API_DATABASE_URL").
+			WithValueFrom(corev1ac.EnvVarSource().
+				WithSecretKeyRef(corev1ac.SecretKeySelector().WithName(database.Name).WithKey(key))))
+		requests, limit = "96Mi", "256Mi"
+	}
 	container := corev1ac.Container().
 		WithName("callback-api").
 		WithImage(image).
 		WithImagePullPolicy(corev1.PullIfNotPresent).
-		WithArgs("callback-api", "--service-name", svc.Name, "--config-dir", configMountPath,
-			"--port", "8080", "--data-dir", dataPath).
+		WithArgs(args...).
+		WithEnv(env...).
 		WithPorts(corev1ac.ContainerPort().WithName("http").WithContainerPort(apiPort).WithProtocol(corev1.ProtocolTCP)).
 		WithReadinessProbe(corev1ac.Probe().
 			WithHTTPGet(corev1ac.HTTPGetAction().WithPath("/readyz").WithPort(intstr.FromString("http"))).
@@ -201,9 +235,9 @@ func deployment(
 		WithResources(corev1ac.ResourceRequirements().
 			WithRequests(corev1.ResourceList{
 				corev1.ResourceCPU:    resource.MustParse("50m"),
-				corev1.ResourceMemory: resource.MustParse("640Mi"),
+				corev1.ResourceMemory: resource.MustParse(requests),
 			}).
-			WithLimits(corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1536Mi")})).
+			WithLimits(corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(limit)})).
 		WithLifecycle(corev1ac.Lifecycle().
 			WithPreStop(corev1ac.LifecycleHandler().WithSleep(corev1ac.SleepAction().WithSeconds(3)))).
 		WithSecurityContext(corev1ac.SecurityContext().
@@ -211,11 +245,7 @@ func deployment(
 			WithReadOnlyRootFilesystem(true).
 			WithRunAsNonRoot(true).
 			WithCapabilities(corev1ac.Capabilities().WithDrop("ALL"))).
-		WithVolumeMounts(
-			corev1ac.VolumeMount().WithName("config").WithMountPath(configMountPath).WithReadOnly(true),
-			corev1ac.VolumeMount().WithName("tmp").WithMountPath("/tmp"),
-			corev1ac.VolumeMount().WithName("data").WithMountPath(dataPath),
-		)
+		WithVolumeMounts(mounts...)
 	return appsv1ac.Deployment(svc.Name, svc.Namespace).
 		WithLabels(labels).
 		WithOwnerReferences(owner).
@@ -223,6 +253,11 @@ func deployment(
 			WithReplicas(replicas).
 			WithRevisionHistoryLimit(3).
 			WithSelector(metav1ac.LabelSelector().WithMatchLabels(selector)).
+			WithStrategy(appsv1ac.DeploymentStrategy().
+				WithType(appsv1.RollingUpdateDeploymentStrategyType).
+				WithRollingUpdate(appsv1ac.RollingUpdateDeployment().
+					WithMaxUnavailable(intstr.FromInt32(0)).
+					WithMaxSurge(intstr.FromInt32(1)))).
 			WithTemplate(corev1ac.PodTemplateSpec().
 				WithLabels(selector).
 				// A changed section changes the pod template, so every replica rolls onto it.
@@ -237,13 +272,7 @@ func deployment(
 						WithFSGroup(1000).
 						WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
 					WithContainers(container).
-					WithVolumes(
-						corev1ac.Volume().WithName("config").WithProjected(corev1ac.ProjectedVolumeSource().
-							WithSources(corev1ac.VolumeProjection().
-								WithConfigMap(corev1ac.ConfigMapProjection().WithName("service."+svc.Name)))),
-						corev1ac.Volume().WithName("tmp").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
-						corev1ac.Volume().WithName("data").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
-					))))
+					WithVolumes(volumes...))))
 }
 
 // ingress routes both GMS paths to the Service. The TypeScript operator's default routing mode is

@@ -82,6 +82,9 @@ function passThrough(maxProperties: number, description: string) {
     .describe(description);
 }
 
+const storageSizeMessage = (value: string): string =>
+  `spec.api.storage.size: "${value}" is not a Kubernetes quantity; use a size such as 1Gi or 500Mi`;
+
 // CEL's string(int) has an unbounded estimated cost, so this message cannot show the number.
 const needDatabase =
   "spec.api.replicas: more than 1 replica needs spec.api.databaseSecretRef (a PostgreSQL database shared by the replicas); without it the service uses embedded PGlite, which allows 1 replica only";
@@ -148,6 +151,39 @@ export const apiSpecSchema = withCel(
       "url",
       "Key in the Secret holding the connection URL.",
     ).optional(),
+    storage: z
+      .object({
+        size: withCel(z.string().min(1).max(limits.quantity), [
+          {
+            rule: "isQuantity(self)",
+            message: storageSizeMessage("(the value)"),
+            messageExpression: celMessage(storageSizeMessage, "self"),
+          },
+        ])
+          .optional()
+          .describe(
+            "Size of the volume claim that holds the embedded database, e.g. 1Gi; the operator's default (--default-storage-size, 1Gi) when omitted. Read when the claim is created: a claim is never resized by the operator (expand it with kubectl if its StorageClass allows).",
+          ),
+        storageClassName: z
+          .string()
+          .min(1)
+          .max(limits.objectName)
+          .regex(new RegExp(dnsSubdomainPattern))
+          .optional()
+          .describe(
+            "StorageClass of the volume claim; the operator's default (--default-storage-class), else the cluster's default StorageClass, when omitted. Read when the claim is created.",
+          ),
+        whenDeleted: z
+          .enum(["Retain", "Delete"])
+          .default("Retain")
+          .describe(
+            "What happens to the embedded database's volume claim when the CallbackService is deleted. Retain (the default): the claim data-<service>-0 stays, and a CallbackService created again with the same name finds its callbacks. Delete: the claim and every stored callback are deleted with the service.",
+          ),
+      })
+      .optional()
+      .describe(
+        "Persistent storage of the embedded PGlite database, used when the service has no PostgreSQL (no databaseSecretRef and no operator default): one pod at a time (a StatefulSet) on a volume claim that outlives pods, rollouts and upgrades. Ignored, with a status warning, when the service uses PostgreSQL.",
+      ),
     passwordSecretRef: secretKeyRef(
       "GMS per-service HTTP Basic authentication: a Secret key holding the password of the user named by the username option. Requests without these credentials get 401. Set together with spec.options.username.",
       "password",

@@ -104,6 +104,18 @@ export const operatorFlags: readonly Flag[] = [
     default: "url",
   },
   {
+    name: "default-storage-size",
+    env: "CALLBACK_OPERATOR_DEFAULT_STORAGE_SIZE",
+    help: "Size of the volume claim of services on the embedded database without spec.api.storage.size.",
+    default: defaultRenderConfig.defaultStorageSize,
+  },
+  {
+    name: "default-storage-class",
+    env: "CALLBACK_OPERATOR_DEFAULT_STORAGE_CLASS",
+    help: "StorageClass of those claims without spec.api.storage.storageClassName; the cluster default when empty.",
+    default: "",
+  },
+  {
     name: "builtin-template",
     env: "CALLBACK_OPERATOR_BUILTIN_TEMPLATE",
     help: "Create the built-in callback ServiceTemplate when it is missing (never overwrites).",
@@ -217,7 +229,32 @@ function renderConfig(values: FlagValues): RenderConfig {
     urlScheme: choiceFlag(values, "url-scheme", ["https", "http"]),
     clusterDomain: values("cluster-domain") ?? defaultRenderConfig.clusterDomain,
     defaultDatabaseSecret: parseDefaultDatabaseSecret(values),
+    ...parseDefaultStorage(values),
   };
+}
+
+/** A binary-or-decimal byte quantity, as a volume claim's storage request accepts it. */
+const storageSize = /^([0-9]+(\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+
+function parseDefaultStorage(
+  values: FlagValues,
+): Pick<RenderConfig, "defaultStorageSize" | "defaultStorageClass"> {
+  const size = values("default-storage-size") ?? defaultRenderConfig.defaultStorageSize;
+  const className = values("default-storage-class") ?? "";
+  if (!storageSize.test(size)) {
+    throw new FlagError(
+      `--default-storage-size "${size}" is invalid: use a size such as 1Gi or 500Mi`,
+    );
+  }
+  if (
+    className !== "" &&
+    (!new RegExp(dnsSubdomainPattern).test(className) || className.length > 253)
+  ) {
+    throw new FlagError(
+      `--default-storage-class "${className}" is invalid: use a StorageClass name (lowercase letters, digits, '-' and '.')`,
+    );
+  }
+  return { defaultStorageSize: size, defaultStorageClass: className };
 }
 
 function parseDefaultDatabaseSecret(values: FlagValues): { name: string; key: string } | undefined {

@@ -155,6 +155,7 @@ export async function startPlane({
       waitOptions(scheduler, 60_000),
     );
     createFakeNode(tools, kubeconfig);
+    createDefaultStorageClass(tools, kubeconfig);
     const ready: PlaneState = { ...state, startSeconds: (Date.now() - started) / 1000 };
     await writeFile(stateFile(dir), JSON.stringify(ready, null, 2));
     return realNode ? await addRealNode(dir, progress) : ready;
@@ -234,7 +235,7 @@ const auditPolicy = {
       resources: [
         { group: "callback-operator.io" },
         { group: "", resources: ["configmaps", "services"] },
-        { group: "apps", resources: ["deployments"] },
+        { group: "apps", resources: ["deployments", "statefulsets"] },
         { group: "networking.k8s.io", resources: ["ingresses"] },
         { group: "gateway.networking.k8s.io", resources: ["httproutes"] },
       ],
@@ -289,8 +290,13 @@ function controllerManagerArgs(kubeconfig: string, pki: Pki, port: number): stri
     `--kubeconfig=${kubeconfig}`,
     `--authentication-kubeconfig=${kubeconfig}`,
     `--authorization-kubeconfig=${kubeconfig}`,
-    // persistentvolume-binder: claims bind to the real node's local volumes (idle without them).
-    "--controllers=garbage-collector-controller,deployment-controller,replicaset-controller,namespace-controller,serviceaccount-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller,persistentvolume-binder-controller",
+    // statefulset: the embedded database's workload. persistentvolume-binder: its claims bind to
+    // the real node's local volumes, or on kwok's node to the host-path provisioner's (below).
+    "--controllers=garbage-collector-controller,deployment-controller,replicaset-controller,statefulset-controller,namespace-controller,serviceaccount-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller,persistentvolume-binder-controller",
+    // Kubernetes' own provisioner for tests: a claim of the plane's default StorageClass gets an
+    // empty directory under /tmp/hostpath_pv, removed when the claim is deleted. kwok's pods never
+    // mount it; the real node has its own local volumes (real-node.ts).
+    "--enable-hostpath-provisioner",
     "--leader-elect=false",
     "--bind-address=127.0.0.1",
     `--secure-port=${port}`,
@@ -380,6 +386,30 @@ async function installGatewayApi(
     "crd",
     "--all",
   ]);
+}
+
+/**
+ * A default StorageClass, so that a claim without a class (the embedded database's, by default)
+ * binds on the kwok node as it would on a cluster with a provisioner.
+ */
+function createDefaultStorageClass(tools: ToolPaths, kubeconfig: string): void {
+  const storageClass = {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: {
+      name: "plane-hostpath",
+      annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+    },
+    provisioner: "kubernetes.io/host-path",
+    reclaimPolicy: "Delete",
+    volumeBindingMode: "Immediate",
+  };
+  kubectl(
+    tools,
+    kubeconfig,
+    ["apply", "--server-side", "--field-manager=callback-operator-test", "-f", "-"],
+    stringify(storageClass),
+  );
 }
 
 function createFakeNode(tools: ToolPaths, kubeconfig: string): void {

@@ -282,6 +282,19 @@ async function createLocalVolumes(
       volumeBindingMode: "WaitForFirstConsumer",
       reclaimPolicy: "Retain",
     },
+    // The plane's class for kwok's node stops being a default: its host-path directories belong
+    // to root, and a claim of the real node's pods must land on these volumes.
+    {
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
+      metadata: {
+        name: "plane-hostpath",
+        annotations: { "storageclass.kubernetes.io/is-default-class": "false" },
+      },
+      provisioner: "kubernetes.io/host-path",
+      reclaimPolicy: "Delete",
+      volumeBindingMode: "Immediate",
+    },
   ];
   for (let i = 0; i < localVolumes.count; i++) {
     const dir = path.join(node.dataDir, "volumes", `pv-${i}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../runtime/kube-client.ts";
-import { deploymentHealth, routeHealth } from "./child-health.ts";
+import { deploymentHealth, routeHealth, workloadHealth } from "./child-health.ts";
 
 const deployment = (status: Record<string, unknown>, generation = 2, replicas = 2): KubeObject => ({
   kind: "Deployment",
@@ -115,5 +115,70 @@ describe("routeHealth", () => {
     const health = routeHealth(object);
     expect(health.ok).toBe(ok);
     expect(health.message).toContain(message);
+  });
+});
+
+const statefulSet = (
+  status: Record<string, unknown>,
+  generation = 2,
+  replicas = 1,
+): KubeObject => ({
+  kind: "StatefulSet",
+  metadata: { name: "s", generation },
+  spec: { replicas },
+  status,
+});
+
+const statefulRolledOut = {
+  observedGeneration: 2,
+  replicas: 1,
+  updatedReplicas: 1,
+  availableReplicas: 1,
+  currentRevision: "s-2",
+  updateRevision: "s-2",
+};
+
+describe("statefulSetHealth (the embedded database's workload), as kubectl rollout status judges it", () => {
+  it.each([
+    ["missing", undefined, false, "The StatefulSet does not exist yet"],
+    [
+      "not yet observed",
+      statefulSet({ ...statefulRolledOut, observedGeneration: 1 }),
+      false,
+      "has not observed the latest change",
+    ],
+    [
+      "the old pod still runs the previous revision (options not yet in force)",
+      statefulSet({ ...statefulRolledOut, currentRevision: "s-1" }),
+      false,
+      "1 of 1 replicas updated",
+    ],
+    [
+      "updated, not yet available",
+      statefulSet({ ...statefulRolledOut, availableReplicas: 0 }),
+      false,
+      "0 of 1 replicas available",
+    ],
+    ["rolled out and available", statefulSet(statefulRolledOut), true, "1 of 1 replicas available"],
+    [
+      "scaled to 0 and settled",
+      statefulSet(
+        { observedGeneration: 2, replicas: 0, currentRevision: "s-1", updateRevision: "s-2" },
+        2,
+        0,
+      ),
+      true,
+      "0 of 0 replicas available",
+    ],
+  ])("%s", (_name, object, ok, message) => {
+    const health = workloadHealth(object, "StatefulSet");
+    expect(health.ok).toBe(ok);
+    expect(health.message).toContain(message);
+  });
+
+  it("reads a Deployment as a Deployment", () => {
+    expect(workloadHealth(undefined, "Deployment").message).toBe(
+      "The Deployment does not exist yet",
+    );
   });
 });

@@ -14,6 +14,50 @@ interface DeploymentStatus {
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
 }
 
+interface StatefulSetStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  updatedReplicas?: number;
+  availableReplicas?: number;
+  currentRevision?: string;
+  updateRevision?: string;
+}
+
+/** The workload's health: a Deployment, or the StatefulSet of a service on the embedded database. */
+export function workloadHealth(workload: KubeObject | undefined, kind: string): Health {
+  return kind === "StatefulSet" ? statefulSetHealth(workload) : deploymentHealth(workload);
+}
+
+/**
+ * Rolled out as `kubectl rollout status` judges a StatefulSet: the controller saw the latest spec,
+ * every pod runs the update revision, and each is available.
+ */
+function statefulSetHealth(statefulSet: KubeObject | undefined): Health {
+  if (statefulSet === undefined)
+    return { ok: false, message: "The StatefulSet does not exist yet" };
+  const raw = (statefulSet["status"] ?? {}) as StatefulSetStatus;
+  const desired = ((statefulSet["spec"] ?? {}) as { replicas?: number }).replicas ?? 1;
+  if ((raw.observedGeneration ?? 0) < (statefulSet.metadata.generation ?? 0)) {
+    return {
+      ok: false,
+      message: "The StatefulSet controller has not observed the latest change yet",
+    };
+  }
+  const updated = raw.updatedReplicas ?? 0;
+  if (updated < desired || (desired > 0 && raw.currentRevision !== raw.updateRevision)) {
+    return { ok: false, message: `${String(updated)} of ${String(desired)} replicas updated` };
+  }
+  const surplus = (raw.replicas ?? 0) - desired;
+  if (surplus > 0) {
+    return { ok: false, message: `${String(surplus)} old replicas are pending termination` };
+  }
+  const available = raw.availableReplicas ?? 0;
+  if (available < desired) {
+    return { ok: false, message: `${String(available)} of ${String(desired)} replicas available` };
+  }
+  return { ok: true, message: `${String(desired)} of ${String(desired)} replicas available` };
+}
+
 /** Available, as `kubectl rollout status` judges it: the latest template rolled out and available. */
 export function deploymentHealth(deployment: KubeObject | undefined): Health {
   if (deployment === undefined) return { ok: false, message: "The Deployment does not exist yet" };

@@ -11,6 +11,7 @@ export const resources = {
   ConfigMap: { apiVersion: "v1", plural: "configmaps", namespaced: true },
   Service: { apiVersion: "v1", plural: "services", namespaced: true },
   Deployment: { apiVersion: "apps/v1", plural: "deployments", namespaced: true },
+  StatefulSet: { apiVersion: "apps/v1", plural: "statefulsets", namespaced: true },
   Ingress: { apiVersion: "networking.k8s.io/v1", plural: "ingresses", namespaced: true },
   HTTPRoute: { apiVersion: "gateway.networking.k8s.io/v1", plural: "httproutes", namespaced: true },
   CallbackService: { apiVersion, plural: kinds.callbackService.plural, namespaced: true },
@@ -20,7 +21,14 @@ export const resources = {
 export type ResourceKind = keyof typeof resources;
 
 /** The kinds a CallbackService owns, in the order they are applied. */
-export const childKinds = ["ConfigMap", "Deployment", "Service", "Ingress", "HTTPRoute"] as const;
+export const childKinds = [
+  "ConfigMap",
+  "Deployment",
+  "StatefulSet",
+  "Service",
+  "Ingress",
+  "HTTPRoute",
+] as const;
 export type ChildKind = (typeof childKinds)[number];
 
 export function isChildKind(kind: string): kind is ChildKind {

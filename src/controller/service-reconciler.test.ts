@@ -74,11 +74,14 @@ class FakeApi implements Partial<KubeApi> {
   }
 }
 
+/** A StatefulSet (the embedded database's workload) rolled out and available. */
 const available = {
   observedGeneration: 0,
   replicas: 1,
   updatedReplicas: 1,
   availableReplicas: 1,
+  currentRevision: "support-1",
+  updateRevision: "support-1",
 };
 
 interface Row {
@@ -101,7 +104,7 @@ const unknownRest = {
   DeploymentAvailable: "Unknown",
   RouteAccepted: "Unknown",
 };
-const children = ["ConfigMap", "Deployment", "Service", "Ingress"];
+const children = ["ConfigMap", "StatefulSet", "Service", "Ingress"];
 const gets = children.map((kind) => `GET ${kind}`);
 const applies = children.map((kind) => `PATCH ${kind}`);
 
@@ -162,7 +165,7 @@ const rows: Row[] = [
     requests: [
       "PATCH CallbackService",
       "GET ConfigMap",
-      "GET Deployment",
+      "GET StatefulSet",
       "GET Ingress",
       "PATCH status",
       "event Warning ChildConflict",
@@ -171,7 +174,7 @@ const rows: Row[] = [
   {
     name: "ApplyChildren: a child the apiserver refuses (422) stalls",
     service: service({ template: "callback" }),
-    failures: { "/deployments/support": new KubeApiError(422, "Invalid", "spec.replicas: bad") },
+    failures: { "/statefulsets/support": new KubeApiError(422, "Invalid", "spec.replicas: bad") },
     result: "stalled",
     ready: { status: "False", reason: "ApplyFailed" },
     details: { ConfigApplied: "False", ...unknownRest },
@@ -186,7 +189,7 @@ const rows: Row[] = [
   {
     name: "ApplyChildren: a 500 is retried, after the status says so",
     service: service({ template: "callback" }),
-    failures: { "/deployments/support": new KubeApiError(500, "", "etcd is away") },
+    failures: { "/statefulsets/support": new KubeApiError(500, "", "etcd is away") },
     result: /etcd is away/,
     ready: { status: "False", reason: "ReconciliationFailed" },
     details: { TemplateResolved: "True", ConfigApplied: "False", ...unknownRest },
@@ -222,7 +225,7 @@ const rows: Row[] = [
     requests: ["PATCH CallbackService", "PATCH status", "event Warning ReconciliationFailed"],
   },
   {
-    name: "ObserveHealth: a Deployment not yet available waits (done; a child event wakes it)",
+    name: "ObserveHealth: a StatefulSet not yet available waits (done; a child event wakes it)",
     service: service({ template: "callback" }),
     result: "done",
     ready: { status: "False", reason: "DeploymentUnavailable" },
@@ -232,7 +235,7 @@ const rows: Row[] = [
   {
     name: "ObserveHealth: everything available is Ready",
     service: service({ template: "callback" }),
-    statuses: { Deployment: available },
+    statuses: { StatefulSet: available },
     result: "done",
     ready: { status: "True", reason: "ReconciliationSucceeded" },
     details: { ConfigApplied: "True", DeploymentAvailable: "True", RouteAccepted: "True" },
@@ -285,6 +288,7 @@ function describeRequest(sent: Sent): string {
   const kinds: Record<string, string> = {
     configmaps: "ConfigMap",
     deployments: "Deployment",
+    statefulsets: "StatefulSet",
     services: "Service",
     ingresses: "Ingress",
     httproutes: "HTTPRoute",
@@ -320,8 +324,98 @@ describe("reconcileService, one row per step outcome", () => {
     }
   });
 
+  it("deletes its StatefulSet when the service moves to PostgreSQL (the claim stays for migrate)", async () => {
+    const owner = {
+      apiVersion: "callback-operator.io/v1alpha1",
+      kind: "CallbackService",
+      name: "support",
+      uid,
+      controller: true,
+    };
+    const row: Row = {
+      name: "switch",
+      service: service({ template: "callback", api: { databaseSecretRef: { name: "db" } } }),
+      children: [
+        {
+          apiVersion: "apps/v1",
+          kind: "StatefulSet",
+          metadata: { name: "support", namespace, ownerReferences: [owner] },
+        },
+      ] as KubeObject[],
+      result: "done",
+      requests: [],
+    };
+    const api = new FakeApi(
+      {},
+      {
+        Deployment: {
+          observedGeneration: 0,
+          replicas: 1,
+          updatedReplicas: 1,
+          availableReplicas: 1,
+        },
+      },
+    );
+    await reconcileService(deps(row, api, []), `${namespace}/support`);
+    const requests = api.sent.map(describeRequest);
+    expect(requests).toContain("PATCH Deployment");
+    expect(api.sent.filter((s) => s.method === "DELETE").map((s) => s.path)).toEqual([
+      `/apis/apps/v1/namespaces/${namespace}/statefulsets/support`,
+    ]);
+  });
+
+  it("keeps a StatefulSet's claim template when spec.api.storage changes after creation, and says so in status.warnings", async () => {
+    const owner = {
+      apiVersion: "callback-operator.io/v1alpha1",
+      kind: "CallbackService",
+      name: "support",
+      uid,
+      controller: true,
+    };
+    const liveClaims = [
+      {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: "data" },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: "1Gi" } },
+          volumeMode: "Filesystem",
+        },
+      },
+    ];
+    const row: Row = {
+      name: "resize",
+      service: service({ template: "callback", api: { storage: { size: "5Gi" } } }),
+      children: [
+        {
+          apiVersion: "apps/v1",
+          kind: "StatefulSet",
+          metadata: { name: "support", namespace, ownerReferences: [owner] },
+          spec: { volumeClaimTemplates: liveClaims },
+        },
+      ] as KubeObject[],
+      result: "done",
+      requests: [],
+    };
+    const api = new FakeApi();
+    await reconcileService(deps(row, api, []), `${namespace}/support`);
+    const applied = api.sent.find(
+      (s) => s.method === "PATCH" && (s.body as KubeObject).kind === "StatefulSet",
+    );
+    expect(
+      (applied?.body as { spec: { volumeClaimTemplates: unknown } }).spec.volumeClaimTemplates,
+    ).toEqual(liveClaims);
+    const status = api.sent.find((s) => s.path.endsWith("/status"))?.body as {
+      status: { warnings?: string[] };
+    };
+    expect(status.status.warnings).toContainEqual(
+      expect.stringContaining("kubectl patch pvc data-support-0"),
+    );
+  });
+
   it("sends nothing at all for a service whose children and status are up to date", async () => {
-    const first = new FakeApi({}, { Deployment: available });
+    const first = new FakeApi({}, { StatefulSet: available });
     const row = rows.find((r) => r.name.endsWith("is Ready"))!;
     await reconcileService(deps(row, first, []), `${namespace}/support`);
     const applied = first.sent.filter((s) => s.method === "PATCH").map((s) => s.body as KubeObject);
@@ -339,7 +433,7 @@ describe("reconcileService, one row per step outcome", () => {
       // The applied children as the cache holds them: the render sets their owner reference.
       children: applied
         .filter((o) => o.kind !== "CallbackService")
-        .map((o) => (o.kind === "Deployment" ? { ...o, status: available } : o)),
+        .map((o) => (o.kind === "StatefulSet" ? { ...o, status: available } : o)),
     };
     const second = new FakeApi();
     await expect(reconcileService(deps(settled, second, []), `${namespace}/support`)).resolves.toBe(

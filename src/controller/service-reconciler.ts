@@ -51,7 +51,7 @@ export async function reconcileService(
     return "done";
   }
   const plan = render(service, deps.templates.get(service.spec.template), deps.config);
-  const run: Run = { deps, service, plan, current: [], applied: new Map() };
+  const run: Run = { deps, service, plan, current: [], applied: new Map(), warnings: [] };
   let outcome: Outcome | undefined;
   let failure: unknown;
   for (const name of stepNames) {
@@ -86,7 +86,10 @@ function planStatus(plan: RenderResult): Partial<CallbackServiceStatus> {
 }
 
 /** The one status write of a reconcile, and an event when Ready changed. */
-async function writeOutcome({ deps, service, plan }: Run, outcome: Outcome): Promise<void> {
+async function writeOutcome(
+  { deps, service, plan, warnings: found }: Run,
+  outcome: Outcome,
+): Promise<void> {
   const generation = service.metadata.generation ?? 0;
   const previous = service.status ?? {};
   const facts = planStatus(plan);
@@ -97,6 +100,7 @@ async function writeOutcome({ deps, service, plan }: Run, outcome: Outcome): Pro
   );
   const warnings = fitWarnings([
     ...(facts.warnings ?? []),
+    ...found,
     ...(requestedAt.warning === undefined ? [] : [requestedAt.warning]),
   ]);
   const next: CallbackServiceStatus = {

@@ -7,7 +7,7 @@ import { apiVersion, groupLabelKey, groupLabelPrefix, kinds, labelKeys } from ".
 import type { ChildObject } from "../render/children.ts";
 import type { RenderResult } from "../render/render.ts";
 import { isNotFound, KubeApiError, type KubeObject } from "../runtime/kube-client.ts";
-import { deploymentHealth, routeHealth, type Health } from "./child-health.ts";
+import { routeHealth, workloadHealth, type Health } from "./child-health.ts";
 import { StalledError, WaitingError, stalledReasons, type StepName } from "./outcome.ts";
 import { isChildKind, objectPath, type ChildKind } from "./resources.ts";
 import { containsDesired, staleKeys } from "./semantic-equal.ts";
@@ -27,6 +27,8 @@ export interface Run {
   readonly applied: Map<string, KubeObject>;
   /** ObserveHealth: the children's health. */
   health?: { readonly deployment: Health; readonly route: Health };
+  /** What the steps found that the plan could not know (added to status.warnings). */
+  readonly warnings: string[];
 }
 
 export type Step = (run: Run) => Promise<void>;
@@ -38,7 +40,7 @@ export const steps: Readonly<Record<StepName, Step>> = {
   ResolveRoute: resolved("ResolveRoute"),
   CheckOwnership: checkOwnership,
   ApplyChildren: applyChildren,
-  Prune: pruneOtherRoute,
+  Prune: pruneOtherKinds,
   ObserveHealth: observeHealth,
 };
 
@@ -144,8 +146,9 @@ async function applyChildren(run: Run): Promise<void> {
   const { deps, service } = run;
   const previousGroups = new Set((service.status?.serviceGroups ?? []).map(groupLabelKey));
   const stale: { child: OwnedChild; current: KubeObject | undefined }[] = [];
-  owned(run).forEach((child, i) => {
+  owned(run).forEach((planned, i) => {
     const current = run.current[i];
+    const child = planned.kind === "StatefulSet" ? keepClaims(run, planned, current) : planned;
     if (current !== undefined && upToDate(child, current, previousGroups)) {
       run.applied.set(child.kind, current);
     } else {
@@ -174,6 +177,24 @@ async function applyChildren(run: Run): Promise<void> {
     );
     if (failed !== undefined) throw failed.reason;
   }
+}
+
+/**
+ * A StatefulSet's volume claim templates cannot change after it is created: an apply that changes
+ * them is refused, and every later change of the service with it. The live ones are kept, and a
+ * warning says what was asked (the claim can be expanded by hand when its StorageClass allows).
+ */
+function keepClaims(run: Run, planned: OwnedChild, current: KubeObject | undefined): OwnedChild {
+  const live = (current?.["spec"] as { volumeClaimTemplates?: unknown[] } | undefined)
+    ?.volumeClaimTemplates;
+  if (live === undefined) return planned;
+  const spec = planned["spec"] as { volumeClaimTemplates: unknown[] };
+  if (containsDesired(spec.volumeClaimTemplates, live)) return planned;
+  const claim = `data-${planned.metadata.name}-0`;
+  run.warnings.push(
+    `spec.api.storage: size and storageClassName are read when the volume claim is created, and ${claim} exists; the StatefulSet keeps its claim template. Expand the claim with kubectl patch pvc ${claim} (if its StorageClass allows expansion), or move the callbacks with callback-api migrate`,
+  );
+  return { ...planned, spec: { ...spec, volumeClaimTemplates: live } };
 }
 
 /**
@@ -212,26 +233,38 @@ function asStalledIfRefused(error: unknown, child: ChildObject): unknown {
   return error;
 }
 
-/** A service that switched between Ingress and HTTPRoute leaves the other kind behind: delete it. */
-async function pruneOtherRoute(run: Run): Promise<void> {
-  const { deps, service } = run;
-  const other = plan(run).facts.routeKind === "Ingress" ? "HTTPRoute" : "Ingress";
+/**
+ * A service that switched between Ingress and HTTPRoute, or between PostgreSQL (Deployment) and
+ * the embedded database (StatefulSet), leaves the other kind behind: delete it. A StatefulSet's
+ * volume claim is not deleted with it unless its retention policy says so: the embedded callbacks
+ * stay for `callback-api migrate` (docs/operations.md).
+ */
+async function pruneOtherKinds(run: Run): Promise<void> {
+  const { routeKind, workloadKind } = plan(run).facts;
+  await Promise.all([
+    pruneIfOurs(run, routeKind === "Ingress" ? "HTTPRoute" : "Ingress"),
+    pruneIfOurs(run, workloadKind === "Deployment" ? "StatefulSet" : "Deployment"),
+  ]);
+}
+
+async function pruneIfOurs({ deps, service }: Run, kind: ChildKind): Promise<void> {
   const { namespace, name, uid } = service.metadata;
-  const existing = deps.children.get(other)?.get(`${namespace ?? ""}/${name}`);
+  const existing = deps.children.get(kind)?.get(`${namespace ?? ""}/${name}`);
   const ours = existing?.metadata.ownerReferences?.some(
     (ref) => ref.controller === true && ref.uid === uid,
   );
   if (ours !== true) return;
   try {
-    await deps.client.delete(objectPath(other, namespace, name));
+    await deps.client.delete(objectPath(kind, namespace, name));
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
 }
 
-/** Ready once the Deployment is available and the route admitted; until then, waiting. */
+/** Ready once the workload is rolled out and available and the route admitted; until then, waiting. */
 function observeHealth(run: Run): Promise<void> {
-  const deployment = deploymentHealth(run.applied.get("Deployment"));
+  const { workloadKind } = plan(run).facts;
+  const deployment = workloadHealth(run.applied.get(workloadKind), workloadKind);
   const route = routeHealth(run.applied.get(plan(run).facts.routeKind));
   run.health = { deployment, route };
   if (!deployment.ok) {

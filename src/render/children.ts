@@ -107,10 +107,84 @@ function defaultResources(embedded: boolean): Record<string, Record<string, stri
 /** How long a terminating pod keeps serving before SIGTERM (kube-proxy's endpoint lag). */
 const preStopSeconds = 3;
 
-export function deployment(ctx: ChildContext, configHash: string): ChildObject {
+/**
+ * Where the service keeps its callbacks: the PostgreSQL URL's Secret key, or undefined for the
+ * embedded database (a StatefulSet's volume claim).
+ */
+export function databaseOf(
+  ctx: Pick<ChildContext, "service" | "config">,
+): { readonly name: string; readonly key: string } | undefined {
+  return ctx.service.spec.api?.databaseSecretRef ?? ctx.config.defaultDatabaseSecret;
+}
+
+/**
+ * The Callback API's workload. With PostgreSQL, a Deployment: stateless pods, rolled with a surge
+ * so that a change refuses no request. With the embedded database, a StatefulSet of one pod on a
+ * volume claim: the claim outlives pods, rollouts, upgrades and (by default) the service, and the
+ * StatefulSet never runs two pods of one identity, so two PGlite processes never open one data
+ * directory, not even while a node is unreachable (docs/adr/0073-embedded-database-on-a-statefulset.md).
+ */
+export function workload(ctx: ChildContext, configHash: string): ChildObject {
+  const { name } = ctx.service.metadata;
+  const replicas = ctx.service.spec.api?.replicas ?? 1;
+  const template = podTemplate(ctx, configHash);
+  if (databaseOf(ctx) !== undefined) {
+    return {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta(ctx, name),
+      spec: {
+        replicas,
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: ctx.selector },
+        // No pod is taken out before its replacement is ready: with two replicas or more, a
+        // change refuses no request.
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template,
+      },
+    };
+  }
+  const storage = ctx.service.spec.api?.storage;
+  const className = storage?.storageClassName ?? ctx.config.defaultStorageClass;
+  return {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: meta(ctx, name),
+    spec: {
+      replicas,
+      revisionHistoryLimit: 3,
+      serviceName: name,
+      selector: { matchLabels: ctx.selector },
+      podManagementPolicy: "OrderedReady",
+      updateStrategy: { type: "RollingUpdate" },
+      persistentVolumeClaimRetentionPolicy: {
+        whenDeleted: storage?.whenDeleted ?? "Retain",
+        whenScaled: "Retain",
+      },
+      template,
+      volumeClaimTemplates: [
+        {
+          apiVersion: "v1",
+          kind: "PersistentVolumeClaim",
+          metadata: { name: dataVolume, labels: ctx.selector },
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            ...(className === "" ? {} : { storageClassName: className }),
+            resources: { requests: { storage: storage?.size ?? ctx.config.defaultStorageSize } },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** Name of the embedded database's volume: its claims are data-<service>-0. */
+const dataVolume = "data";
+
+function podTemplate(ctx: ChildContext, configHash: string): Record<string, unknown> {
   const { name } = ctx.service.metadata;
   const api = ctx.service.spec.api;
-  const database = api?.databaseSecretRef ?? ctx.config.defaultDatabaseSecret;
+  const database = databaseOf(ctx);
   const args = [
     "callback-api",
     "--service-name",
@@ -168,43 +242,35 @@ export function deployment(ctx: ChildContext, configHash: string): ChildObject {
     volumeMounts: [
       { name: "config", mountPath: configMountPath, readOnly: true },
       { name: "tmp", mountPath: "/tmp" },
-      ...(database === undefined ? [{ name: "data", mountPath: dataPath }] : []),
+      ...(database === undefined ? [{ name: dataVolume, mountPath: dataPath }] : []),
     ],
   };
   return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: meta(ctx, name),
+    metadata: {
+      labels: ctx.selector,
+      // A changed section changes the pod template, so every replica rolls onto it, and Ready
+      // (the rollout done) means the new options are in force (docs/adr/0074).
+      annotations: { ...(api?.podAnnotations ?? {}), [configHashAnnotation]: configHash },
+    },
     spec: {
-      replicas: api?.replicas ?? 1,
-      revisionHistoryLimit: 3,
-      selector: { matchLabels: ctx.selector },
-      template: {
-        metadata: {
-          labels: ctx.selector,
-          // A changed section changes the pod template, so every replica rolls onto it.
-          annotations: { ...(api?.podAnnotations ?? {}), [configHashAnnotation]: configHash },
-        },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            fsGroup: 1000,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
-          containers: [container],
-          volumes: volumes(ctx, database === undefined),
-          ...scheduling(ctx),
-        },
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+        seccompProfile: { type: "RuntimeDefault" },
       },
+      containers: [container],
+      volumes: volumes(ctx),
+      ...scheduling(ctx),
     },
   };
 }
 
-function volumes(ctx: ChildContext, embedded: boolean): unknown[] {
+/** The pod's volumes; the embedded database's comes from the StatefulSet's claim, not from here. */
+function volumes(ctx: ChildContext): unknown[] {
   const password = ctx.service.spec.api?.passwordSecretRef;
   // The password joins the options in one directory, but from its Secret: never in the ConfigMap.
   const sources: unknown[] = [{ configMap: { name: configMapName(ctx.service.metadata.name) } }];
@@ -216,7 +282,6 @@ function volumes(ctx: ChildContext, embedded: boolean): unknown[] {
   return [
     { name: "config", projected: { sources } },
     { name: "tmp", emptyDir: {} },
-    ...(embedded ? [{ name: "data", emptyDir: {} }] : []),
   ];
 }
 

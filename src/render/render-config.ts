@@ -31,6 +31,10 @@ export interface RenderConfig {
    * spec.api names no databaseSecretRef; embedded PGlite when unset.
    */
   readonly defaultDatabaseSecret?: { readonly name: string; readonly key: string } | undefined;
+  /** Size of the embedded database's volume claim unless spec.api.storage.size says otherwise. */
+  readonly defaultStorageSize: string;
+  /** StorageClass of that claim unless spec.api.storage says otherwise; empty: the cluster default. */
+  readonly defaultStorageClass: string;
 }
 
 export const defaultRenderConfig: RenderConfig = {
@@ -42,4 +46,6 @@ export const defaultRenderConfig: RenderConfig = {
   gatewayParentRefs: [],
   urlScheme: "https",
   clusterDomain: "cluster.local",
+  defaultStorageSize: "1Gi",
+  defaultStorageClass: "",
 };

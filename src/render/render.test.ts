@@ -49,7 +49,7 @@ describe("render of every scenario of the built-in template", () => {
       expect(child(result, "ConfigMap")["data"]).toEqual(result.effectiveOptions);
       expect(result.children.map((c) => c.kind)).toEqual([
         "ConfigMap",
-        "Deployment",
+        "StatefulSet",
         "Service",
         "Ingress",
       ]);
@@ -287,7 +287,7 @@ describe("children", () => {
       ),
     );
     const pod = (
-      child(result, "Deployment")["spec"] as {
+      child(result, "StatefulSet")["spec"] as {
         template: {
           metadata: { annotations: Record<string, string> };
           spec: Record<string, unknown>;
@@ -414,7 +414,7 @@ describe("children", () => {
     );
     // The Callback API builds record URLs from the routed host, never from request headers.
     const [container] = (
-      child(result, "Deployment")["spec"] as {
+      child(result, "StatefulSet")["spec"] as {
         template: { spec: { containers: { args: string[] }[] } };
       }
     ).template.spec.containers;
@@ -433,7 +433,7 @@ describe("children", () => {
       ),
     );
     const [container] = (
-      child(result, "Deployment")["spec"] as {
+      child(result, "StatefulSet")["spec"] as {
         template: {
           spec: {
             containers: { args: string[]; ports: { name: string; containerPort: number }[] }[];
@@ -446,5 +446,134 @@ describe("children", () => {
       { name: "metrics", containerPort: 9464, protocol: "TCP" },
     ]);
     expect(container?.args).not.toContain("--external-url");
+  });
+
+  it("keeps the embedded database on a volume claim of one StatefulSet pod, never on an emptyDir (issue 16)", () => {
+    const result = ok(
+      render(
+        service({ scenario: "User-Terminated-Immediate", options: routePoint }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    expect(result.facts.workloadKind).toBe("StatefulSet");
+    const spec = child(result, "StatefulSet")["spec"] as {
+      replicas: number;
+      serviceName: string;
+      persistentVolumeClaimRetentionPolicy: Record<string, string>;
+      volumeClaimTemplates: { metadata: { name: string }; spec: Record<string, unknown> }[];
+      template: {
+        spec: {
+          volumes: { name: string; emptyDir?: unknown }[];
+          containers: { args: string[]; volumeMounts: { name: string; mountPath: string }[] }[];
+        };
+      };
+    };
+    expect(spec.replicas).toBe(1);
+    expect(spec.serviceName).toBe("callback-support");
+    // Retained by default: a service created again with the same name finds its callbacks.
+    expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({
+      whenDeleted: "Retain",
+      whenScaled: "Retain",
+    });
+    expect(spec.volumeClaimTemplates).toHaveLength(1);
+    expect(spec.volumeClaimTemplates[0]?.metadata.name).toBe("data");
+    expect(spec.volumeClaimTemplates[0]?.spec).toEqual({
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "1Gi" } },
+    });
+    const [container] = spec.template.spec.containers;
+    const args = container?.args ?? [];
+    const dataDir = args[args.indexOf("--data-dir") + 1];
+    expect(dataDir).toBeDefined();
+    expect(container?.volumeMounts).toContainEqual({ name: "data", mountPath: dataDir });
+    // The data volume is the claim: no pod volume of that name, and no emptyDir but /tmp's.
+    expect(spec.template.spec.volumes.map((v) => v.name)).not.toContain("data");
+    expect(
+      spec.template.spec.volumes.filter((v) => v.emptyDir !== undefined).map((v) => v.name),
+    ).toEqual(["tmp"]);
+    expect(result.children.map((c) => c.kind)).not.toContain("Deployment");
+  });
+
+  it("takes the claim's size and class from spec.api.storage, else the operator's defaults, and deletes it with the service only when asked", () => {
+    const claim = (api: Record<string, unknown>, config = defaultRenderConfig) => {
+      const result = ok(
+        render(
+          service({ scenario: "User-Terminated-Immediate", options: routePoint, api }),
+          template,
+          config,
+        ),
+      );
+      return child(result, "StatefulSet")["spec"] as {
+        persistentVolumeClaimRetentionPolicy: Record<string, string>;
+        volumeClaimTemplates: { spec: Record<string, unknown> }[];
+      };
+    };
+    const own = claim({
+      storage: { size: "5Gi", storageClassName: "fast-ssd", whenDeleted: "Delete" },
+    });
+    expect(own.volumeClaimTemplates[0]?.spec).toMatchObject({
+      storageClassName: "fast-ssd",
+      resources: { requests: { storage: "5Gi" } },
+    });
+    expect(own.persistentVolumeClaimRetentionPolicy["whenDeleted"]).toBe("Delete");
+    const defaults = claim(
+      {},
+      { ...defaultRenderConfig, defaultStorageSize: "2Gi", defaultStorageClass: "standard" },
+    );
+    expect(defaults.volumeClaimTemplates[0]?.spec).toMatchObject({
+      storageClassName: "standard",
+      resources: { requests: { storage: "2Gi" } },
+    });
+  });
+
+  it("runs PostgreSQL-backed services as a Deployment that surges (no pod out before its replacement is ready) and warns about an unused spec.api.storage", () => {
+    const result = ok(
+      render(
+        service({
+          scenario: "User-Terminated-Immediate",
+          options: routePoint,
+          api: { replicas: 2, databaseSecretRef: { name: "db" }, storage: { size: "5Gi" } },
+        }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    expect(result.facts.workloadKind).toBe("Deployment");
+    expect(result.children.map((c) => c.kind)).not.toContain("StatefulSet");
+    expect((child(result, "Deployment")["spec"] as Record<string, unknown>)["strategy"]).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    expect(result.facts.warnings).toContainEqual(
+      expect.stringContaining("spec.api.storage: unused"),
+    );
+  });
+
+  it("stalls an embedded service whose name is too long for its StatefulSet's pods, naming the fix", () => {
+    const name = `cb-${"x".repeat(50)}`;
+    const result = render(
+      service({ scenario: "User-Terminated-Immediate", options: routePoint }, name),
+      template,
+      defaultRenderConfig,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toBe("InvalidOptions");
+    expect(result.message).toContain("at most 52");
+    expect(result.message).toContain("spec.api.databaseSecretRef");
+    const onPostgres = render(
+      service(
+        {
+          scenario: "User-Terminated-Immediate",
+          options: routePoint,
+          api: { databaseSecretRef: { name: "db" } },
+        },
+        name,
+      ),
+      template,
+      defaultRenderConfig,
+    );
+    expect(onPostgres.ok).toBe(true);
   });
 });

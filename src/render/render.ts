@@ -12,11 +12,12 @@ import {
 } from "../api/service-template.ts";
 import {
   configMap,
-  deployment,
+  databaseOf,
   httpRoute,
   ingress,
   service as kubeService,
   servicePaths,
+  workload,
   type ChildContext,
   type ChildObject,
 } from "./children.ts";
@@ -25,6 +26,8 @@ import { contentHash } from "./hash.ts";
 import type { RenderConfig } from "./render-config.ts";
 
 export type RouteKind = "Ingress" | "HTTPRoute";
+/** Deployment with PostgreSQL, StatefulSet with the embedded database (children.ts). */
+export type WorkloadKind = "Deployment" | "StatefulSet";
 
 export interface RenderFacts {
   readonly url: string;
@@ -33,6 +36,7 @@ export interface RenderFacts {
   readonly templateRevision: string;
   readonly warnings: readonly string[];
   readonly routeKind: RouteKind;
+  readonly workloadKind: WorkloadKind;
 }
 
 /** Labels the operator sets on the CallbackService itself, with its own field manager. */
@@ -141,10 +145,15 @@ export function render(
   const labels = { ...childLabels(service), ...groupLabels(groups) };
   const selector = selectorLabels(service.metadata.name);
   const ctx: ChildContext = { service, config, labels, selector };
+  const storage = storageFacts(service, config);
+  if (storage.problem !== undefined) {
+    return stalled("InvalidOptions", storage.problem, effective.warnings);
+  }
+  const warnings = [...effective.warnings, ...storage.warnings];
   const configHash = contentHash(effective.options);
   const children = [
     configMap(ctx, effective.options),
-    deployment(ctx, configHash),
+    workload(ctx, configHash),
     kubeService(ctx),
     route.kind === "Ingress"
       ? ingress(ctx, route.host, route.className)
@@ -160,9 +169,43 @@ export function render(
       serviceGroups: groups,
       configHash,
       templateRevision: templateRevision(template.spec),
-      warnings: effective.warnings,
+      warnings,
       routeKind: route.kind,
+      workloadKind: storage.embedded ? "StatefulSet" : "Deployment",
     },
+  };
+}
+
+/**
+ * The StatefulSet controller labels each pod with `<statefulset>-<revision hash of up to 10
+ * characters>`, and a label value holds 63: a longer name gets no pod at all.
+ */
+const maxEmbeddedNameLength = limits.labelValue - 11;
+
+/** Checks the storage of a service against where its callbacks live. */
+function storageFacts(
+  service: CallbackService,
+  config: RenderConfig,
+): { embedded: boolean; problem?: string; warnings: string[] } {
+  const embedded = databaseOf({ service, config }) === undefined;
+  const { name } = service.metadata;
+  if (embedded && name.length > maxEmbeddedNameLength) {
+    return {
+      embedded,
+      problem: `metadata.name: "${name}" has ${String(name.length)} characters; a service on the embedded database runs a StatefulSet, whose pods can carry a name of at most ${String(maxEmbeddedNameLength)}; use a shorter name or set spec.api.databaseSecretRef (PostgreSQL)`,
+      warnings: [],
+    };
+  }
+  const storage = service.spec.api?.storage;
+  const unused =
+    !embedded && (storage?.size !== undefined || storage?.storageClassName !== undefined);
+  return {
+    embedded,
+    warnings: unused
+      ? [
+          "spec.api.storage: unused, the service stores callbacks in PostgreSQL; remove it, or remove the database to use the embedded store on that volume",
+        ]
+      : [],
   };
 }
 

@@ -241,6 +241,7 @@ const expectedSymptom: Record<string, Symptom> = {
   configmaps: "not-ready",
   services: "not-ready",
   deployments: "not-ready",
+  statefulsets: "not-ready",
   ingresses: "not-ready",
   httproutes: "not-ready",
   leases: "not-ready",

@@ -100,6 +100,7 @@ export async function waitFleetReady(
 const childKinds = [
   "configmaps",
   "deployments",
+  "statefulsets",
   "services",
   "ingresses",
   "httproutes.gateway.networking.k8s.io",
@@ -107,7 +108,7 @@ const childKinds = [
 
 /**
  * Everything that differs from a clean run, as sentences (empty when none): a missing or extra
- * child, a child not owned by its service, content other than the renderer's, a Deployment
+ * child, a child not owned by its service, content other than the renderer's, a workload
  * written more than once (generation > 1), a service not Ready.
  */
 export function fleetProblems(namespace: string, image = "callback-operator:test"): string[] {
@@ -157,8 +158,11 @@ function contentProblems(key: string, live: KubeItem, want: Record<string, unkno
   // Every field the operator renders must be live as rendered; what the apiserver adds (defaults,
   // status, managedFields) and what other managers add (their labels) is not the operator's.
   const problems = differences(want, live, "").map((d) => `${key} ${d}`);
-  // A clean run applies a Deployment once; a second write with other content would show here.
-  if (live.kind === "Deployment" && (live.metadata.generation ?? 0) !== 1) {
+  // A clean run applies a workload once; a second write with other content would show here.
+  if (
+    (live.kind === "Deployment" || live.kind === "StatefulSet") &&
+    (live.metadata.generation ?? 0) !== 1
+  ) {
     problems.push(
       `${key} was changed after creation (generation ${String(live.metadata.generation)})`,
     );

@@ -94,7 +94,9 @@ Granted by the ClusterRole, or by one Role per watched namespace when watchNames
   verbs: ["create"]
 # Children: cached by label (list, watch), fetched when missing from the cache (get), applied
 # server-side (patch; an apply that creates the object is authorized as create too). Only the
-# route kinds are deleted (when a service switches between them).
+# route and workload kinds are deleted, when a service switches between them (Ingress and
+# HTTPRoute; Deployment with PostgreSQL and StatefulSet with the embedded database). The
+# StatefulSet controller, not the operator, creates and keeps the embedded database's claims.
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "patch"]
@@ -103,7 +105,10 @@ Granted by the ClusterRole, or by one Role per watched namespace when watchNames
   verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "list", "watch", "create", "patch"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["apps"]
+  resources: ["statefulsets"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["ingresses"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
