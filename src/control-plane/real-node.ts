@@ -215,6 +215,12 @@ export function importImage(node: RealNodeState, archive: string): void {
     throw new Error(`ctr images import ${archive} failed: ${String(result.stderr)}`);
 }
 
+/** A second name for an image already in the node (an upgrade to another reference of it). */
+export function tagImage(node: RealNodeState, from: string, to: string): void {
+  const result = ctr(node, ["images", "tag", "--force", from, to]);
+  if (result.status !== 0) throw new Error(`ctr images tag ${to} failed: ${String(result.stderr)}`);
+}
+
 function nodeReady(kubectl: StartRealNodeOptions["kubectl"]): boolean {
   try {
     const status = kubectl([

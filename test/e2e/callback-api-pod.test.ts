@@ -4,11 +4,14 @@
 // docs/testing.md ("Real pods").
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
-import { realNodeName, realNodeTaint } from "../../src/control-plane/real-node.ts";
+import { realNodeName, realNodeTaint, tagImage } from "../../src/control-plane/real-node.ts";
 import { selectorLabels } from "../../src/render/render.ts";
+import pg from "pg";
 import {
   createDatabase,
   findAdminUrl,
@@ -350,9 +353,26 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
     await readyPods(service, 2);
   });
 
-  it("keeps answering through a rollout (an option change): no request refused", async () => {
+  /** Rows in the service's database: every acknowledged start is one. */
+  async function storedRows(): Promise<number> {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const result = await client.query<{ n: string }>("SELECT count(*) AS n FROM callbacks");
+      return Number(result.rows[0]?.n);
+    } finally {
+      await client.end();
+    }
+  }
+
+  /**
+   * Under a steady load of starts, `change` rolls the pods; refused requests and lost callbacks
+   * are counted until every pod present before is replaced by a Ready one.
+   */
+  async function underLoad(what: string, change: () => Promise<void> | void): Promise<void> {
     const balancer = new PodBalancer(service);
     await balancer.refresh();
+    const rowsBefore = await storedRows();
     let stop = false;
     const results = { ok: 0, refused: 0, errors: [] as string[] };
     const load = pool(4, 4, async () => {
@@ -371,11 +391,7 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
       }
     });
     const rollout = (async () => {
-      applyService(
-        service,
-        { replicas: 2, databaseSecretRef: { name: "db", key: "url" } },
-        { _text: "rolled" },
-      );
+      await change();
       await waitFor(
         async () => {
           await balancer.refresh();
@@ -386,8 +402,8 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
             current.every((p) => !balancer.before.has(p.metadata.name))
           );
         },
-        180_000,
-        "the rollout to finish",
+        240_000,
+        `the pods replaced after ${what}`,
         300,
       );
     })();
@@ -396,12 +412,38 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
     });
     await load;
     balancer.close();
+    const stored = (await storedRows()) - rowsBefore;
     console.log(
-      `[e2e] rollout on PostgreSQL: ${results.ok} answered, ${results.refused} refused (${results.errors.slice(0, 3).join("; ")})`,
+      `[e2e] ${what} on PostgreSQL, 2 replicas: ${results.ok} answered, ${results.refused} refused, ${stored} stored (${results.errors.slice(0, 3).join("; ")})`,
     );
     expect(results.ok).toBeGreaterThan(0);
     expect(results.refused).toBe(0);
+    expect(results.errors).toEqual([]);
+    expect(stored).toBe(results.ok);
+  }
+
+  it("keeps answering through a rollout (an option change): no request refused, none lost", async () => {
+    await underLoad("an option change", () => {
+      applyService(
+        service,
+        { replicas: 2, databaseSecretRef: { name: "db", key: "url" } },
+        { _text: "rolled" },
+      );
+    });
   });
+
+  it("keeps answering through an image change (the service moves to another image): no request refused, none lost", async () => {
+    const other = `${inject("productImage").reference.replace(/:[^:/]+$/, "")}:pg-image`;
+    tagImage(inject("realNode"), inject("productImage").reference, other);
+    await underLoad("an image change", () => {
+      applyService(
+        service,
+        { replicas: 2, databaseSecretRef: { name: "db", key: "url" }, image: other },
+        { _text: "rolled" },
+      );
+    });
+  });
+
   it("serves 1,000 start requests on PostgreSQL within the default 256 MiB limit", async () => {
     const [pod] = pods(service).filter(isReady) as [Pod];
     const { base } = await forward(pod);
@@ -421,6 +463,196 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
       pods(service).find((p) => p.metadata.name === pod.metadata.name)?.status
         .containerStatuses?.[0]?.restartCount,
     ).toBe(0);
+  });
+});
+
+/** Waits until the service's one Ready pod is another than `before` (the change rolled it). */
+async function replacedPod(service: string, before: Pod): Promise<Pod> {
+  let replaced: Pod | undefined;
+  await waitFor(
+    () => {
+      const ready = pods(service).filter(isReady);
+      replaced = ready.find((p) => p.metadata.uid !== before.metadata.uid);
+      return Promise.resolve(ready.length === 1 && replaced !== undefined);
+    },
+    240_000,
+    `a new Ready pod of ${service}`,
+    500,
+  );
+  return replaced as Pod;
+}
+
+/** Every stored callback by id through the pod's Callback API: id -> state. */
+async function storedStates(
+  pod: Pod,
+  service: string,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  const { base } = await forward(pod);
+  const states = new Map<string, string>();
+  for (const id of ids) {
+    const response = await fetch(`${base}${apiPath(service)}?_id=${id}`);
+    const body = await response.json();
+    const record = (Array.isArray(body) ? body : [body])[0] as Record<string, string> | undefined;
+    if (response.status === 200 && record?.["_id"] === id)
+      states.set(id, record["_callback_state"] ?? "");
+  }
+  return states;
+}
+
+/** An HTTP receiver of due callbacks on loopback, reached from pods through the node's bridge. */
+async function startReceiver(): Promise<{
+  url: string;
+  deliveries: Map<string, number>;
+  close: () => Promise<void>;
+}> {
+  const deliveries = new Map<string, number>();
+  const server: Server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    request.on("end", () => {
+      const id = (JSON.parse(body || "{}") as { _id?: string })._id;
+      if (id !== undefined) deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
+      response.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const relay = await startRelay(inject("realNode").gateway, {
+    host: "127.0.0.1",
+    port: (server.address() as AddressInfo).port,
+  });
+  return {
+    url: `http://${relay.host}:${String(relay.port)}/ors`,
+    deliveries,
+    close: async () => {
+      await relay.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe("stored callbacks survive every change of a service on the embedded database (issue 16)", () => {
+  const service = "durable";
+  /** Scheduled for later: they must be there, unchanged, after every change. */
+  const kept: string[] = [];
+  /** Due while the changes run: each must reach the receiver exactly once. */
+  const due: string[] = [];
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let pod: Pod;
+
+  async function startAt(base: string, desired: Date): Promise<string> {
+    sequence++;
+    const response = await fetch(`${base}${apiPath(service)}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        _customer_number: `+1650${String(5_000_000 + sequence).padStart(7, "0")}`,
+        _desired_time: desired.toISOString().replace(/\.\d{3}Z$/, ".000Z"),
+      }),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { _id: string })._id;
+  }
+
+  async function expectAllKept(when: string): Promise<void> {
+    const states = await storedStates(pod, service, kept);
+    console.log(
+      `[e2e] embedded service after ${when}: ${states.size} of ${kept.length} callbacks found`,
+    );
+    expect(states.size, when).toBe(kept.length);
+    expect(new Set(states.values()), when).toEqual(new Set(["SCHEDULED"]));
+  }
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    applyService(service, {}, { _ors: receiver.url });
+    [pod] = (await readyPods(service)) as [Pod];
+    const { base } = await forward(pod);
+    const now = Date.now();
+    for (let i = 0; i < 50; i++) kept.push(await startAt(base, new Date(now + 3 * 3600_000)));
+    // Due one after another while the changes below roll the pod (each is sent when a pod runs).
+    for (let i = 0; i < 5; i++) due.push(await startAt(base, new Date(now + (i + 1) * 30_000)));
+  });
+
+  afterAll(async () => {
+    await receiver.close();
+  });
+
+  it("keeps them on a volume claim of its StatefulSet, not on an emptyDir", () => {
+    const statefulSet = kubectlJson<{ spec: { volumeClaimTemplates: unknown[] } }>([
+      "get",
+      "statefulset",
+      "-n",
+      namespace,
+      service,
+    ]);
+    expect(statefulSet.spec.volumeClaimTemplates).toHaveLength(1);
+    const claim = kubectlJson<{ status: { phase: string } }>([
+      "get",
+      "pvc",
+      "-n",
+      namespace,
+      `data-${service}-0`,
+    ]);
+    expect(claim.status.phase).toBe("Bound");
+  });
+
+  it("survives an option change (a rollout of the one pod)", async () => {
+    applyService(service, {}, { _ors: receiver.url, _text: "changed" });
+    pod = await replacedPod(service, pod);
+    await expectAllKept("an option change");
+  });
+
+  it("survives an image change (the operator upgraded to a new Callback API image)", async () => {
+    const upgraded = `${inject("productImage").reference.replace(/:[^:/]+$/, "")}:upgrade`;
+    tagImage(inject("realNode"), inject("productImage").reference, upgraded);
+    await operator.stop();
+    operator = await startOperator("e2e-real-node-upgraded", [`--callback-api-image=${upgraded}`]);
+    pod = await replacedPod(service, pod);
+    const image = kubectlJson<Pod & { spec: { containers: { image: string }[] } }>([
+      "get",
+      "pod",
+      "-n",
+      namespace,
+      pod.metadata.name,
+    ]).spec.containers[0]?.image;
+    expect(image).toBe(upgraded);
+    await expectAllKept("an image change");
+  });
+
+  it("survives the deletion of its pod", async () => {
+    kubectl(["delete", "pod", "-n", namespace, pod.metadata.name, "--wait=false"]);
+    pod = await replacedPod(service, pod);
+    await expectAllKept("a pod deletion");
+  });
+
+  it("survives the deletion and re-creation of the CallbackService (the claim is retained)", async () => {
+    kubectl(["delete", "callbackservice", "-n", namespace, service, "--wait=true"]);
+    await waitFor(
+      () => Promise.resolve(pods(service).length === 0),
+      120_000,
+      `the pods of ${service} gone`,
+      500,
+    );
+    expect(kubectl(["get", "pvc", "-n", namespace, `data-${service}-0`, "-o", "name"])).toContain(
+      `data-${service}-0`,
+    );
+    applyService(service, {}, { _ors: receiver.url, _text: "changed" });
+    [pod] = (await readyPods(service)) as [Pod];
+    await expectAllKept("the deletion and re-creation of the CallbackService");
+  });
+
+  it("dispatches every callback that fell due during the changes exactly once", async () => {
+    await waitFor(
+      () => Promise.resolve(due.every((id) => receiver.deliveries.has(id))),
+      180_000,
+      "every due callback delivered",
+      1_000,
+    );
+    // A moment more: a second delivery of one of them would show now.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(due.map((id) => receiver.deliveries.get(id))).toEqual(due.map(() => 1));
+    expect(kept.filter((id) => receiver.deliveries.has(id))).toEqual([]);
   });
 });
 
