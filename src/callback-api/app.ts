@@ -24,6 +24,7 @@ import { linkedServices, type SectionLookup } from "./linked-services.ts";
 import type { ServiceOptions } from "./options.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerAvailabilityRoutes } from "./routes/availability.ts";
+import { registerLinkedServiceRoutes } from "./routes/linked-services.ts";
 import { registerProbeRoutes } from "./routes/probes.ts";
 import { registerServiceRoutes } from "./routes/service-callbacks.ts";
 import type { Store } from "./store.ts";
@@ -283,6 +284,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProbeRoutes(app, context);
   registerServiceRoutes(app, context);
   registerAvailabilityRoutes(app, context);
+  registerLinkedServiceRoutes(app, context);
   registerAdminRoutes(app, context);
   return app;
 }

@@ -104,8 +104,13 @@ export function usable<T>(linked: Linked<T> | undefined): T | undefined {
 }
 
 /** What to log about the linked services: one line per problem or note. */
-export function linkedWarnings(linked: LinkedServices): string[] {
+export function linkedWarnings(options: ServiceOptions, linked: LinkedServices): string[] {
   const warnings: string[] = [];
+  if (options._enable_reject_out_of_office_hours && linked.officeHours === undefined) {
+    warnings.push(
+      "_enable_reject_out_of_office_hours=true has no effect: no _business_hours_service is set",
+    );
+  }
   for (const entry of [linked.officeHours, linked.capacity]) {
     if (entry === undefined) continue;
     if (entry.kind === "invalid") warnings.push(entry.problem);
