@@ -63,8 +63,9 @@ describe("linked service sections", () => {
       onChange: () => changes++,
       onError: () => undefined,
     });
-    cleanups.push(async () => {
+    cleanups.push(() => {
       sections.close();
+      return Promise.resolve();
     });
     await sections.follow(["office", "capacity", "../escape"]);
     expect(changes).toBe(0);
