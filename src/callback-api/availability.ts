@@ -24,25 +24,27 @@ export interface SlotWindow {
 }
 
 /** How many callbacks a bucket holds, and whether it is offered at all. */
-export interface SlotRules {
+interface SlotRules {
   readonly limit: (start: number) => number;
   readonly offered: (start: number, end: number) => boolean;
 }
 
-/** The rules of the buckets within `window` (throws the 400 of a named service that is unusable). */
-export function slotRules(
-  options: ServiceOptions,
-  linked: LinkedServices,
-  window: SlotWindow,
-): SlotRules {
-  const hours = usable(linked.officeHours);
+/** Callbacks the bucket starting at `start` holds (throws the 400 of an unusable capacity service). */
+export function slotLimit(options: ServiceOptions, linked: LinkedServices, start: number): number {
   const capacity = usable(linked.capacity);
+  return capacity === undefined ? options._max_request_by_time_bucket : capacityAt(capacity, start);
+}
+
+/** The rules of the buckets within `window` (throws the 400 of a named service that is unusable). */
+function slotRules(options: ServiceOptions, linked: LinkedServices, window: SlotWindow): SlotRules {
+  const hours = usable(linked.officeHours);
+  // An unusable capacity service refuses the whole answer, not slot by slot.
+  usable(linked.capacity);
   const bucketMs = options._request_time_bucket * 60_000;
   const periods =
     hours === undefined ? undefined : openPeriods(hours, window.from, window.to + bucketMs);
   return {
-    limit: (start) =>
-      capacity === undefined ? options._max_request_by_time_bucket : capacityAt(capacity, start),
+    limit: (start) => slotLimit(options, linked, start),
     offered: (start, end) => periods === undefined || within(periods, start, end),
   };
 }

@@ -1,7 +1,7 @@
 // The GMS rules for starting, cancelling and rescheduling a callback. Rules that count rows run in
 // one transaction under the service's lock, together with the write they guard.
 import { randomUUID } from "node:crypto";
-import { computeSlots, slotRules, toAvailabilityV1 } from "./availability.ts";
+import { computeSlots, slotLimit, toAvailabilityV1 } from "./availability.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { CallbackError, badRequest, notFound } from "./errors.ts";
 import { isCallbackReason, refusedTransition } from "./callback-states.ts";
@@ -160,7 +160,7 @@ async function checkBucket(
   const { tx, options, linked } = s;
   const bucketMs = options._request_time_bucket * 60_000;
   const start = bucketStart(desired, bucketMs);
-  const limit = slotRules(options, linked, { from: start, to: start }).limit(start);
+  const limit = slotLimit(options, linked, start);
   const counts = await tx.countByBucket(options.serviceName, start, start + bucketMs, bucketMs);
   let used = counts.get(start) ?? 0;
   if (exclude?.scheduled === true && bucketStart(exclude.desiredTime, bucketMs) === start)
