@@ -59,6 +59,13 @@ describe("office-hours section (GMSServices-office-hours options, §2.1)", () =>
     expect(problem(section)).toContain(text);
   });
 
+  it("takes spaces around - and , as layout (Mon - Fri 9:00 - 17:00)", () => {
+    const h = hours({ _timezone: "UTC", _bh_regular1: "Mon - Wed, Fri  9:00 - 17:00" });
+    expect(isOpen(h, at("2030-03-06T10:00:00Z"))).toBe(true); // Wed
+    expect(isOpen(h, at("2030-03-07T10:00:00Z"))).toBe(false); // Thu
+    expect(isOpen(h, at("2030-03-08T10:00:00Z"))).toBe(true); // Fri
+  });
+
   it("notes a missing _timezone and uses UTC", () => {
     const parsed = parseOfficeHours({ _bh_regular1: "Mon-Fri 9:00-17:00" });
     expect(parsed.ok && parsed.notes).toEqual(["_timezone is not set; using UTC"]);

@@ -178,7 +178,8 @@ function withHours<T>(
   value: string,
   first: (text: string) => T | undefined,
 ): (T & Hours) | undefined {
-  const match = /^(\S+)\s+(\S+)$/.exec(value);
+  // Spaces around `-` and `,` (`Mon - Fri 9:00 - 17:00`) are layout, not syntax.
+  const match = /^(\S+)\s+(\S+)$/.exec(value.replace(/\s*([-,])\s*/g, "$1"));
   const head = match?.[1] === undefined ? undefined : first(match[1]);
   const hours = match?.[2] === undefined ? undefined : parseHours(match[2]);
   return head === undefined || hours === undefined ? undefined : { ...head, ...hours };
