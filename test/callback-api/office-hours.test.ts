@@ -252,6 +252,30 @@ describe.each(BACKENDS)("office hours and capacity services on %s", (backend) =>
     expect(fixed.statusCode).toBe(200);
   });
 
+  it("answers a missing capacity service with a 400 naming _capacity_service on scheduled starts only", async () => {
+    const a = await makeApp(
+      t.store,
+      { ...HOURS_OPTIONS, _capacity_service: "no-such-capacity" },
+      { sections: { "paris-office": OFFICE } },
+    );
+    const scheduled = await start(a, {
+      _customer_number: "5701",
+      _desired_time: "2030-03-05T09:00:00Z",
+    });
+    expect(scheduled.statusCode).toBe(400);
+    expect(scheduled.json<ErrorBody>()).toMatchObject({
+      exception: `${GMS}.CallbackExceptionServiceConfiguration`,
+      message: expect.stringContaining(
+        "_capacity_service=no-such-capacity: no capacity service no-such-capacity is mounted",
+      ) as unknown,
+    });
+    expect((await start(a, { _customer_number: "5702" })).statusCode).toBe(200);
+    const query = await a.app.inject({
+      url: "/genesys/1/service/no-such-capacity?start=2030-03-05T09:00:00.000&end=2030-03-05T10:00:00.000",
+    });
+    expect(query.statusCode).toBe(400);
+  });
+
   it("serves the Calendar Service API of its office-hours service (§2.2: empty periods = closed)", async () => {
     const a = await makeApp(t.store, HOURS_OPTIONS, { sections: { "paris-office": OFFICE } });
     const days = await a.app.inject({
