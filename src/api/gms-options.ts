@@ -202,6 +202,7 @@ export const gmsOptions = [
   {
     name: "_business_hours_service",
     class: ["optional"],
+    read: "string",
     category: general,
     description:
       "Name of the office-hours service that checks desired times and provides the available slots. Needed for scheduled callbacks.",
@@ -209,6 +210,7 @@ export const gmsOptions = [
   {
     name: "_capacity_service",
     class: ["optional"],
+    read: "string",
     category: general,
     description:
       "Name of the capacity service that limits scheduled callbacks per time slot. Not specified: only _max_request_by_time_bucket limits them.",
@@ -559,6 +561,7 @@ export const gmsOptions = [
     type: "boolean",
     default: "false",
     class: ["optional"],
+    read: "boolean",
     category: queueManagement,
     description: "Reject requests outside the office hours of _business_hours_service.",
   },

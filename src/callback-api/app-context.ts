@@ -3,6 +3,7 @@
 import type { FastifyRequest } from "fastify";
 import type { CallbackService } from "./callback-service.ts";
 import type { Clock } from "../runtime/clock.ts";
+import type { LinkedServices } from "./linked-services.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ServiceOptions } from "./options.ts";
 import type { Store } from "./store.ts";
@@ -17,6 +18,8 @@ export interface AppContext {
   readonly store: Store;
   readonly serviceName: string;
   readonly options: () => ServiceOptions;
+  /** The office-hours and capacity services the current options name. */
+  readonly linked: () => LinkedServices;
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly callbacks: CallbackService;

@@ -20,9 +20,11 @@ import { DatabaseError } from "./database.ts";
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "./http-timeouts.ts";
 import { CallbackError, errorNameForStatus, gmsErrorBody } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
+import { linkedServices, type SectionLookup } from "./linked-services.ts";
 import type { ServiceOptions } from "./options.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerAvailabilityRoutes } from "./routes/availability.ts";
+import { registerLinkedServiceRoutes } from "./routes/linked-services.ts";
 import { registerProbeRoutes } from "./routes/probes.ts";
 import { registerServiceRoutes } from "./routes/service-callbacks.ts";
 import type { Store } from "./store.ts";
@@ -38,6 +40,11 @@ export interface AppDeps {
   readonly serviceName: string;
   /** The current options; re-read when the config directory changes. */
   readonly options: () => ServiceOptions;
+  /**
+   * The mounted sections of the office-hours and capacity services the options may name
+   * (`<config-dir>/services/<name>/`); none by default.
+   */
+  readonly sections?: SectionLookup;
   readonly clock?: Clock;
   readonly admin?: AdminAuth | undefined;
   readonly logger?: FastifyBaseLogger | boolean;
@@ -173,15 +180,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       : { username: deps.admin.username, password };
   };
 
+  const sections = deps.sections ?? (() => undefined);
+  const linked = () => linkedServices(deps.options(), sections);
   const externalOrigin =
     deps.externalUrl === undefined ? undefined : new URL(deps.externalUrl).origin;
   const context: AppContext = {
     store: deps.store,
     serviceName: deps.serviceName,
     options: deps.options,
+    linked,
     clock,
     metrics,
-    callbacks: new CallbackService({ store: deps.store, clock, options: deps.options }),
+    callbacks: new CallbackService({ store: deps.store, clock, options: deps.options, linked }),
     onCallbackDue: deps.onCallbackDue ?? (() => undefined),
     ready: deps.ready ?? (() => true),
     origin(request) {
@@ -274,6 +284,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProbeRoutes(app, context);
   registerServiceRoutes(app, context);
   registerAvailabilityRoutes(app, context);
+  registerLinkedServiceRoutes(app, context);
   registerAdminRoutes(app, context);
   return app;
 }

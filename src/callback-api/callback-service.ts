@@ -1,10 +1,12 @@
 // The GMS rules for starting, cancelling and rescheduling a callback. Rules that count rows run in
 // one transaction under the service's lock, together with the write they guard.
 import { randomUUID } from "node:crypto";
-import { computeSlots, toAvailabilityV1 } from "./availability.ts";
+import { computeSlots, slotLimit, toAvailabilityV1 } from "./availability.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { CallbackError, badRequest, notFound } from "./errors.ts";
 import { isCallbackReason, refusedTransition } from "./callback-states.ts";
+import { NO_LINKED_SERVICES, usable, type LinkedServices } from "./linked-services.ts";
+import { isOpen, nextOpen } from "./office-hours.ts";
 import type { ServiceOptions } from "./options.ts";
 import { normaliseCustomerNumber } from "./phone.ts";
 import { LIMITS, emptyParams, own, type Params } from "./request-params.ts";
@@ -38,6 +40,8 @@ export interface CallbackServiceDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly options: () => ServiceOptions;
+  /** The office-hours and capacity services the options name, as mounted now (default: none). */
+  readonly linked?: () => LinkedServices;
 }
 
 export interface StartResult {
@@ -129,31 +133,85 @@ function checkFutureLimit(
   }
 }
 
-/** Refuses a scheduled time whose bucket is full, proposing the free slots around it (GMS `availability`). */
+/** What the checks of a scheduled time read: the store (or transaction), options, services, now. */
+interface ScheduleContext {
+  readonly tx: StoreQueries;
+  readonly options: ServiceOptions;
+  readonly linked: LinkedServices;
+  readonly now: number;
+}
+
+/** The free slots of the day around `desired`, as GMS proposes them on a refused schedule. */
+async function proposal(s: ScheduleContext, desired: number): Promise<Record<string, number>> {
+  const window = { from: desired - 86_400_000, to: desired + 86_400_000 };
+  return toAvailabilityV1(await computeSlots(s.tx, s.options, s.linked, window, s.now), 10);
+}
+
+/**
+ * Refuses a scheduled time whose bucket is full, proposing the free slots around it (GMS
+ * `availability`). The bucket holds `_max_request_by_time_bucket`, or with a `_capacity_service` the
+ * capacity of its slot (gms-reference-2.md §3).
+ */
 async function checkBucket(
-  tx: StoreQueries,
-  options: ServiceOptions,
+  s: ScheduleContext,
   desired: number,
-  now: number,
   exclude: CallbackRow | undefined,
 ): Promise<void> {
+  const { tx, options, linked } = s;
   const bucketMs = options._request_time_bucket * 60_000;
   const start = bucketStart(desired, bucketMs);
+  const limit = slotLimit(options, linked, start);
   const counts = await tx.countByBucket(options.serviceName, start, start + bucketMs, bucketMs);
   let used = counts.get(start) ?? 0;
   if (exclude?.scheduled === true && bucketStart(exclude.desiredTime, bucketMs) === start)
     used -= 1;
-  if (used < options._max_request_by_time_bucket) return;
-  const slots = await computeSlots(
-    tx,
-    options,
-    { from: desired - 86_400_000, to: desired + 86_400_000 },
-    now,
-  );
+  if (used < limit) return;
+  const source =
+    linked.capacity?.kind === "ok"
+      ? `the capacity of this slot in capacity service ${linked.capacity.name}. Check option _capacity_service`
+      : `_max_request_by_time_bucket. Check option _max_request_by_time_bucket`;
   throw new CallbackError(
     "CallbackExceptionTimeSlotFull",
-    `The time slot ${formatIsoTime(start)} is full: it holds ${options._max_request_by_time_bucket} callbacks. Check option _max_request_by_time_bucket`,
-    toAvailabilityV1(slots, 10),
+    `The time slot ${formatIsoTime(start)} is full: it holds ${limit} callbacks, ${source}`,
+    await proposal(s, desired),
+  );
+}
+
+/** When the office next opens, as a sentence end. */
+function opening(hours: Parameters<typeof nextOpen>[0], from: number): string {
+  const next = nextOpen(hours, from);
+  return next === undefined
+    ? "it does not open within a year"
+    : `it next opens at ${formatIsoTime(next)}`;
+}
+
+/**
+ * `_business_hours_service`: "The Request Desired Time is verified against the defined regular and
+ * specific calendar hours" (GMS Callback Services API; gms-reference-2.md §2.3). Refused with the
+ * next open time and the free slots around the desired time.
+ */
+async function checkOfficeHoursAt(s: ScheduleContext, key: string, desired: number): Promise<void> {
+  const { linked } = s;
+  const hours = usable(linked.officeHours);
+  if (hours === undefined || isOpen(hours, desired)) return;
+  throw new CallbackError(
+    "CallbackExceptionOutOfOfficeHours",
+    `${key} ${formatIsoTime(desired)} is outside office hours (office-hours service ${linked.officeHours?.name ?? ""}, ${hours.timezone}); ${opening(hours, desired)}. Check option _business_hours_service`,
+    await proposal(s, desired),
+  );
+}
+
+/**
+ * `_enable_reject_out_of_office_hours` (GMS 8.5.200; gms-reference-2.md §2.3, inferred): an
+ * immediate callback asked for while the office is closed is refused.
+ */
+function checkOpenNow(options: ServiceOptions, linked: LinkedServices, now: number): void {
+  if (!options._enable_reject_out_of_office_hours) return;
+  const hours = usable(linked.officeHours);
+  if (hours === undefined || isOpen(hours, now)) return;
+  throw new CallbackError(
+    "CallbackExceptionOutOfOfficeHours",
+    `The office is closed now (office-hours service ${linked.officeHours?.name ?? ""}, ${hours.timezone}); ${opening(hours, now)}. Ask again then, or schedule the callback with _desired_time. Check option _enable_reject_out_of_office_hours`,
   );
 }
 
@@ -285,10 +343,10 @@ async function checkQueueCap(tx: StoreQueries, options: ServiceOptions): Promise
 }
 
 export class CallbackService {
-  readonly #deps: CallbackServiceDeps;
+  readonly #deps: Required<CallbackServiceDeps>;
 
   constructor(deps: CallbackServiceDeps) {
-    this.#deps = deps;
+    this.#deps = { linked: () => NO_LINKED_SERVICES, ...deps };
   }
 
   async start(params: Params, headers: RequestHeaders = {}): Promise<StartResult> {
@@ -326,13 +384,21 @@ export class CallbackService {
       state,
       bucketed: scheduled && desired > now ? desired : undefined,
     });
+    const linked = this.#deps.linked();
+    if (scheduled && desired > now) {
+      const s = { tx: this.#deps.store, options, linked, now };
+      await checkOfficeHoursAt(s, "_desired_time", desired);
+    } else {
+      checkOpenNow(options, linked, now);
+    }
     const row = await this.#deps.store.inRuleTransaction(options.serviceName, locks, async (tx) => {
       const day = utcDay(now);
       await checkRate(tx, options, now);
       await checkThrottle(tx, options, throttled, day);
       await checkInQueue(tx, options, number);
       if (state === "QUEUED") await checkQueueCap(tx, options);
-      if (scheduled && desired > now) await checkBucket(tx, options, desired, now, undefined);
+      if (scheduled && desired > now)
+        await checkBucket({ tx, options, linked, now }, desired, undefined);
       const inserted = await tx.insert({
         id: randomUUID().replaceAll("-", "").toUpperCase(),
         serviceName: options.serviceName,
@@ -421,7 +487,11 @@ export class CallbackService {
         if (row.state === "ROUTING" || row.state === "PROCESSING") {
           throw badRequest(`Callback ${id} is ${row.state}; it can no longer be rescheduled.`);
         }
-        if (newTime > now) await checkBucket(tx, options, newTime, now, row);
+        if (newTime > now) {
+          const s = { tx, options, linked: this.#deps.linked(), now };
+          await checkOfficeHoursAt(s, "_new_desired_time", newTime);
+          await checkBucket(s, newTime, row);
+        }
         state = dueAt > now ? "SCHEDULED" : "QUEUED";
         // Into the queue from outside it: the cap holds as for an immediate start.
         if (state === "QUEUED" && !QUEUED_STATES.includes(row.state))

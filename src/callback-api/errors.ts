@@ -12,6 +12,13 @@ export const errorCatalogue = {
   CallbackExceptionNumber: { status: 400, phrase: "Bad Request" },
   /** A scheduled time whose bucket is full; carries the availability GMS proposes instead. */
   CallbackExceptionTimeSlotFull: { status: 400, phrase: "Bad Request" },
+  /**
+   * Outside the office hours of `_business_hours_service`: a scheduled time, or an immediate start
+   * with `_enable_reject_out_of_office_hours`. Name and status are ours (GMS's are not documented).
+   */
+  CallbackExceptionOutOfOfficeHours: { status: 400, phrase: "Bad Request" },
+  /** `_business_hours_service` / `_capacity_service` name a section that is missing or invalid. */
+  CallbackExceptionServiceConfiguration: { status: 400, phrase: "Bad Request" },
   /** `_enable_in_queue_checking`: the number already has callbacks waiting. */
   CallbackExceptionAlreadyQueued: { status: 400, phrase: "Bad Request" },
   CallbackExceptionUnauthorized: { status: 401, phrase: "Unauthorized" },

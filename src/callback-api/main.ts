@@ -13,7 +13,9 @@ import { Dispatcher } from "./dispatcher.ts";
 import { Metrics } from "./metrics.ts";
 import { startMetricsServer } from "./metrics-server.ts";
 import { describeStore, openStore } from "./open-store.ts";
+import { linkedServices, linkedWarnings } from "./linked-services.ts";
 import { resolveOptions, type ServiceOptions } from "./options.ts";
+import { linkedNames, ServiceSections } from "./service-sections.ts";
 import {
   asStartFailure,
   exitNow,
@@ -132,6 +134,28 @@ async function start(argv: string[]): Promise<void> {
     );
   }
 
+  // The office-hours and capacity services the options name: a missing or invalid one is logged
+  // once per change; the requests that need it get a 400 that says the same.
+  const sections: ServiceSections = new ServiceSections({
+    configDir: config.configDir,
+    onChange: () => {
+      logLinked();
+    },
+    onError: (name, error) => {
+      log.error(
+        { err: error, service: name },
+        "Could not read a linked service; keeping it as it was",
+      );
+    },
+  });
+  const logLinked = (): void => {
+    const warnings = linkedWarnings(options, linkedServices(options, sections.lookup));
+    for (const warning of warnings) log.warn({ warning }, "Linked service problem");
+  };
+  await sections.follow(linkedNames(options));
+  logLinked();
+  sections.start();
+
   const watcher = new ConfigDirWatcher(rawOptions, {
     dir: config.configDir,
     onChange: (raw) => {
@@ -148,6 +172,7 @@ async function start(argv: string[]): Promise<void> {
       options = next;
       for (const warning of options.warnings) log.warn({ warning }, "Option ignored");
       log.info({ options: Object.keys(raw).length }, "Reloaded options");
+      void sections.follow(linkedNames(options)).then(logLinked);
       store
         .registerService(
           { name: config.serviceName, serviceGroups: options._service_groups },
@@ -178,6 +203,7 @@ async function start(argv: string[]): Promise<void> {
     store,
     serviceName: config.serviceName,
     options: () => options,
+    sections: sections.lookup,
     clock: systemClock,
     admin:
       admin === undefined
@@ -211,6 +237,7 @@ async function start(argv: string[]): Promise<void> {
     force.unref();
     ready = false;
     watcher.close();
+    sections.close();
     await app.close();
     await metricsServer.close();
     await dispatcher.stop();

@@ -38,6 +38,22 @@ const OPTIONS = {
   _max_request_by_time_bucket: "100000000",
   _overwritable_options: "_target",
   _ors: "http://127.0.0.1:9/ors/$q$?u=$user$",
+  _business_hours_service: "office",
+  _capacity_service: "capacity",
+};
+
+/** The linked services (gms-reference-2.md §2, §3): open most of the week, the most capacity GMS allows. */
+const HOURS: Record<string, number> = Object.fromEntries(
+  Array.from({ length: 24 }, (_, h) => [`${String(h).padStart(2, "0")}00`, 1000]),
+);
+const SECTIONS = {
+  office: { _timezone: "Europe/Paris", _bh_regular1: "Mon-Sat 6:00-23:00", _holiday1: "12-25" },
+  capacity: {
+    _timezone: "America/Toronto",
+    ...Object.fromEntries(
+      [1, 2, 3, 4, 5, 6, 7].map((d) => [`_capacity_${d}`, JSON.stringify({ [d]: HOURS })]),
+    ),
+  },
 };
 
 const NAMED_KEYS = [
@@ -218,6 +234,7 @@ type Endpoint =
   | "cancel"
   | "availability1"
   | "availability2"
+  | "linked"
   | "adminQueues"
   | "adminCancel"
   | "adminWatermarks"
@@ -249,6 +266,8 @@ const generated: fc.Arbitrary<Generated> = fc.record({
     "cancel",
     "availability1",
     "availability2",
+    "linked",
+    "linked",
     "adminQueues",
     "adminCancel",
     "adminWatermarks",
@@ -318,6 +337,9 @@ function payloadFor(g: Generated, id: string): string | undefined {
   }
 }
 
+/** The office-hours or the capacity service: their query APIs share one path. */
+const linkedName = (g: Generated): string => (g.idPick % 2 === 0 ? "office" : "capacity");
+
 function build(g: Generated, apps: readonly TestApp[], ids: readonly string[]): Request {
   const a = apps[g.app] ?? apps[0];
   if (a === undefined) throw new Error("no app");
@@ -349,6 +371,8 @@ function build(g: Generated, apps: readonly TestApp[], ids: readonly string[]): 
         url: `/genesys/2/service/callback/${a.serviceName}/availability?${q}`,
         headers,
       };
+    case "linked":
+      return { method: "GET", url: `/genesys/1/service/${linkedName(g)}?${q}`, headers };
     case "adminQueues":
       return { method: "GET", url: `/genesys/1/admin/callback/queues?${q}`, headers };
     case "adminCancel":
@@ -377,7 +401,10 @@ describe.each(BACKENDS)("generated requests on %s", (backend) => {
     t = await openStore(backend);
     rec = recording(t.db);
     const store = new Store(rec.db);
-    apps = [await makeApp(store, { ...OPTIONS, ...SERVICE_AUTH }), await makeApp(store, OPTIONS)];
+    apps = [
+      await makeApp(store, { ...OPTIONS, ...SERVICE_AUTH }, { sections: SECTIONS }),
+      await makeApp(store, OPTIONS, { sections: SECTIONS }),
+    ];
   });
   afterAll(async () => {
     for (const a of apps) await a.app.close();

@@ -43,7 +43,7 @@ export function registerAvailabilityRoutes(app: FastifyInstance, context: AppCon
       const now = context.clock.now();
       const window = slotWindow(queryParams(request.query), now, false);
       return toAvailabilityV1(
-        await computeSlots(context.store, context.options(), window, now),
+        await computeSlots(context.store, context.options(), context.linked(), window, now),
         window.maxSlots,
       );
     },
@@ -66,7 +66,7 @@ export function registerAvailabilityRoutes(app: FastifyInstance, context: AppCon
       if (reportBusy !== "true" && reportBusy !== "false")
         throw badRequest("Invalid report-busy: expected true or false.");
       const options = context.options();
-      const slots = await computeSlots(context.store, options, window, now);
+      const slots = await computeSlots(context.store, options, context.linked(), window, now);
       return {
         durationMin: options._request_time_bucket,
         timezone,

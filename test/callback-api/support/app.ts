@@ -30,6 +30,8 @@ export interface TestApp {
   readonly serviceName: string;
   readonly base: string;
   readonly setOptions: (raw: Record<string, string>) => Promise<void>;
+  /** Replaces the mounted sections of office-hours and capacity services, by service name. */
+  readonly setSections: (sections: Record<string, Record<string, string>>) => void;
   readonly options: () => ServiceOptions;
   readonly dueCount: () => number;
 }
@@ -37,12 +39,19 @@ export interface TestApp {
 export async function makeApp(
   store: Store,
   raw: Record<string, string> = PERMISSIVE,
-  opts: { serviceName?: string; clock?: ManualClock; admin?: boolean } = {},
+  opts: {
+    serviceName?: string;
+    clock?: ManualClock;
+    admin?: boolean;
+    sections?: Record<string, Record<string, string>>;
+  } = {},
 ): Promise<TestApp> {
   const serviceName = opts.serviceName ?? uniqueService();
   const clock = opts.clock ?? new ManualClock(START);
   let options = resolveOptions(serviceName, raw);
   let due = 0;
+  // As ServiceSections holds them: one object per mounted directory, replaced when it changes.
+  let sections = new Map(Object.entries(opts.sections ?? {}));
   await store.registerService(
     { name: serviceName, serviceGroups: options._service_groups },
     clock.now(),
@@ -51,6 +60,7 @@ export async function makeApp(
     store,
     serviceName,
     options: () => options,
+    sections: (name) => sections.get(name),
     clock,
     logger: false,
     admin:
@@ -72,6 +82,9 @@ export async function makeApp(
         { name: serviceName, serviceGroups: options._service_groups },
         clock.now(),
       );
+    },
+    setSections(next) {
+      sections = new Map(Object.entries(next));
     },
     options: () => options,
     dueCount: () => due,
