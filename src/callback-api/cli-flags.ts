@@ -2,6 +2,7 @@
 // each with its environment twin, default and help; --help and docs/configuration.md come from
 // them. Pure: main.ts prints the one-line error and exits 2; tests call parseFlags directly.
 import { isIP } from "node:net";
+import { join } from "node:path";
 import {
   choiceFlag,
   durationFlag,
@@ -19,6 +20,8 @@ import type { StorageChoice } from "./open-store.ts";
 export interface CliConfig {
   readonly serviceName: string;
   readonly configDir: string;
+  /** Where the sections of the office-hours and capacity services it names are mounted, one directory each. */
+  readonly servicesDir: string;
   readonly port: number;
   readonly host: string;
   readonly storage: StorageChoice;
@@ -51,6 +54,11 @@ export const callbackApiFlags: readonly Flag[] = [
     name: "config-dir",
     env: "CALLBACK_API_CONFIG_DIR",
     help: "Directory of option files (the mounted ConfigMap: one file per option). Required.",
+  },
+  {
+    name: "services-dir",
+    env: "CALLBACK_API_SERVICES_DIR",
+    help: "Directory holding one directory per office-hours or capacity service the options name (_business_hours_service, _capacity_service), each laid out like --config-dir; <config-dir>/services when unset.",
   },
   {
     name: "port",
@@ -330,6 +338,7 @@ function parseConfig(values: FlagValues): CliConfig {
   return {
     serviceName,
     configDir,
+    servicesDir: values("services-dir") ?? join(configDir, "services"),
     port,
     host: values("host") ?? "0.0.0.0",
     logLevel,
