@@ -71,6 +71,7 @@ describe("option precedence", () => {
           mandatory: false,
           advanced: false,
           request: false,
+          numbered: false,
         },
         {
           name: "b",
@@ -79,6 +80,7 @@ describe("option precedence", () => {
           mandatory: false,
           advanced: false,
           request: false,
+          numbered: false,
         },
         {
           name: "c",
@@ -87,8 +89,16 @@ describe("option precedence", () => {
           mandatory: false,
           advanced: false,
           request: false,
+          numbered: false,
         },
-        { name: "d", type: "string", mandatory: false, advanced: false, request: true },
+        {
+          name: "d",
+          type: "string",
+          mandatory: false,
+          advanced: false,
+          request: true,
+          numbered: false,
+        },
         {
           name: "e",
           type: "string",
@@ -96,6 +106,7 @@ describe("option precedence", () => {
           mandatory: false,
           advanced: false,
           request: false,
+          numbered: false,
         },
       ],
       scenarios: [{ name: "S", values: { b: "scenario", c: "scenario" } }],
