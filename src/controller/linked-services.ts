@@ -39,12 +39,14 @@ export function linkedServiceWarnings(
           ? `its ServiceTemplate ${linked.spec.template} does not exist`
           : `its ServiceTemplate ${linked.spec.template} has serviceType ${serviceType}`;
       warnings.push(
-        `option ${option}: CallbackService ${name} is not a ${kind} service (${is}); name a service made from a template with serviceType ${kind}, or set spec.template of ${name} to one`,
+        `option ${option}: CallbackService ${name} is not ${article(kind)} ${kind} service (${is}); name a service made from a template with serviceType ${kind}, or set spec.template of ${name} to one`,
       );
     }
   }
   return warnings;
 }
+
+const article = (word: string): string => (/^[aeiou]/.test(word) ? "an" : "a");
 
 /**
  * The names a service's options link to, as far as the cache can tell without rendering: its own
