@@ -316,6 +316,16 @@ function parseServiceName(values: FlagValues): string {
   return serviceName;
 }
 
+function parseServicesDir(values: FlagValues, configDir: string): string {
+  const dir = values("services-dir");
+  if (dir === "") {
+    throw new FlagError(
+      "--services-dir is empty: pass the directory of the linked services' sections, or leave it out for <config-dir>/services",
+    );
+  }
+  return dir ?? join(configDir, "services");
+}
+
 function parseConfig(values: FlagValues): CliConfig {
   const serviceName = parseServiceName(values);
   const configDir = values("config-dir");
@@ -338,7 +348,7 @@ function parseConfig(values: FlagValues): CliConfig {
   return {
     serviceName,
     configDir,
-    servicesDir: values("services-dir") ?? join(configDir, "services"),
+    servicesDir: parseServicesDir(values, configDir),
     port,
     host: values("host") ?? "0.0.0.0",
     logLevel,

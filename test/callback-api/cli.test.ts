@@ -111,6 +111,7 @@ describe("parseFlags", () => {
       "--admin-username and --admin-password-file go together",
     ],
     [[...base, "--in-memory", "--bogus"], 'unknown flag "--bogus"'],
+    [[...base, "--in-memory", "--services-dir="], "--services-dir is empty"],
     [[...base, "--in-memory", "--port"], "--port needs a value"],
     [[...base, "--in-memory", "--log-level", "loud"], "--log-level"],
     [[...base, "--in-memory", "--database-pool-size", "5"], "applies to --database-url only"],
