@@ -25,6 +25,8 @@ import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerAvailabilityRoutes } from "./routes/availability.ts";
 import { registerProbeRoutes } from "./routes/probes.ts";
 import { registerServiceRoutes } from "./routes/service-callbacks.ts";
+import { registerSessionRoutes } from "./routes/service-sessions.ts";
+import { SessionDialogs } from "./session-dialogs.ts";
 import type { Store } from "./store.ts";
 
 export interface AdminAuth {
@@ -182,6 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     metrics,
     callbacks: new CallbackService({ store: deps.store, clock, options: deps.options }),
+    sessions: new SessionDialogs({ store: deps.store, clock, options: deps.options }),
     onCallbackDue: deps.onCallbackDue ?? (() => undefined),
     ready: deps.ready ?? (() => true),
     origin(request) {
@@ -274,6 +277,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProbeRoutes(app, context);
   registerServiceRoutes(app, context);
   registerAvailabilityRoutes(app, context);
+  registerSessionRoutes(app, context);
   registerAdminRoutes(app, context);
   return app;
 }

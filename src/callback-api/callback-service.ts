@@ -1,6 +1,7 @@
 // The GMS rules for starting, cancelling and rescheduling a callback. Rules that count rows run in
 // one transaction under the service's lock, together with the write they guard.
 import { randomUUID } from "node:crypto";
+import { accessProperties, bookAccess, dialNumberDialog, dialsAtStart } from "./access-numbers.ts";
 import { computeSlots, toAvailabilityV1 } from "./availability.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { CallbackError, badRequest, notFound } from "./errors.ts";
@@ -32,6 +33,11 @@ const RESERVED_KEYS = new Set([
   // Kept in their own columns; the record shows the column.
   "_desired_time",
   "_customer_number",
+  // A user-originated callback's booking (access-numbers.ts), set by the server only.
+  "_access_number",
+  "_access_code",
+  "_access_expiration_time",
+  "_userorig_connect_count",
 ]);
 
 export interface CallbackServiceDeps {
@@ -326,30 +332,45 @@ export class CallbackService {
       state,
       bucketed: scheduled && desired > now ? desired : undefined,
     });
-    const row = await this.#deps.store.inRuleTransaction(options.serviceName, locks, async (tx) => {
-      const day = utcDay(now);
-      await checkRate(tx, options, now);
-      await checkThrottle(tx, options, throttled, day);
-      await checkInQueue(tx, options, number);
-      if (state === "QUEUED") await checkQueueCap(tx, options);
-      if (scheduled && desired > now) await checkBucket(tx, options, desired, now, undefined);
-      const inserted = await tx.insert({
-        id: randomUUID().replaceAll("-", "").toUpperCase(),
-        serviceName: options.serviceName,
-        state,
-        customerNumber: number ?? null,
-        desiredTime: desired,
-        scheduled,
-        expirationTime: desired + options._ttl * 1000,
-        now,
-        properties,
-      });
-      for (const [parameter, value] of throttled) {
-        await tx.incrementThrottle(options.serviceName, parameter, value, day);
-      }
-      return inserted;
-    });
-    return { row, dialog: confirmationDialog(row) };
+    // User-originated, not waiting for an agent: the answer is an access number to dial (GMS DialNumber).
+    const dials = dialsAtStart(options, scheduled);
+    if (dials) locks.push({ rule: "access-numbers" });
+    const id = randomUUID().replaceAll("-", "").toUpperCase();
+    const started = await this.#deps.store.inRuleTransaction(
+      options.serviceName,
+      locks,
+      async (tx) => {
+        const day = utcDay(now);
+        await checkRate(tx, options, now);
+        await checkThrottle(tx, options, throttled, day);
+        await checkInQueue(tx, options, number);
+        if (state === "QUEUED") await checkQueueCap(tx, options);
+        if (scheduled && desired > now) await checkBucket(tx, options, desired, now, undefined);
+        const access = dials ? await bookAccess(tx, options, id, now) : undefined;
+        const inserted = await tx.insert({
+          id,
+          serviceName: options.serviceName,
+          state,
+          customerNumber: number ?? null,
+          desiredTime: desired,
+          scheduled,
+          expirationTime: desired + options._ttl * 1000,
+          now,
+          properties:
+            access === undefined ? properties : { ...properties, ...accessProperties(access, 1) },
+        });
+        for (const [parameter, value] of throttled) {
+          await tx.incrementThrottle(options.serviceName, parameter, value, day);
+        }
+        return { row: inserted, access };
+      },
+    );
+    const { row, access } = started;
+    const dialog =
+      access === undefined
+        ? confirmationDialog(row)
+        : dialNumberDialog(row.id, access, options, now);
+    return { row, dialog };
   }
 
   async cancel(serviceName: string, id: string, reason = "CANCELLED"): Promise<CallbackRow> {
@@ -364,6 +385,8 @@ export class CallbackService {
         );
       }
       await tx.complete(id, reason, now);
+      // A user-originated callback's access number returns to the pool at once.
+      await tx.releaseAccessNumbers(id);
       return { ...row, state: "COMPLETED", reason };
     });
   }
@@ -457,7 +480,7 @@ export class CallbackService {
 }
 
 /** GMS answer to a started callback: a dialog the mobile app shows, always with `_id`. */
-function confirmationDialog(row: CallbackRow): Record<string, string> {
+export function confirmationDialog(row: CallbackRow): Record<string, string> {
   const dialog: Record<string, string> = {
     _id: row.id,
     _action: "ConfirmationDialog",
