@@ -1,7 +1,13 @@
 // The GMS rules for starting, cancelling and rescheduling a callback. Rules that count rows run in
 // one transaction under the service's lock, together with the write they guard.
 import { randomUUID } from "node:crypto";
-import { accessProperties, bookAccess, dialNumberDialog, dialsAtStart } from "./access-numbers.ts";
+import {
+  accessProperties,
+  bookAccess,
+  dialNumberDialog,
+  dialsAtStart,
+  type Access,
+} from "./access-numbers.ts";
 import { computeSlots, toAvailabilityV1 } from "./availability.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { CallbackError, badRequest, notFound } from "./errors.ts";
@@ -336,36 +342,32 @@ export class CallbackService {
     const dials = dialsAtStart(options, scheduled);
     if (dials) locks.push({ rule: "access-numbers" });
     const id = randomUUID().replaceAll("-", "").toUpperCase();
-    const started = await this.#deps.store.inRuleTransaction(
-      options.serviceName,
-      locks,
-      async (tx) => {
-        const day = utcDay(now);
-        await checkRate(tx, options, now);
-        await checkThrottle(tx, options, throttled, day);
-        await checkInQueue(tx, options, number);
-        if (state === "QUEUED") await checkQueueCap(tx, options);
-        if (scheduled && desired > now) await checkBucket(tx, options, desired, now, undefined);
-        const access = dials ? await bookAccess(tx, options, id, now) : undefined;
-        const inserted = await tx.insert({
-          id,
-          serviceName: options.serviceName,
-          state,
-          customerNumber: number ?? null,
-          desiredTime: desired,
-          scheduled,
-          expirationTime: desired + options._ttl * 1000,
-          now,
-          properties:
-            access === undefined ? properties : { ...properties, ...accessProperties(access, 1) },
-        });
-        for (const [parameter, value] of throttled) {
-          await tx.incrementThrottle(options.serviceName, parameter, value, day);
-        }
-        return { row: inserted, access };
-      },
-    );
-    const { row, access } = started;
+    let access: Access | undefined;
+    const row = await this.#deps.store.inRuleTransaction(options.serviceName, locks, async (tx) => {
+      const day = utcDay(now);
+      await checkRate(tx, options, now);
+      await checkThrottle(tx, options, throttled, day);
+      await checkInQueue(tx, options, number);
+      if (state === "QUEUED") await checkQueueCap(tx, options);
+      if (scheduled && desired > now) await checkBucket(tx, options, desired, now, undefined);
+      if (dials) access = await bookAccess(tx, options, id, now);
+      const inserted = await tx.insert({
+        id,
+        serviceName: options.serviceName,
+        state,
+        customerNumber: number ?? null,
+        desiredTime: desired,
+        scheduled,
+        expirationTime: desired + options._ttl * 1000,
+        now,
+        properties:
+          access === undefined ? properties : { ...properties, ...accessProperties(access, 1) },
+      });
+      for (const [parameter, value] of throttled) {
+        await tx.incrementThrottle(options.serviceName, parameter, value, day);
+      }
+      return inserted;
+    });
     const dialog =
       access === undefined
         ? confirmationDialog(row)

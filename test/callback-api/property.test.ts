@@ -38,6 +38,9 @@ const OPTIONS = {
   _max_request_by_time_bucket: "100000000",
   _overwritable_options: "_target",
   _ors: "http://127.0.0.1:9/ors/$q$?u=$user$",
+  // Bookings expire at once, so DialNumber continuations never find the pool exhausted.
+  _access_numbers: "+18005550100, +18005550101",
+  _booking_expiration_timeout: "0",
 };
 
 const NAMED_KEYS = [
@@ -222,6 +225,8 @@ type Endpoint =
   | "adminCancel"
   | "adminWatermarks"
   | "adminServices"
+  | "queuePosition"
+  | "dialog"
   | "healthz"
   | "readyz"
   | "unknown";
@@ -253,6 +258,8 @@ const generated: fc.Arbitrary<Generated> = fc.record({
     "adminCancel",
     "adminWatermarks",
     "adminServices",
+    "queuePosition",
+    "dialog",
     "healthz",
     "readyz",
     "unknown",
@@ -357,6 +364,16 @@ function build(g: Generated, apps: readonly TestApp[], ids: readonly string[]): 
       return { method: "GET", url: `/genesys/1/admin/callback/watermarks?${q}`, headers };
     case "adminServices":
       return { method: "GET", url: `/genesys/1/admin/callback/services?${q}`, headers };
+    case "queuePosition":
+      return { method: "GET", url: `/genesys/1/service/${enc(id)}/check-queue-position`, headers };
+    case "dialog": {
+      // The dialogs there are, and the generated text as an action; GET as the Android demo
+      // sends it, POST (with the generated body) as a `_user_action_url` may be called.
+      const actions = ["DialNumber", "ConfirmationDialog", g.idText];
+      const action = actions[g.idPick % actions.length] ?? "DialNumber";
+      const url = `/genesys/1/service/${enc(id)}/${enc(action)}`;
+      return g.idPick % 2 === 0 ? { method: "GET", url, headers } : withBody("POST", url);
+    }
     case "healthz":
       return { method: "GET", url: `/healthz?${q}`, headers };
     case "readyz":
