@@ -225,8 +225,7 @@ type Endpoint =
   | "adminCancel"
   | "adminWatermarks"
   | "adminServices"
-  | "queuePosition"
-  | "dialog"
+  | "byId"
   | "healthz"
   | "readyz"
   | "unknown";
@@ -258,8 +257,8 @@ const generated: fc.Arbitrary<Generated> = fc.record({
     "adminCancel",
     "adminWatermarks",
     "adminServices",
-    "queuePosition",
-    "dialog",
+    "byId",
+    "byId",
     "healthz",
     "readyz",
     "unknown",
@@ -325,6 +324,25 @@ function payloadFor(g: Generated, id: string): string | undefined {
   }
 }
 
+/**
+ * The paths that name a callback by its id alone: check-queue-position, and the dialog continuation
+ * with the dialogs there are or the generated text as its action; GET as the Android demo sends
+ * them, POST (with the generated body) as a `_user_action_url` may be called.
+ */
+function idPathRequest(
+  g: Generated,
+  id: string,
+  headers: Record<string, string>,
+  withBody: (method: string, url: string) => Request,
+): Request {
+  const actions = ["check-queue-position", "DialNumber", "ConfirmationDialog", g.idText];
+  const action = actions[g.idPick % actions.length] ?? "DialNumber";
+  const url = `/genesys/1/service/${enc(id)}/${enc(action)}`;
+  return Math.floor(g.idPick / actions.length) % 2 === 0
+    ? { method: "GET", url, headers }
+    : withBody("POST", url);
+}
+
 function build(g: Generated, apps: readonly TestApp[], ids: readonly string[]): Request {
   const a = apps[g.app] ?? apps[0];
   if (a === undefined) throw new Error("no app");
@@ -364,16 +382,8 @@ function build(g: Generated, apps: readonly TestApp[], ids: readonly string[]): 
       return { method: "GET", url: `/genesys/1/admin/callback/watermarks?${q}`, headers };
     case "adminServices":
       return { method: "GET", url: `/genesys/1/admin/callback/services?${q}`, headers };
-    case "queuePosition":
-      return { method: "GET", url: `/genesys/1/service/${enc(id)}/check-queue-position`, headers };
-    case "dialog": {
-      // The dialogs there are, and the generated text as an action; GET as the Android demo
-      // sends it, POST (with the generated body) as a `_user_action_url` may be called.
-      const actions = ["DialNumber", "ConfirmationDialog", g.idText];
-      const action = actions[g.idPick % actions.length] ?? "DialNumber";
-      const url = `/genesys/1/service/${enc(id)}/${enc(action)}`;
-      return g.idPick % 2 === 0 ? { method: "GET", url, headers } : withBody("POST", url);
-    }
+    case "byId":
+      return idPathRequest(g, id, headers, withBody);
     case "healthz":
       return { method: "GET", url: `/healthz?${q}`, headers };
     case "readyz":
