@@ -296,6 +296,14 @@ async function checkQueueCap(tx: StoreQueries, options: ServiceOptions): Promise
   }
 }
 
+/**
+ * The orchestration took the customer's call, or the callback ended: its access number returns to
+ * the pool (GMS match-interaction unreserves the access information; gms-reference-2.md §4.2).
+ */
+async function releaseWhenTaken(tx: StoreQueries, id: string, state: CallbackState): Promise<void> {
+  if (state === "PROCESSING" || state === "COMPLETED") await tx.releaseAccessNumbers(id);
+}
+
 export class CallbackService {
   readonly #deps: CallbackServiceDeps;
 
@@ -461,6 +469,7 @@ export class CallbackService {
           throw badRequest(`Callback ${id} cannot be set to ${requestedState}: ${refused}.`);
         }
         state = requestedState;
+        await releaseWhenTaken(tx, id, state);
       }
       const properties = mergedProperties(row.properties, storedProperties(params, options));
       checkRecordBounds(properties);

@@ -156,6 +156,20 @@ describe.each(BACKENDS)("user-originated flows on %s", (backend) => {
     });
   });
 
+  it("returns the number to the pool when the orchestration reports the call taken (PROCESSING; -2 §4.2 match-interaction)", async () => {
+    const pool = uniquePool(1);
+    const a = await makeApp(t.store, { ...UO_IMMEDIATE, _access_numbers: pool[0] ?? "" });
+    const { _id } = (await start(a, { _customer_number: "5311" })).json<{ _id: string }>();
+    expect((await start(a, { _customer_number: "5312" })).statusCode).toBe(503);
+    const put = await a.app.inject({
+      method: "PUT",
+      url: `${a.base}/${_id}`,
+      payload: { _callback_state: "PROCESSING" },
+    });
+    expect(put.statusCode).toBe(200);
+    expect((await start(a, { _customer_number: "5312" })).statusCode).toBe(200);
+  });
+
   it("never books one number twice, and books every free one, across services starting at once (one pool per database)", async () => {
     // Starts of one service take turns on its rate lock: twelve services start side by side, as
     // many as the pool has numbers, so a start refused while a number was free would show.
