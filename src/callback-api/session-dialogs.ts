@@ -4,6 +4,7 @@
 // callbacks of this server's service answer; any other id is not found (ADR 0050, ADR 0111).
 import { accessProperties, bookAccess, dialNumberDialog } from "./access-numbers.ts";
 import { confirmationDialog, type CallbackServiceDeps } from "./callback-service.ts";
+import { DELIVERED_REASON } from "./dispatcher.ts";
 import { badRequest, notFound } from "./errors.ts";
 import type { CallbackRow, StoreQueries } from "./store.ts";
 
@@ -28,13 +29,17 @@ export class SessionDialogs {
     this.#deps = deps;
   }
 
-  /** This service's callback, not COMPLETED; any other id is not found, never forbidden. */
+  /**
+   * This service's callback, still open: not COMPLETED, or COMPLETED only by its hand-over to the
+   * orchestration (`ROUTED`), which now owns the session and waits for the customer or an agent.
+   * Any other service's id is not found, never forbidden.
+   */
   async #open(tx: StoreQueries, id: string, forUpdate: boolean): Promise<CallbackRow> {
     const serviceName = this.#deps.options().serviceName;
     const row = forUpdate ? await tx.getForUpdate(id) : await tx.getById(id);
     if (row?.serviceName !== serviceName)
       throw notFound(`Callback ${id} is not found in service ${serviceName}.`);
-    if (row.state === "COMPLETED") {
+    if (row.state === "COMPLETED" && row.reason !== DELIVERED_REASON) {
       throw badRequest(
         `Callback ${id} is already COMPLETED (${row.reason ?? "no reason"}); it has no dialog and no queue position.`,
       );
@@ -83,7 +88,8 @@ export class SessionDialogs {
   /**
    * GMS check-queue-position. Waiting (QUEUED, ROUTING): the place among the service's waiting
    * callbacks and an estimate from the last hour; SCHEDULED: not in the queue yet, `_eta` is the
-   * time to its desired time; PROCESSING: an agent is being connected (threshold passed).
+   * time to its desired time; PROCESSING, or handed over to the orchestration: out of the queue,
+   * on its way to an agent (threshold passed).
    */
   async queuePosition(id: string): Promise<QueuePosition> {
     const now = this.#deps.clock.now();
@@ -100,6 +106,7 @@ export class SessionDialogs {
       case "SCHEDULED":
         return answer(0, Math.max(0, Math.ceil((row.desiredTime - now) / 1000)), false);
       case "PROCESSING":
+      case "COMPLETED": // handed over (ROUTED): out of this queue, on its way to an agent
         return answer(0, 0, true);
       default: {
         const average = await store.averageWaitSeconds(row.serviceName, now - ETA_SAMPLE_MS);

@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { builtinCallbackTemplate } from "../../src/api/builtin-callback-template.ts";
 import { callbackServiceSchema } from "../../src/api/callback-service.ts";
 import { effectiveOptions } from "../../src/render/effective-options.ts";
+import type { CallbackRow } from "../../src/callback-api/store.ts";
 import { BACKENDS, openStore, type TestStore } from "./support/databases.ts";
 import { GMS, PERMISSIVE, START, basic, makeApp, type TestApp } from "./support/app.ts";
 
@@ -233,6 +234,33 @@ describe.each(BACKENDS)("user-originated flows on %s", (backend) => {
     const unknown = await get(a, `${_id}/StartChat`);
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json<{ message: string }>().message).toContain("expected DialNumber");
+  });
+
+  it("keeps a callback handed over to the orchestration (ROUTED) open: a new number on DialNumber, found by _access_number as match-interaction would (-2 §4.2, §4.4)", async () => {
+    const a = await makeApp(t.store, { ...UO_IMMEDIATE, _access_numbers: uniquePool(2).join(",") });
+    const { _id } = (await start(a)).json<{ _id: string }>();
+    const now = a.clock.now();
+    const [claimed] = await t.store.claim(a.serviceName, "worker-1", now, {
+      ms: 60_000,
+      limit: 1,
+      onlyWithOwnOrs: false,
+    });
+    expect(claimed?.id).toBe(_id);
+    expect(await t.store.finishClaim(claimed as CallbackRow, "worker-1", "ROUTED", now)).toBe(true);
+    expect((await get(a, `${_id}/check-queue-position`)).json()).toEqual({
+      _position: "0",
+      _eta: "0",
+      _total_waiting: "0",
+      _agent_ready_threshold_passed: true,
+    });
+    a.clock.advance(31_000);
+    const again = (await get(a, `${_id}/DialNumber`)).json<Dialog>();
+    expect(again._action).toBe("DialNumber");
+    const found = await a.app.inject({
+      method: "GET",
+      url: `${a.base}?_access_number=${encodeURIComponent(again._access_number ?? "")}`,
+    });
+    expect(found.json()).toMatchObject([{ _id, _access_code: again._access_code }]);
   });
 
   it("gives a UO-Delayed callback its number through the continuation, and refuses DialNumber to user-terminated services", async () => {
