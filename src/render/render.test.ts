@@ -577,3 +577,22 @@ describe("children", () => {
     expect(onPostgres.ok).toBe(true);
   });
 });
+
+describe("options nothing acts on yet (issue 17, item 1)", () => {
+  it("are named in the warnings of a service that sets them, and only then", () => {
+    const warnings = (options: Record<string, string>) =>
+      ok(
+        render(
+          service({ scenario: "User-Terminated-Delayed", options: { ...routePoint, ...options } }),
+          template,
+          defaultRenderConfig,
+        ),
+      ).facts.warnings;
+    expect(warnings({})).toEqual([]);
+    expect(
+      warnings({ _request_queue_time_stat: "ExpectedWaitTime;Queue;8999@SIP_Server;Environment" }),
+    ).toEqual([
+      expect.stringMatching(/^option _request_queue_time_stat is set but not enforced: /),
+    ]);
+  });
+});

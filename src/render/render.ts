@@ -4,6 +4,7 @@ import type { CallbackService } from "../api/callback-service.ts";
 import type { ConditionReason } from "../api/conditions.ts";
 import { groupLabelKey, groupLabelValue, labelKeys, managedByValue } from "../api/group.ts";
 import { limits } from "../api/limits.ts";
+import { notEnforcedWarnings } from "../api/option-use.ts";
 import { parseServiceGroups, serviceGroupsOption } from "../api/service-groups.ts";
 import {
   templateSpecProblems,
@@ -149,7 +150,12 @@ export function render(
   if (storage.problem !== undefined) {
     return stalled("InvalidOptions", storage.problem, effective.warnings);
   }
-  const warnings = [...effective.warnings, ...storage.warnings];
+  // No declared option is silently ignored: those nothing acts on yet are named in status.
+  const warnings = [
+    ...effective.warnings,
+    ...notEnforcedWarnings(effective.options),
+    ...storage.warnings,
+  ];
   const configHash = contentHash(effective.options);
   const children = [
     configMap(ctx, effective.options),
