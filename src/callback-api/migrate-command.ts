@@ -19,7 +19,7 @@ export const migrateFlags: readonly Flag[] = [
   {
     name: "service-name",
     env: "CALLBACK_API_SERVICE_NAME",
-    help: "The service whose callbacks, throttle counters and service entry move. Required.",
+    help: "The service whose callbacks, throttle counters, access-number bookings and service entry move. Required.",
   },
   {
     name: "from-data-dir",
