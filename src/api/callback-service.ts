@@ -6,7 +6,7 @@ import { celMessage, celString, type CelRule, withCel } from "./cel.ts";
 import { conditionsSchema } from "./conditions.ts";
 import type { CrdSource } from "./crd.ts";
 import { apiVersion, builtinTemplateName, kinds } from "./group.ts";
-import { dns1035LabelPattern, dnsSubdomainPattern } from "./kubernetes-names.ts";
+import { dns1035LabelPattern, objectName } from "./kubernetes-names.ts";
 import { limits } from "./limits.ts";
 import { objectMetaSchema } from "./object-meta.ts";
 import { optionNameKeysRule, optionNameProblem, optionNameRule } from "./option-names.ts";
@@ -59,11 +59,7 @@ export const serviceOptionsSchema = withCel(
 
 export const callbackServiceSpecSchema = withCel(
   z.object({
-    template: z
-      .string()
-      .min(1)
-      .max(limits.objectName)
-      .regex(new RegExp(dnsSubdomainPattern))
+    template: objectName()
       .default(builtinTemplateName)
       .describe(
         `Name of the ServiceTemplate (cluster-scoped) the service is created from; the built-in "${builtinTemplateName}" template by default.`,

@@ -31,7 +31,8 @@ export const conditionTypeDocs: Readonly<Record<ConditionType, string>> = {
     "True when every effective option passes its template declaration (type, enum, mandatory).",
   ConfigApplied:
     "True when the ConfigMap holding the service.{name} section matches the effective options.",
-  DeploymentAvailable: "True when the Callback API Deployment is Available with updated replicas.",
+  DeploymentAvailable:
+    "True when the Callback API workload (a StatefulSet on the embedded database, a Deployment on PostgreSQL) is rolled out: every replica updated and available, so the current options are in force.",
   RouteAccepted: "True when the Ingress or HTTPRoute that exposes the service is admitted.",
 };
 
@@ -63,7 +64,8 @@ export const conditionReasonDocs: Readonly<Record<ConditionReason, string>> = {
     "One or more effective options fail their declaration, or a mandatory option is removed; the message names each.",
   ChildConflict: "An object the service needs exists and is not owned by it.",
   Suspended: "spec.suspend is true; nothing is changed until it is false.",
-  DeploymentUnavailable: "The Callback API Deployment has no available replica yet.",
+  DeploymentUnavailable:
+    "The Callback API workload is not rolled out yet: replicas still to update or not yet available (the message says which).",
   RouteNotAccepted: "The Ingress or HTTPRoute is not admitted by its controller or Gateway.",
   ApplyFailed: "The apiserver refused an object the service needs; the message says why.",
 };

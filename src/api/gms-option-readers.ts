@@ -94,7 +94,8 @@ const readers: Readonly<Record<OptionReader, Reader>> = {
     const fallback = option.default ?? "";
     const value = present(section, name)?.toLowerCase();
     if (value === undefined) return fallback;
-    const found = option.enum?.find((candidate) => candidate === value);
+    // GMS compares enum values without case: `strict`, `USERORIGINATED` and `userOriginated` are read.
+    const found = option.enum?.find((candidate) => candidate.toLowerCase() === value);
     if (found !== undefined) return found;
     warnings.push(
       `${name}=${value} is not one of ${(option.enum ?? []).join(", ")}; using ${fallback}`,

@@ -21,8 +21,19 @@ export type OptionClass = "mandatory" | "optional" | "advanced" | "request";
 /** How the Callback API reads an option into a typed value (gms-option-readers.ts). */
 export type OptionReader = "string" | "boolean" | "integer" | "enum" | "list" | "duration";
 
+/**
+ * Who acts on an option: the Callback API (and by which rule), the orchestration that receives each
+ * due callback with the service's `_` options (the dispatch payload, dispatcher.ts), or nobody yet.
+ * A service that sets a not-enforced option is warned (notEnforcedOptions, option-use.ts).
+ */
+export type OptionUse =
+  | { readonly by: "callback-api"; readonly rule: string }
+  | { readonly by: "orchestration" }
+  | { readonly by: "not-enforced"; readonly why: string };
+
 export interface GmsOption {
   readonly name: string;
+  readonly use: OptionUse;
   /** Omitted: string. */
   readonly type?: OptionType;
   /** Allowed values of an enum, or allowed entries of a list. */
@@ -55,6 +66,9 @@ const throttling = "Throttling";
 const security = "Security";
 const noCategory = "No Category";
 
+/** Acted on by the orchestration: forwarded with each due callback, as GMS hands them to ORS. */
+const passedOn = { by: "orchestration" } as const;
+
 const treatmentDescription = (when: string): string =>
   `Treatment played ${when}: a media URI, or JSON {"file": ..., "hints": ...}. Not specified: the default treatment of the callback SCXML application.`;
 
@@ -63,6 +77,7 @@ export const gmsOptions = [
   // Service identity (GMS "No Category": set in the section, not in the UI).
   {
     name: "_type",
+    use: passedOn,
     type: "enum",
     enum: ["builtin", "ors"],
     default: "ors",
@@ -73,6 +88,7 @@ export const gmsOptions = [
   },
   {
     name: "_service",
+    use: passedOn,
     default: "callback",
     class: ["mandatory"],
     category: noCategory,
@@ -80,6 +96,7 @@ export const gmsOptions = [
   },
   {
     name: "_service_type",
+    use: passedOn,
     class: ["optional"],
     category: noCategory,
     description:
@@ -87,6 +104,7 @@ export const gmsOptions = [
   },
   {
     name: "_ors",
+    use: { by: "callback-api", rule: "dispatch: the URLs each due callback is POSTed to" },
     type: "list",
     class: ["optional"],
     category: noCategory,
@@ -95,6 +113,7 @@ export const gmsOptions = [
   },
   {
     name: "_overwritable_options",
+    use: { by: "callback-api", rule: "start: which of _ors and _target a request may override" },
     type: "list",
     enum: ["_ors", "_target"],
     class: ["optional"],
@@ -105,6 +124,10 @@ export const gmsOptions = [
   },
   {
     name: "_customer_number",
+    use: {
+      by: "callback-api",
+      rule: "start: E.164 normalisation, impossible and premium numbers, in-queue checking, daily throttle",
+    },
     class: ["mandatory", "request"],
     category: noCategory,
     description:
@@ -112,6 +135,10 @@ export const gmsOptions = [
   },
   {
     name: "_customer_lookup_keys",
+    use: {
+      by: "callback-api",
+      rule: "queries return every stored property, a superset of these keys",
+    },
     type: "list",
     default: "_customer_number",
     class: ["optional"],
@@ -121,6 +148,7 @@ export const gmsOptions = [
   },
   {
     name: "_mandatory_customer_lookup_keys",
+    use: { by: "callback-api", rule: "start: a request missing one is refused (400)" },
     type: "list",
     default: "_customer_number",
     class: ["mandatory"],
@@ -131,6 +159,7 @@ export const gmsOptions = [
   },
   {
     name: "_originating_interaction_id",
+    use: passedOn,
     class: ["optional", "request"],
     category: noCategory,
     description:
@@ -138,6 +167,10 @@ export const gmsOptions = [
   },
   {
     name: serviceGroupsOption,
+    use: {
+      by: "callback-api",
+      rule: "records and the admin listing show the groups; the admin services= filter matches them",
+    },
     type: "list",
     class: ["optional"],
     read: "list",
@@ -147,6 +180,7 @@ export const gmsOptions = [
   },
   {
     name: "username",
+    use: { by: "callback-api", rule: "HTTP Basic credentials of the service's endpoints" },
     class: ["optional"],
     read: "string",
     category: security,
@@ -156,16 +190,22 @@ export const gmsOptions = [
   // General.
   {
     name: "_call_direction",
+    use: {
+      by: "callback-api",
+      rule: "start: USERORIGINATED with _wait_for_agent false answers DialNumber; dialog continuation DialNumber",
+    },
     type: "enum",
     enum: ["USERORIGINATED", "USERTERMINATED"],
     default: "USERORIGINATED",
     class: ["optional"],
+    read: "enum",
     category: general,
     description:
       "USERORIGINATED: the customer dials in (to an access number); USERTERMINATED: the contact center dials the customer.",
   },
   {
     name: "_media_type",
+    use: passedOn,
     type: "enum",
     enum: ["voice"],
     default: "voice",
@@ -175,15 +215,21 @@ export const gmsOptions = [
   },
   {
     name: "_wait_for_agent",
+    use: {
+      by: "callback-api",
+      rule: "start: USERORIGINATED with _wait_for_agent false answers DialNumber at once",
+    },
     type: "boolean",
     default: "true",
     class: ["mandatory"],
+    read: "boolean",
     category: general,
     description:
       "Wait for an agent before notifying or connecting the customer; false starts at once and returns the access information immediately.",
   },
   {
     name: "_wait_for_user_confirm",
+    use: passedOn,
     type: "boolean",
     default: "false",
     class: ["optional"],
@@ -193,6 +239,7 @@ export const gmsOptions = [
   },
   {
     name: "_user_confirm_timeout",
+    use: passedOn,
     type: "integer",
     default: "30",
     class: ["mandatory"],
@@ -201,6 +248,10 @@ export const gmsOptions = [
   },
   {
     name: "_business_hours_service",
+    use: {
+      by: "callback-api",
+      rule: "scheduled start and reschedule inside office hours (400), availability slots, the Calendar Service API",
+    },
     class: ["optional"],
     read: "string",
     category: general,
@@ -209,6 +260,10 @@ export const gmsOptions = [
   },
   {
     name: "_capacity_service",
+    use: {
+      by: "callback-api",
+      rule: "per-slot limit of scheduled starts (400 CallbackExceptionTimeSlotFull), availability totals, the Capacity API",
+    },
     class: ["optional"],
     read: "string",
     category: general,
@@ -217,6 +272,10 @@ export const gmsOptions = [
   },
   {
     name: "_ttl",
+    use: {
+      by: "callback-api",
+      rule: "records are purged this long after their desired time; older desired times are refused",
+    },
     type: "integer",
     default: "86400",
     class: ["mandatory"],
@@ -226,6 +285,7 @@ export const gmsOptions = [
   },
   {
     name: "_attach_udata",
+    use: passedOn,
     type: "enum",
     enum: ["separate_keys", "single_json", "gms_storage_id"],
     default: "single_json",
@@ -236,6 +296,7 @@ export const gmsOptions = [
   },
   {
     name: "_agent_transfer_confirm_timeout",
+    use: passedOn,
     type: "integer",
     default: "0",
     class: ["mandatory", "advanced"],
@@ -244,6 +305,7 @@ export const gmsOptions = [
   },
   {
     name: "_ixn_redirect_hints",
+    use: passedOn,
     type: "json",
     class: ["optional"],
     category: general,
@@ -251,6 +313,7 @@ export const gmsOptions = [
   },
   {
     name: "_do_not_call_items",
+    use: passedOn,
     class: ["optional"],
     category: general,
     description:
@@ -259,39 +322,84 @@ export const gmsOptions = [
   // Voice - User Originated.
   {
     name: "_provide_code",
+    use: {
+      by: "callback-api",
+      rule: "DialNumber carries a random _access_code of _access_code_length digits",
+    },
     type: "boolean",
     default: "false",
     class: ["mandatory"],
+    read: "boolean",
     category: userOriginated,
     description: "Return a random access code that authenticates the customer's inbound call.",
   },
   {
     name: "_booking_expiration_timeout",
+    use: {
+      by: "callback-api",
+      rule: "seconds an access number stays booked for the callback, then returns to the pool",
+    },
     type: "integer",
     default: "30",
     class: ["mandatory"],
+    read: "integer",
     category: userOriginated,
     description: "Seconds an access number stays booked for the customer.",
   },
   {
     name: "_userorig_connect_limit",
+    use: {
+      by: "callback-api",
+      rule: "DialNumber answers per callback (start and dialog continuations)",
+    },
     type: "integer",
     default: "3",
     class: ["optional"],
+    read: "integer",
     category: userOriginated,
     description: "How many times a customer may request to (re)connect.",
   },
   {
     name: "_resource_group",
+    use: {
+      by: "callback-api",
+      rule: "names the access-number pool in the booking and the DialNumber dialog",
+    },
     default: "DNIS",
     class: ["optional"],
+    read: "string",
     category: userOriginated,
     description:
       "Resource group (pool of access numbers, GMS_Resources) the customer dials in to. Fill in for user-originated scenarios.",
   },
+  {
+    name: "_access_numbers",
+    use: {
+      by: "callback-api",
+      rule: "the access numbers of the _resource_group pool a DialNumber dialog books one of",
+    },
+    type: "list",
+    class: ["optional"],
+    read: "list",
+    category: userOriginated,
+    description:
+      "Comma-separated access numbers of the _resource_group pool (GMS keeps them under Transactions/GMS_Resources), e.g. +18005550100, +18005550101. A user-originated request books one for _booking_expiration_timeout seconds; a number booked by a callback of any service is not given to another until it expires.",
+  },
+  {
+    name: "_access_code_length",
+    use: { by: "callback-api", rule: "digits of the _access_code a DialNumber dialog carries" },
+    type: "integer",
+    default: "6",
+    class: ["optional"],
+    read: "integer",
+    category: userOriginated,
+    description:
+      "Digits of the access code returned when _provide_code is true (1 to 32; GMS request-access default 6).",
+  },
   // Voice - User Terminated.
   {
     name: "_userterminated_first_connect_party",
+    use: passedOn,
     type: "enum",
     enum: ["CUSTOMER", "AGENT"],
     default: "CUSTOMER",
@@ -301,6 +409,7 @@ export const gmsOptions = [
   },
   {
     name: "_route_point",
+    use: passedOn,
     class: ["mandatory"],
     category: userTerminated,
     description:
@@ -308,6 +417,7 @@ export const gmsOptions = [
   },
   {
     name: "_agent_first_via_rp",
+    use: passedOn,
     type: "boolean",
     default: "false",
     class: ["mandatory"],
@@ -316,12 +426,14 @@ export const gmsOptions = [
   },
   {
     name: "_trunk_group",
+    use: passedOn,
     class: ["optional"],
     category: userTerminated,
     description: "Trunk group for agent-first calls (GMS 8.5.201.04).",
   },
   {
     name: "_agent_first_via_tg",
+    use: passedOn,
     type: "boolean",
     default: "false",
     class: ["optional"],
@@ -330,6 +442,7 @@ export const gmsOptions = [
   },
   {
     name: "_on_user_confirm_timeout",
+    use: passedOn,
     default: "CONNECT-ANYWAY",
     class: ["optional"],
     category: userTerminated,
@@ -338,6 +451,7 @@ export const gmsOptions = [
   },
   {
     name: "_max_dial_attempts",
+    use: passedOn,
     type: "integer",
     default: "3",
     class: ["optional"],
@@ -346,6 +460,7 @@ export const gmsOptions = [
   },
   {
     name: "_dial_retry_timeout",
+    use: passedOn,
     type: "integer",
     default: "300",
     class: ["optional"],
@@ -354,6 +469,7 @@ export const gmsOptions = [
   },
   {
     name: "_cpd_enable",
+    use: passedOn,
     type: "boolean",
     default: "true",
     class: ["optional"],
@@ -362,12 +478,14 @@ export const gmsOptions = [
   },
   {
     name: "_prefix_dial_out",
+    use: passedOn,
     class: ["optional"],
     category: userTerminated,
     description: "Digits dialled before the customer's number, e.g. 91. Not specified: none.",
   },
   {
     name: "_agent_preview",
+    use: passedOn,
     type: "boolean",
     default: "false",
     class: ["optional"],
@@ -377,6 +495,7 @@ export const gmsOptions = [
   },
   {
     name: "_agent_preview_timeout",
+    use: passedOn,
     type: "integer",
     default: "30",
     class: ["optional"],
@@ -385,6 +504,7 @@ export const gmsOptions = [
   },
   {
     name: "_agent_preview_allow_reject",
+    use: passedOn,
     type: "integer",
     default: "0",
     class: ["optional"],
@@ -394,6 +514,7 @@ export const gmsOptions = [
   },
   {
     name: "_agent_disposition_timeout",
+    use: passedOn,
     type: "integer",
     default: "45",
     class: ["optional"],
@@ -403,6 +524,7 @@ export const gmsOptions = [
   // URS Queueing.
   {
     name: "_target",
+    use: passedOn,
     default: "{specify your target here}",
     class: ["optional"],
     category: queueing,
@@ -411,6 +533,7 @@ export const gmsOptions = [
   },
   {
     name: "_urs_virtual_queue",
+    use: passedOn,
     default: "{Specify virtual queue to be used by strategy}",
     class: ["optional"],
     category: queueing,
@@ -418,6 +541,7 @@ export const gmsOptions = [
   },
   {
     name: "_urs_queued_ttl",
+    use: passedOn,
     type: "integer",
     default: "14400",
     class: ["optional"],
@@ -426,6 +550,7 @@ export const gmsOptions = [
   },
   {
     name: "_urs_strategy_update_sub_routine",
+    use: passedOn,
     default: "SetRouteDelay",
     class: ["optional"],
     category: queueing,
@@ -433,6 +558,7 @@ export const gmsOptions = [
   },
   {
     name: "_urs_prioritization_strategy",
+    use: passedOn,
     default: "WaitForTarget",
     class: ["optional"],
     category: queueing,
@@ -440,6 +566,7 @@ export const gmsOptions = [
   },
   {
     name: "_urs_request_timeout",
+    use: passedOn,
     type: "integer",
     default: "100",
     class: ["optional"],
@@ -448,6 +575,7 @@ export const gmsOptions = [
   },
   {
     name: "_urs_ewt_estimation_method",
+    use: passedOn,
     default: "ursdial",
     class: ["optional"],
     category: queueing,
@@ -456,6 +584,10 @@ export const gmsOptions = [
   // Scheduled Call.
   {
     name: "_desired_time",
+    use: {
+      by: "callback-api",
+      rule: "scheduled start: time bucket, _reject_future_desired_time, _ttl",
+    },
     type: "datetime",
     class: ["optional", "request"],
     category: scheduled,
@@ -464,6 +596,7 @@ export const gmsOptions = [
   },
   {
     name: "_request_time_bucket",
+    use: { by: "callback-api", rule: "scheduled start and availability: bucket length" },
     type: "enum",
     enum: ["5", "10", "15", "20", "30", "60", "120"],
     default: "5",
@@ -474,6 +607,7 @@ export const gmsOptions = [
   },
   {
     name: "_max_request_by_time_bucket",
+    use: { by: "callback-api", rule: "scheduled start and availability: callbacks per bucket" },
     type: "integer",
     default: "100",
     class: ["optional"],
@@ -483,6 +617,10 @@ export const gmsOptions = [
   },
   {
     name: "_reject_future_desired_time",
+    use: {
+      by: "callback-api",
+      rule: "scheduled start and reschedule: later desired times are refused",
+    },
     type: "duration",
     default: "1M",
     class: ["optional"],
@@ -493,6 +631,10 @@ export const gmsOptions = [
   },
   {
     name: "_request_execution_time_buffer",
+    use: {
+      by: "callback-api",
+      rule: "dispatch: a scheduled callback is due this long before its desired time",
+    },
     type: "integer",
     default: "120",
     class: ["optional"],
@@ -503,6 +645,7 @@ export const gmsOptions = [
   },
   {
     name: "_desired_connect_time_threshold",
+    use: passedOn,
     type: "integer",
     default: "180",
     class: ["optional"],
@@ -512,6 +655,10 @@ export const gmsOptions = [
   },
   {
     name: "_request_queue_time_stat",
+    use: {
+      by: "not-enforced",
+      why: "GMS polls this statistic before submitting a queued request; here a callback is handed over as soon as it is due",
+    },
     class: ["optional"],
     category: scheduled,
     description:
@@ -520,6 +667,7 @@ export const gmsOptions = [
   // Queue Management.
   {
     name: "_default_country",
+    use: { by: "callback-api", rule: "start and queries: country of national numbers" },
     default: "US",
     class: ["optional"],
     read: "string",
@@ -529,6 +677,7 @@ export const gmsOptions = [
   },
   {
     name: "_disallow_impossible_phone_numbers",
+    use: { by: "callback-api", rule: "start: impossible numbers are refused" },
     type: "boolean",
     default: "true",
     class: ["optional"],
@@ -538,6 +687,7 @@ export const gmsOptions = [
   },
   {
     name: "_disallow_premium_phone_numbers",
+    use: { by: "callback-api", rule: "start: premium-rate numbers are refused" },
     type: "boolean",
     default: "true",
     class: ["optional"],
@@ -547,6 +697,7 @@ export const gmsOptions = [
   },
   {
     name: "_enable_in_queue_checking",
+    use: { by: "callback-api", rule: "start: callbacks already active for the number" },
     type: "enum",
     enum: ["true", "false", "strict"],
     default: "true",
@@ -558,6 +709,10 @@ export const gmsOptions = [
   },
   {
     name: "_enable_reject_out_of_office_hours",
+    use: {
+      by: "callback-api",
+      rule: "immediate start while the office is closed (400 CallbackExceptionOutOfOfficeHours)",
+    },
     type: "boolean",
     default: "false",
     class: ["optional"],
@@ -567,6 +722,7 @@ export const gmsOptions = [
   },
   {
     name: "_max_queued_callbacks_per_service",
+    use: { by: "callback-api", rule: "start and reschedule into the queue: queue cap (503)" },
     type: "integer",
     default: "1000",
     class: ["optional"],
@@ -579,24 +735,28 @@ export const gmsOptions = [
   // Voice Treatment.
   {
     name: "_treatment_waiting_for_agent",
+    use: passedOn,
     class: ["optional"],
     category: treatment,
     description: treatmentDescription("while the customer waits for an agent"),
   },
   {
     name: "_treatment_customer_connect",
+    use: passedOn,
     class: ["optional"],
     category: treatment,
     description: treatmentDescription("when the customer answers"),
   },
   {
     name: "_treatment_find_agent_fail",
+    use: passedOn,
     class: ["optional"],
     category: treatment,
     description: treatmentDescription("when no agent is found"),
   },
   {
     name: "_treatment_call_failure_answering_machine",
+    use: passedOn,
     class: ["optional"],
     category: treatment,
     description: treatmentDescription("when an answering machine answers"),
@@ -604,6 +764,7 @@ export const gmsOptions = [
   // Throttling (also settable in the GMS callback section; the service value wins).
   {
     name: "_throttle_callbacks_per_service_1",
+    use: { by: "callback-api", rule: "start: per-service rate, first window (503)" },
     type: "integer",
     default: "500",
     prefill: false,
@@ -615,6 +776,7 @@ export const gmsOptions = [
   },
   {
     name: "_throttle_ttl_1",
+    use: { by: "callback-api", rule: "start: per-service rate, first window" },
     type: "integer",
     default: "300",
     prefill: false,
@@ -625,6 +787,7 @@ export const gmsOptions = [
   },
   {
     name: "_throttle_callbacks_per_service_2",
+    use: { by: "callback-api", rule: "start: per-service rate, second window (503)" },
     type: "integer",
     default: "1000",
     prefill: false,
@@ -636,6 +799,7 @@ export const gmsOptions = [
   },
   {
     name: "_throttle_ttl_2",
+    use: { by: "callback-api", rule: "start: per-service rate, second window" },
     type: "integer",
     default: "3600",
     prefill: false,
@@ -646,6 +810,7 @@ export const gmsOptions = [
   },
   {
     name: "_throttle_request_parameters",
+    use: { by: "callback-api", rule: "immediate start: parameters of the daily throttle" },
     type: "list",
     default: "_customer_number",
     prefill: false,
@@ -656,6 +821,7 @@ export const gmsOptions = [
   },
   {
     name: "_throttle_request_parameters_limit",
+    use: { by: "callback-api", rule: "immediate start: daily throttle per parameter value (503)" },
     type: "integer",
     default: "6",
     prefill: false,
@@ -667,6 +833,7 @@ export const gmsOptions = [
   },
   {
     name: "_enable_throttle_header_parameters",
+    use: { by: "callback-api", rule: "immediate start: the daily throttle reads header values" },
     type: "boolean",
     default: "true",
     prefill: false,
@@ -678,6 +845,7 @@ export const gmsOptions = [
   },
   {
     name: "_callback_events_list",
+    use: passedOn,
     class: ["optional"],
     category: noCategory,
     description: "Kept from the GMS template, which leaves it empty; Genesys documents no meaning.",

@@ -1,4 +1,6 @@
 // Name formats of Kubernetes objects the API refers to.
+import { z } from "zod";
+import { limits } from "./limits.ts";
 
 /** DNS-1123 subdomain: names of Secrets, ServiceTemplates, IngressClasses, Gateways. */
 export const dnsSubdomainPattern =
@@ -12,3 +14,8 @@ export const dns1035LabelPattern = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
 
 /** A Secret key (the same rule as a ConfigMap key). */
 export const secretKeyPattern = "^[-._a-zA-Z0-9]+$";
+
+/** The name of a Kubernetes object another field refers to: a DNS-1123 subdomain. */
+export function objectName(): z.ZodString {
+  return z.string().min(1).max(limits.objectName).regex(new RegExp(dnsSubdomainPattern));
+}

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { stringMap } from "./bounded-map.ts";
 import { celMessage, celString, withCel } from "./cel.ts";
-import { dnsLabelPattern, dnsSubdomainPattern } from "./kubernetes-names.ts";
+import { dnsLabelPattern, dnsSubdomainPattern, objectName } from "./kubernetes-names.ts";
 import { limits } from "./limits.ts";
 
 export const routeMessages = {
@@ -13,12 +13,7 @@ export const routeMessages = {
 } as const;
 
 const parentRef = z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(limits.objectName)
-    .regex(new RegExp(dnsSubdomainPattern))
-    .describe("Name of the Gateway."),
+  name: objectName().describe("Name of the Gateway."),
   namespace: z
     .string()
     .min(1)
@@ -50,11 +45,7 @@ export const routeSpecSchema = withCel(
       .describe(
         "Host name the Callback API is served on (Ingress rule host or HTTPRoute hostname); the operator's default host, or any host, when omitted.",
       ),
-    ingressClassName: z
-      .string()
-      .min(1)
-      .max(limits.objectName)
-      .regex(new RegExp(dnsSubdomainPattern))
+    ingressClassName: objectName()
       .optional()
       .describe(
         "Expose the service with an Ingress of this class. Mutually exclusive with parentRefs; the operator's routing mode decides when both are omitted.",

@@ -2,15 +2,12 @@
 import { z } from "zod";
 import { stringMap, boundedMap } from "./bounded-map.ts";
 import { celMessage, type CelRule, withCel } from "./cel.ts";
-import { dnsSubdomainPattern, secretKeyPattern } from "./kubernetes-names.ts";
+import { objectName, secretKeyPattern } from "./kubernetes-names.ts";
 import { limits } from "./limits.ts";
 
-const secretName = z
-  .string()
-  .min(1)
-  .max(limits.objectName)
-  .regex(new RegExp(dnsSubdomainPattern))
-  .describe("Name of a Secret in the namespace of the CallbackService.");
+const secretName = objectName().describe(
+  "Name of a Secret in the namespace of the CallbackService.",
+);
 
 function secretKeyRef(description: string, defaultKey: string, keyDescription: string) {
   return z
@@ -164,11 +161,7 @@ export const apiSpecSchema = withCel(
           .describe(
             "Size of the volume claim that holds the embedded database, e.g. 1Gi; the operator's default (--default-storage-size, 1Gi) when omitted. Read when the claim is created: a claim is never resized by the operator (expand it with kubectl if its StorageClass allows).",
           ),
-        storageClassName: z
-          .string()
-          .min(1)
-          .max(limits.objectName)
-          .regex(new RegExp(dnsSubdomainPattern))
+        storageClassName: objectName()
           .optional()
           .describe(
             "StorageClass of the volume claim; the operator's default (--default-storage-class), else the cluster's default StorageClass, when omitted. Read when the claim is created.",

@@ -5,6 +5,7 @@ import type { CallbackService } from "./callback-service.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { LinkedServices } from "./linked-services.ts";
 import type { Metrics } from "./metrics.ts";
+import type { SessionDialogs } from "./session-dialogs.ts";
 import type { ServiceOptions } from "./options.ts";
 import type { Store } from "./store.ts";
 
@@ -23,6 +24,8 @@ export interface AppContext {
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly callbacks: CallbackService;
+  /** Dialog continuation and check-queue-position, by callback id. */
+  readonly sessions: SessionDialogs;
   readonly onCallbackDue: () => void;
   readonly ready: () => boolean;
   /** `scheme://host[:port]` of record URLs for this request. */

@@ -27,6 +27,8 @@ import { registerAvailabilityRoutes } from "./routes/availability.ts";
 import { registerLinkedServiceRoutes } from "./routes/linked-services.ts";
 import { registerProbeRoutes } from "./routes/probes.ts";
 import { registerServiceRoutes } from "./routes/service-callbacks.ts";
+import { registerSessionRoutes } from "./routes/service-sessions.ts";
+import { SessionDialogs } from "./session-dialogs.ts";
 import type { Store } from "./store.ts";
 
 export interface AdminAuth {
@@ -192,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     metrics,
     callbacks: new CallbackService({ store: deps.store, clock, options: deps.options, linked }),
+    sessions: new SessionDialogs({ store: deps.store, clock, options: deps.options }),
     onCallbackDue: deps.onCallbackDue ?? (() => undefined),
     ready: deps.ready ?? (() => true),
     origin(request) {
@@ -285,6 +288,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerServiceRoutes(app, context);
   registerAvailabilityRoutes(app, context);
   registerLinkedServiceRoutes(app, context);
+  registerSessionRoutes(app, context);
   registerAdminRoutes(app, context);
   return app;
 }

@@ -1,6 +1,13 @@
 // The GMS rules for starting, cancelling and rescheduling a callback. Rules that count rows run in
 // one transaction under the service's lock, together with the write they guard.
 import { randomUUID } from "node:crypto";
+import {
+  accessProperties,
+  bookAccess,
+  dialNumberDialog,
+  dialsAtStart,
+  type Access,
+} from "./access-numbers.ts";
 import { computeSlots, slotLimit, toAvailabilityV1 } from "./availability.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { CallbackError, badRequest, notFound } from "./errors.ts";
@@ -34,6 +41,11 @@ const RESERVED_KEYS = new Set([
   // Kept in their own columns; the record shows the column.
   "_desired_time",
   "_customer_number",
+  // A user-originated callback's booking (access-numbers.ts), set by the server only.
+  "_access_number",
+  "_access_code",
+  "_access_expiration_time",
+  "_userorig_connect_count",
 ]);
 
 export interface CallbackServiceDeps {
@@ -342,6 +354,14 @@ async function checkQueueCap(tx: StoreQueries, options: ServiceOptions): Promise
   }
 }
 
+/**
+ * The orchestration took the customer's call, or the callback ended: its access number returns to
+ * the pool (GMS match-interaction unreserves the access information; gms-reference-2.md §4.2).
+ */
+async function releaseWhenTaken(tx: StoreQueries, id: string, state: CallbackState): Promise<void> {
+  if (state === "PROCESSING" || state === "COMPLETED") await tx.releaseAccessNumbers(id);
+}
+
 export class CallbackService {
   readonly #deps: Required<CallbackServiceDeps>;
 
@@ -391,6 +411,11 @@ export class CallbackService {
     } else {
       checkOpenNow(options, linked, now);
     }
+    // User-originated, not waiting for an agent: the answer is an access number to dial (GMS DialNumber).
+    const dials = dialsAtStart(options, scheduled);
+    if (dials) locks.push({ rule: "access-numbers" });
+    const id = randomUUID().replaceAll("-", "").toUpperCase();
+    let access: Access | undefined;
     const row = await this.#deps.store.inRuleTransaction(options.serviceName, locks, async (tx) => {
       const day = utcDay(now);
       await checkRate(tx, options, now);
@@ -399,8 +424,9 @@ export class CallbackService {
       if (state === "QUEUED") await checkQueueCap(tx, options);
       if (scheduled && desired > now)
         await checkBucket({ tx, options, linked, now }, desired, undefined);
+      if (dials) access = await bookAccess(tx, options, id, now);
       const inserted = await tx.insert({
-        id: randomUUID().replaceAll("-", "").toUpperCase(),
+        id,
         serviceName: options.serviceName,
         state,
         customerNumber: number ?? null,
@@ -408,14 +434,19 @@ export class CallbackService {
         scheduled,
         expirationTime: desired + options._ttl * 1000,
         now,
-        properties,
+        properties:
+          access === undefined ? properties : { ...properties, ...accessProperties(access, 1) },
       });
       for (const [parameter, value] of throttled) {
         await tx.incrementThrottle(options.serviceName, parameter, value, day);
       }
       return inserted;
     });
-    return { row, dialog: confirmationDialog(row) };
+    const dialog =
+      access === undefined
+        ? confirmationDialog(row)
+        : dialNumberDialog(row.id, access, options, now);
+    return { row, dialog };
   }
 
   async cancel(serviceName: string, id: string, reason = "CANCELLED"): Promise<CallbackRow> {
@@ -430,6 +461,8 @@ export class CallbackService {
         );
       }
       await tx.complete(id, reason, now);
+      // A user-originated callback's access number returns to the pool at once.
+      await tx.releaseAccessNumbers(id);
       return { ...row, state: "COMPLETED", reason };
     });
   }
@@ -506,6 +539,7 @@ export class CallbackService {
           throw badRequest(`Callback ${id} cannot be set to ${requestedState}: ${refused}.`);
         }
         state = requestedState;
+        await releaseWhenTaken(tx, id, state);
       }
       const properties = mergedProperties(row.properties, storedProperties(params, options));
       checkRecordBounds(properties);
@@ -527,7 +561,7 @@ export class CallbackService {
 }
 
 /** GMS answer to a started callback: a dialog the mobile app shows, always with `_id`. */
-function confirmationDialog(row: CallbackRow): Record<string, string> {
+export function confirmationDialog(row: CallbackRow): Record<string, string> {
   const dialog: Record<string, string> = {
     _id: row.id,
     _action: "ConfirmationDialog",

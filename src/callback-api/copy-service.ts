@@ -19,10 +19,12 @@ export const SERVICE_TABLES: readonly ServiceTable[] = [
   { name: "callbacks", serviceColumn: "service_name", order: "id" },
   { name: "throttle_counters", serviceColumn: "service_name", order: "parameter, value, day" },
   { name: "services", serviceColumn: "name", order: "name" },
+  // Access numbers booked by the service's user-originated callbacks (ADR 0110).
+  { name: "access_bookings", serviceColumn: "service_name", order: "access_number" },
 ];
 
 /** Tables whose rows in the target make it "not empty": the services row is only the groups. */
-const RECORD_TABLES = ["callbacks", "throttle_counters"];
+const RECORD_TABLES = ["callbacks", "throttle_counters", "access_bookings"];
 
 /**
  * Rows per statement. A record holds at most 64 KiB of properties, so a page stays a few MB, and

@@ -19,7 +19,7 @@ export const migrateFlags: readonly Flag[] = [
   {
     name: "service-name",
     env: "CALLBACK_API_SERVICE_NAME",
-    help: "The service whose callbacks, throttle counters and service entry move. Required.",
+    help: "The service whose callbacks, throttle counters, access-number bookings and service entry move. Required.",
   },
   {
     name: "from-data-dir",
@@ -185,7 +185,7 @@ async function migrateService(config: MigrateConfig): Promise<string> {
       .digest("hex")
       .slice(0, 16);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    return `service ${config.serviceName}: copied ${String(rows("callbacks"))} callbacks, ${String(rows("throttle_counters"))} throttle counters and ${String(rows("services"))} service entry from ${describeStore(config.from)} to ${describeStore(config.to)} in ${seconds} s; row counts and checksums verified in the target (sha256 ${checksum})`;
+    return `service ${config.serviceName}: copied ${String(rows("callbacks"))} callbacks, ${String(rows("throttle_counters"))} throttle counters, ${String(rows("access_bookings"))} access-number bookings and ${String(rows("services"))} service entry from ${describeStore(config.from)} to ${describeStore(config.to)} in ${seconds} s; row counts and checksums verified in the target (sha256 ${checksum})`;
   } finally {
     for (const db of opened) await db.close().catch(() => undefined);
   }

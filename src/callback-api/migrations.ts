@@ -56,6 +56,25 @@ export const migrations: readonly Migration[] = [
     name: "callbacks-created-index",
     sql: "CREATE INDEX callbacks_service_created ON callbacks (service_name, created_at);",
   },
+  {
+    // User-originated callbacks book an access number (ADR 0110). One row per number: a number
+    // is booked by at most one callback of any service until `expires_at`; a row past it is free.
+    version: 3,
+    name: "access-bookings",
+    sql: `
+      CREATE TABLE access_bookings (
+        access_number text PRIMARY KEY,
+        resource_group text NOT NULL,
+        service_name text NOT NULL,
+        callback_id text NOT NULL,
+        access_code text,
+        booked_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX access_bookings_callback ON access_bookings (callback_id);
+      CREATE INDEX access_bookings_service_expires ON access_bookings (service_name, expires_at);
+    `,
+  },
 ];
 
 /** Arbitrary constant naming this schema's lock among other advisory locks in a shared database. */

@@ -49,6 +49,20 @@ export interface NewCallback {
   readonly properties: Readonly<Record<string, string>>;
 }
 
+export interface AccessBooking {
+  /** The pool: the service's `_access_numbers`. */
+  readonly numbers: readonly string[];
+  readonly resourceGroup: string;
+  readonly serviceName: string;
+  readonly callbackId: string;
+  readonly accessCode: string | null;
+  readonly now: number;
+  readonly expiresAt: number;
+}
+
+/** States of a callback waiting for an agent: check-queue-position counts these. */
+export const WAITING_STATES: readonly CallbackState[] = ["QUEUED", "ROUTING"];
+
 export interface PropertyFilter {
   readonly key: string;
   readonly value: string;
@@ -303,6 +317,98 @@ export class StoreQueries {
     );
   }
 
+  /**
+   * Books one of `numbers` for a callback, at random among those no callback holds (GMS "random
+   * and locking" allocation); the callback's own earlier booking is given back first. Undefined
+   * when every number is held. Run under the `access-numbers` rule lock: the check and the insert
+   * then cannot interleave with another replica's.
+   */
+  async bookAccessNumber(booking: AccessBooking): Promise<string | undefined> {
+    await this.releaseAccessNumbers(booking.callbackId);
+    const rows = await this.client.query<{ access_number: string }>(
+      `INSERT INTO access_bookings (access_number, resource_group, service_name, callback_id,
+         access_code, booked_at, expires_at)
+       SELECT n, $2, $3, $4, $5, $6, $7 FROM unnest($1::text[]) AS n
+       WHERE NOT EXISTS (SELECT 1 FROM access_bookings b WHERE b.access_number = n AND b.expires_at > $6)
+       ORDER BY random() LIMIT 1
+       ON CONFLICT (access_number) DO UPDATE SET resource_group = EXCLUDED.resource_group,
+         service_name = EXCLUDED.service_name, callback_id = EXCLUDED.callback_id,
+         access_code = EXCLUDED.access_code, booked_at = EXCLUDED.booked_at,
+         expires_at = EXCLUDED.expires_at
+         WHERE access_bookings.expires_at <= EXCLUDED.booked_at
+       RETURNING access_number`,
+      [
+        booking.numbers,
+        booking.resourceGroup,
+        booking.serviceName,
+        booking.callbackId,
+        booking.accessCode,
+        date(booking.now),
+        date(booking.expiresAt),
+      ],
+    );
+    return rows[0]?.access_number;
+  }
+
+  /** When the first of `numbers` held at `now` is free again (ms); undefined if none is held. */
+  async nextAccessNumberFree(numbers: readonly string[], now: number): Promise<number | undefined> {
+    const rows = await this.client.query<{ next: Date | null }>(
+      `SELECT min(expires_at) AS next FROM access_bookings
+       WHERE access_number = ANY($1::text[]) AND expires_at > $2`,
+      [numbers, date(now)],
+    );
+    return rows[0]?.next?.getTime();
+  }
+
+  /** Replaces a callback's properties only: its state, times and retry schedule stay. */
+  async setProperties(
+    id: string,
+    properties: Readonly<Record<string, string>>,
+    now: number,
+  ): Promise<void> {
+    await this.client.query("UPDATE callbacks SET properties = $2, updated_at = $3 WHERE id = $1", [
+      id,
+      JSON.stringify(properties),
+      date(now),
+    ]);
+  }
+
+  /** A callback's booking returns to the pool (cancelled, or booked anew). */
+  async releaseAccessNumbers(callbackId: string): Promise<void> {
+    await this.client.query("DELETE FROM access_bookings WHERE callback_id = $1", [callbackId]);
+  }
+
+  /**
+   * The place of a waiting callback in its service's queue: callbacks QUEUED or ROUTING (not yet
+   * taken by an agent), in the order the dispatcher claims them (desired time, then id).
+   */
+  async queuePosition(
+    row: CallbackRow,
+  ): Promise<{ readonly position: number; readonly waiting: number }> {
+    const rows = await this.client.query<{ ahead: number; waiting: number }>(
+      `SELECT count(*) FILTER (WHERE desired_time < $2 OR (desired_time = $2 AND id < $3))::int AS ahead,
+              count(*)::int AS waiting
+       FROM callbacks WHERE service_name = $1 AND state = ANY($4::text[])`,
+      [row.serviceName, date(row.desiredTime), row.id, WAITING_STATES],
+    );
+    return { position: (rows[0]?.ahead ?? 0) + 1, waiting: rows[0]?.waiting ?? 0 };
+  }
+
+  /**
+   * Seconds the service's callbacks took from due to COMPLETED (agent connected, or handed over),
+   * on average over those completed since `since`; cancelled ones left out. Undefined: none.
+   */
+  async averageWaitSeconds(serviceName: string, since: number): Promise<number | undefined> {
+    const rows = await this.client.query<{ wait: number | null }>(
+      `SELECT avg(extract(epoch FROM (updated_at - greatest(desired_time, created_at))))::float8 AS wait
+       FROM callbacks
+       WHERE service_name = $1 AND state = 'COMPLETED' AND updated_at > $2
+         AND reason IS DISTINCT FROM 'CANCELLED'`,
+      [serviceName, date(since)],
+    );
+    return rows[0]?.wait ?? undefined;
+  }
+
   async complete(id: string, reason: string, now: number): Promise<void> {
     await this.client.query(
       `UPDATE callbacks SET state = 'COMPLETED', reason = $2, updated_at = $3,
@@ -368,7 +474,10 @@ export type RuleLock =
   | { readonly rule: "rate" }
   | { readonly rule: "number"; readonly customerNumber: string }
   | { readonly rule: "throttle"; readonly parameter: string; readonly value: string }
-  | { readonly rule: "bucket"; readonly start: number };
+  | { readonly rule: "bucket"; readonly start: number }
+  // Access numbers are one pool for every service of the database: a number is dialled, whoever
+  // booked it, so its lock is not the service's.
+  | { readonly rule: "access-numbers" };
 
 function ruleLockKey(serviceName: string, lock: RuleLock): string {
   const name = (...parts: (string | number)[]): string =>
@@ -383,6 +492,8 @@ function ruleLockKey(serviceName: string, lock: RuleLock): string {
       return name(lock.parameter, lock.value);
     case "bucket":
       return name(lock.start);
+    case "access-numbers":
+      return JSON.stringify(["callback-api", "access-numbers"]);
   }
 }
 
@@ -555,6 +666,11 @@ export class Store extends StoreQueries {
       await tx.query("DELETE FROM throttle_counters WHERE service_name = $1 AND day < $2", [
         serviceName,
         today,
+      ]);
+      // Expired bookings are free already; this only keeps the table small.
+      await tx.query("DELETE FROM access_bookings WHERE service_name = $1 AND expires_at <= $2", [
+        serviceName,
+        date(now),
       ]);
       return rows.length;
     }, "maintenance");

@@ -50,3 +50,24 @@ describe("--default-database-secret", () => {
     ).toThrow(/--default-database-secret-key "a\/b" is invalid/);
   });
 });
+
+describe("--default-storage-size and --default-storage-class", () => {
+  it("default to 1Gi on the cluster's default StorageClass", () => {
+    expect(options().render).toMatchObject({ defaultStorageSize: "1Gi", defaultStorageClass: "" });
+  });
+
+  it("take a size and a StorageClass name", () => {
+    expect(
+      options("--default-storage-size=5Gi", "--default-storage-class=fast-ssd").render,
+    ).toMatchObject({ defaultStorageSize: "5Gi", defaultStorageClass: "fast-ssd" });
+  });
+
+  it("refuse what is not a size or a StorageClass name, naming the flag and the fix", () => {
+    expect(() => options("--default-storage-size=lots")).toThrow(
+      /--default-storage-size "lots" is invalid: use a size such as 1Gi/,
+    );
+    expect(() => options("--default-storage-class=Fast_SSD")).toThrow(
+      /--default-storage-class "Fast_SSD" is invalid: use a StorageClass name/,
+    );
+  });
+});

@@ -32,3 +32,29 @@ describe("socketsOnPort", () => {
     }
   });
 });
+
+describe("freePort across processes", () => {
+  it("never hands out a port another process was handed and has not yet listened on", async () => {
+    const script = `import { freePort } from ${JSON.stringify(new URL("./ports.ts", import.meta.url).pathname)};
+      const ports = []; for (let i = 0; i < 400; i++) ports.push(await freePort());
+      process.stdout.write(JSON.stringify(ports)); setTimeout(() => {}, 3000);`;
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script]);
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (out.endsWith("]")) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+    });
+    const theirs = new Set(JSON.parse(out) as number[]);
+    const ours = [];
+    for (let i = 0; i < 400; i++) ours.push(await freePort());
+    child.kill();
+    expect(theirs.size).toBe(400);
+    expect(ours.filter((port) => theirs.has(port))).toEqual([]);
+  });
+});

@@ -1,5 +1,15 @@
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 /**
  * A free loopback port below the kernel's ephemeral range. Ports from the ephemeral range (what
@@ -12,11 +22,70 @@ export async function freePort(): Promise<number> {
   const [low] = ephemeralRange();
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = listenedPortsFloor + Math.floor(Math.random() * (low - listenedPortsFloor));
-    if (!(await isPortBound(port))) return port;
+    if (reserve(port) && !(await isPortBound(port))) return port;
   }
   throw new Error(
     `No free loopback port between ${String(listenedPortsFloor)} and ${String(low - 1)} after 100 tries.`,
   );
+}
+
+/**
+ * Ports handed out and not yet listened on, across every process of the machine: a plane starts
+ * its components seconds after choosing their ports, and another plane (another test project,
+ * another checkout's CI) checking meanwhile would find the same port free. Seen in CI: two planes
+ * started 12 s apart, and the second one's kube-controller-manager failed with EADDRINUSE. A port
+ * is reserved by creating a file named after it (exclusively), holding the owner's pid; the
+ * process removes its files when it exits, and a file whose owner is gone is cleared after a while.
+ */
+const reservations = path.join(tmpdir(), "callback-operator-ports");
+const held = new Set<string>();
+/** A crashed owner's reservation is cleared only once this old (its pid may be reused sooner). */
+const staleAfterMs = 10 * 60_000;
+
+function reserve(port: number): boolean {
+  mkdirSync(reservations, { recursive: true });
+  const file = path.join(reservations, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: "wx" });
+  } catch (error) {
+    if (!(error instanceof Error && "code" in error && error.code === "EEXIST")) throw error;
+    clearIfStale(file);
+    return false;
+  }
+  if (held.size === 0) process.once("exit", releaseAll);
+  held.add(file);
+  return true;
+}
+
+function clearIfStale(file: string): void {
+  try {
+    const owner = Number(readFileSync(file, "utf8"));
+    if (isAlive(owner) || Date.now() - statSync(file).mtimeMs < staleAfterMs) return;
+    unlinkSync(file);
+  } catch {
+    // Removed meanwhile by its owner or another process: nothing to clear.
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error instanceof Error && "code" in error && error.code === "EPERM";
+  }
+}
+
+function releaseAll(): void {
+  for (const file of held) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // Already gone.
+    }
+  }
+  held.clear();
 }
 
 /** Above the well-known and common service ports (PostgreSQL, Redis, RabbitMQ, the metrics port). */

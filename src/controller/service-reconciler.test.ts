@@ -325,41 +325,39 @@ describe("reconcileService, one row per step outcome", () => {
     }
   });
 
-  it("deletes its StatefulSet when the service moves to PostgreSQL (the claim stays for migrate)", async () => {
-    const owner = {
-      apiVersion: "callback-operator.io/v1alpha1",
-      kind: "CallbackService",
-      name: "support",
-      uid,
-      controller: true,
-    };
-    const row: Row = {
-      name: "switch",
-      service: service({ template: "callback", api: { databaseSecretRef: { name: "db" } } }),
-      children: [
-        {
-          apiVersion: "apps/v1",
-          kind: "StatefulSet",
-          metadata: { name: "support", namespace, ownerReferences: [owner] },
-        },
-      ] as KubeObject[],
-      result: "done",
-      requests: [],
-    };
-    const api = new FakeApi(
-      {},
+  /** A service whose StatefulSet (of its own) exists with `spec`. */
+  const withStatefulSet = (api: Record<string, unknown>, spec?: Record<string, unknown>): Row => ({
+    name: "existing StatefulSet",
+    service: service({ template: "callback", api }),
+    children: [
       {
-        Deployment: {
-          observedGeneration: 0,
-          replicas: 1,
-          updatedReplicas: 1,
-          availableReplicas: 1,
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: {
+          name: "support",
+          namespace,
+          ownerReferences: [
+            {
+              apiVersion: "callback-operator.io/v1alpha1",
+              kind: "CallbackService",
+              name: "support",
+              uid,
+              controller: true,
+            },
+          ],
         },
+        ...(spec === undefined ? {} : { spec }),
       },
-    );
+    ] as KubeObject[],
+    result: "done",
+    requests: [],
+  });
+
+  it("deletes its StatefulSet when the service moves to PostgreSQL (the claim stays for migrate)", async () => {
+    const api = new FakeApi();
+    const row = withStatefulSet({ databaseSecretRef: { name: "db" } });
     await reconcileService(deps(row, api, []), `${namespace}/support`);
-    const requests = api.sent.map(describeRequest);
-    expect(requests).toContain("PATCH Deployment");
+    expect(api.sent.map(describeRequest)).toContain("PATCH Deployment");
     expect(api.sent.filter((s) => s.method === "DELETE").map((s) => s.path)).toEqual([
       `/apis/apps/v1/namespaces/${namespace}/statefulsets/support`,
     ]);
@@ -435,13 +433,6 @@ describe("reconcileService, one row per step outcome", () => {
   });
 
   it("keeps a StatefulSet's claim template when spec.api.storage changes after creation, and says so in status.warnings", async () => {
-    const owner = {
-      apiVersion: "callback-operator.io/v1alpha1",
-      kind: "CallbackService",
-      name: "support",
-      uid,
-      controller: true,
-    };
     const liveClaims = [
       {
         apiVersion: "v1",
@@ -454,21 +445,8 @@ describe("reconcileService, one row per step outcome", () => {
         },
       },
     ];
-    const row: Row = {
-      name: "resize",
-      service: service({ template: "callback", api: { storage: { size: "5Gi" } } }),
-      children: [
-        {
-          apiVersion: "apps/v1",
-          kind: "StatefulSet",
-          metadata: { name: "support", namespace, ownerReferences: [owner] },
-          spec: { volumeClaimTemplates: liveClaims },
-        },
-      ] as KubeObject[],
-      result: "done",
-      requests: [],
-    };
     const api = new FakeApi();
+    const row = withStatefulSet({ storage: { size: "5Gi" } }, { volumeClaimTemplates: liveClaims });
     await reconcileService(deps(row, api, []), `${namespace}/support`);
     const applied = api.sent.find(
       (s) => s.method === "PATCH" && (s.body as KubeObject).kind === "StatefulSet",

@@ -739,3 +739,22 @@ describe("section-only services and the services a callback service names (gms-r
     ]);
   });
 });
+
+describe("options nothing acts on yet (issue 17, item 1)", () => {
+  it("are named in the warnings of a service that sets them, and only then", () => {
+    const warnings = (options: Record<string, string>) =>
+      ok(
+        render(
+          service({ scenario: "User-Terminated-Delayed", options: { ...routePoint, ...options } }),
+          template,
+          defaultRenderConfig,
+        ),
+      ).facts.warnings;
+    expect(warnings({})).toEqual([]);
+    expect(
+      warnings({ _request_queue_time_stat: "ExpectedWaitTime;Queue;8999@SIP_Server;Environment" }),
+    ).toEqual([
+      expect.stringMatching(/^option _request_queue_time_stat is set but not enforced: /),
+    ]);
+  });
+});

@@ -5,6 +5,7 @@ import type { ConditionReason } from "../api/conditions.ts";
 import { groupLabelKey, groupLabelValue, labelKeys, managedByValue } from "../api/group.ts";
 import { isSectionOnly } from "../api/builtin-section-templates.ts";
 import { limits } from "../api/limits.ts";
+import { notEnforcedWarnings } from "../api/option-use.ts";
 import { parseServiceGroups, serviceGroupsOption } from "../api/service-groups.ts";
 import {
   templateSpecProblems,
@@ -178,7 +179,13 @@ export function render(
     return stalled("InvalidOptions", storage.problem, effective.warnings);
   }
   const linked = linkedServiceMounts(effective.options);
-  const warnings = [...effective.warnings, ...storage.warnings, ...linked.warnings];
+  // No declared option is silently ignored: those nothing acts on yet are named in status.
+  const warnings = [
+    ...effective.warnings,
+    ...notEnforcedWarnings(effective.options),
+    ...storage.warnings,
+    ...linked.warnings,
+  ];
   const children = [
     configMap(ctx, effective.options),
     workload(ctx, configHash, linked.names),

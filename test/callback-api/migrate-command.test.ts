@@ -137,6 +137,20 @@ async function fill(db: Database): Promise<void> {
   ] as const) {
     await store.incrementThrottle(service, "_customer_number", value, "2026-11-29");
   }
+  for (const [service, number] of [
+    [SERVICE, "+18005550100"],
+    [OTHER, "+18005550101"],
+  ] as const) {
+    await store.bookAccessNumber({
+      numbers: [number],
+      resourceGroup: "DNIS",
+      serviceName: service,
+      callbackId: `${service}-booking`,
+      accessCode: "123456",
+      now: Date.UTC(2026, 10, 29, 12, 0, 0),
+      expiresAt: Date.UTC(2026, 10, 29, 12, 0, 30),
+    });
+  }
 }
 
 describe("callback-api migrate: flags", () => {
@@ -245,6 +259,7 @@ describe("callback-api migrate: the process", () => {
       await source.close();
       expect(original["callbacks"]).toHaveLength(COUNT);
       expect(original["throttle_counters"]).toHaveLength(2);
+      expect(original["access_bookings"]).toHaveLength(1);
       expect(original["services"]).toHaveLength(1);
 
       const postgres = await createPostgresDatabase();
@@ -260,7 +275,7 @@ describe("callback-api migrate: the process", () => {
       expect(there.stderr).toBe("");
       expect(there.code).toBe(0);
       expect(there.stdout).toContain(
-        `service ${SERVICE}: copied ${String(COUNT)} callbacks, 2 throttle counters and 1 service entry from --from-data-dir ${sourceDir} to --to-database-url`,
+        `service ${SERVICE}: copied ${String(COUNT)} callbacks, 2 throttle counters, 1 access-number bookings and 1 service entry from --from-data-dir ${sourceDir} to --to-database-url`,
       );
       const pg = postgresDatabase(postgres.url);
       try {
@@ -270,6 +285,7 @@ describe("callback-api migrate: the process", () => {
           callbacks: [],
           throttle_counters: [],
           services: [],
+          access_bookings: [],
         });
         // Times keep their microseconds on the way.
         const [sample] = await pg.query<{ us: string }>(

@@ -38,6 +38,9 @@ const OPTIONS = {
   _max_request_by_time_bucket: "100000000",
   _overwritable_options: "_target",
   _ors: "http://127.0.0.1:9/ors/$q$?u=$user$",
+  // Bookings expire at once, so DialNumber continuations never find the pool exhausted.
+  _access_numbers: "+18005550100, +18005550101",
+  _booking_expiration_timeout: "0",
   _business_hours_service: "office",
   _capacity_service: "capacity",
 };
@@ -239,6 +242,7 @@ type Endpoint =
   | "adminCancel"
   | "adminWatermarks"
   | "adminServices"
+  | "byId"
   | "healthz"
   | "readyz"
   | "unknown";
@@ -272,6 +276,8 @@ const generated: fc.Arbitrary<Generated> = fc.record({
     "adminCancel",
     "adminWatermarks",
     "adminServices",
+    "byId",
+    "byId",
     "healthz",
     "readyz",
     "unknown",
@@ -340,6 +346,25 @@ function payloadFor(g: Generated, id: string): string | undefined {
 /** The office-hours or the capacity service: their query APIs share one path. */
 const linkedName = (g: Generated): string => (g.idPick % 2 === 0 ? "office" : "capacity");
 
+/**
+ * The paths that name a callback by its id alone: check-queue-position, and the dialog continuation
+ * with the dialogs there are or the generated text as its action; GET as the Android demo sends
+ * them, POST (with the generated body) as a `_user_action_url` may be called.
+ */
+function idPathRequest(
+  g: Generated,
+  id: string,
+  headers: Record<string, string>,
+  withBody: (method: string, url: string) => Request,
+): Request {
+  const actions = ["check-queue-position", "DialNumber", "ConfirmationDialog", g.idText];
+  const action = actions[g.idPick % actions.length] ?? "DialNumber";
+  const url = `/genesys/1/service/${enc(id)}/${enc(action)}`;
+  return Math.floor(g.idPick / actions.length) % 2 === 0
+    ? { method: "GET", url, headers }
+    : withBody("POST", url);
+}
+
 function build(g: Generated, apps: readonly TestApp[], ids: readonly string[]): Request {
   const a = apps[g.app] ?? apps[0];
   if (a === undefined) throw new Error("no app");
@@ -381,6 +406,8 @@ function build(g: Generated, apps: readonly TestApp[], ids: readonly string[]): 
       return { method: "GET", url: `/genesys/1/admin/callback/watermarks?${q}`, headers };
     case "adminServices":
       return { method: "GET", url: `/genesys/1/admin/callback/services?${q}`, headers };
+    case "byId":
+      return idPathRequest(g, id, headers, withBody);
     case "healthz":
       return { method: "GET", url: `/healthz?${q}`, headers };
     case "readyz":

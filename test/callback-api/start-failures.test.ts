@@ -280,7 +280,7 @@ describe("callback-api start-up failures", () => {
       url,
     ]);
     expectOneLineFailure("schema newer", exit, 1, [
-      "holds schema version 999, newer than this program's 2",
+      "holds schema version 999, newer than this program's 3",
       "never an older one on this store",
     ]);
   });

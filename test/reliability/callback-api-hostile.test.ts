@@ -450,6 +450,7 @@ describe("the Callback API with auth on, under hostile input", () => {
       `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
     );
     expect(tables.rows.map((row) => row.name)).toEqual([
+      "access_bookings",
       "callback_api_migrations",
       "callbacks",
       "services",
@@ -467,7 +468,7 @@ describe("the Callback API with auth on, under hostile input", () => {
     const migrations = await sql.query<{ version: number }>(
       "SELECT version FROM callback_api_migrations ORDER BY version",
     );
-    expect(migrations.rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(migrations.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     const throttled = await sql.query<{ value: string }>(
       "SELECT value FROM throttle_counters WHERE value = ANY($1::text[])",
       [attacks],

@@ -49,7 +49,7 @@ function intrude(
 }
 
 function kindOf(kind: string): { apiVersion: string; kind: string } {
-  return kind === "Deployment" ? { apiVersion: "apps/v1", kind } : { apiVersion: "v1", kind };
+  return kind === "StatefulSet" ? { apiVersion: "apps/v1", kind } : { apiVersion: "v1", kind };
 }
 
 const queueOf = (name: string): string | undefined =>
@@ -100,36 +100,36 @@ describe("another field manager", () => {
     const annotations = { "example.com/ticket": "CC-42" };
     intrude("ConfigMap", `service.${name}`, { metadata: { labels, annotations } });
     intrude("Service", name, { metadata: { labels, annotations } });
-    // Labels only: an annotation on a Deployment bumps its generation (an apiserver rule kept for
-    // the old rollback annotation), so Ready would rightly wait for the Deployment controller.
-    intrude("Deployment", name, { metadata: { labels } });
+    // Labels only on the workload (the fleet's services are on the embedded database: a
+    // StatefulSet), as on a Deployment, whose annotations bump its generation.
+    intrude("StatefulSet", name, { metadata: { labels } });
     await new Promise((resolve) => setTimeout(resolve, 5_000));
-    for (const kind of ["configmap", "service", "deployment"]) {
+    for (const kind of ["configmap", "service", "statefulset"]) {
       const object = kubectlJson<{
         metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
       }>(["get", kind, "-n", ns, kind === "configmap" ? `service.${name}` : name]);
       expect(object.metadata.labels["team.example.com/owner"], kind).toBe("payments");
-      if (kind !== "deployment") {
+      if (kind !== "statefulset") {
         expect(object.metadata.annotations?.["example.com/ticket"], kind).toBe("CC-42");
       }
     }
     expect((await writes()) - before).toBe(0);
   });
 
-  it("scaling a Deployment the operator sizes: one write takes it back", async () => {
+  it("scaling a workload the operator sizes (the embedded database's StatefulSet): one write takes it back", async () => {
     const name = fleetServiceName(2);
     const before = await writes();
-    kubectl(["scale", "deployment", "-n", ns, name, "--replicas=3"]);
+    kubectl(["scale", "statefulset", "-n", ns, name, "--replicas=3"]);
     await expect
       .poll(
         () =>
-          kubectlJson<{ spec: { replicas: number } }>(["get", "deployment", "-n", ns, name]).spec
+          kubectlJson<{ spec: { replicas: number } }>(["get", "statefulset", "-n", ns, name]).spec
             .replicas,
         { timeout: 15_000 },
       )
       .toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    // The apply, Ready going False and back (the scale bumped the Deployment's generation), and
+    // The apply, Ready going False and back (the scale bumped the StatefulSet's generation), and
     // the Event of the return to Ready.
     expect((await writes()) - before).toBeLessThanOrEqual(4);
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { restartComponent } from "../../src/control-plane/control-plane.ts";
 import { createNamespace, installCrds, kubectlJson } from "../support/cluster.ts";
 import { recordFigures } from "../support/figures.ts";
-import { deploymentHealth } from "../../src/controller/child-health.ts";
+import { workloadHealth } from "../../src/controller/child-health.ts";
 import type { KubeObject } from "../../src/runtime/kube-client.ts";
 import {
   applyFleet,
@@ -71,16 +71,20 @@ function queues(): string[] {
   ]).items.map((map) => map.data?.["_urs_virtual_queue"] ?? "");
 }
 
-/** Services whose Ready does not match their Deployment's availability (as kubectl rollout judges it). */
+/**
+ * The fleet's workloads: its services are on the embedded database, so StatefulSets, rolled by
+ * kube-controller-manager.
+ */
+const workloads = (): KubeObject[] =>
+  kubectlJson<{ items: KubeObject[] }>(["get", "statefulsets", "-n", namespace]).items;
+
+/** Services whose Ready does not match their workload's availability (as kubectl rollout judges it). */
 function readinessMismatches(): string[] {
-  const deployments = new Map(
-    kubectlJson<{ items: KubeObject[] }>(["get", "deployments", "-n", namespace]).items.map((d) => [
-      d.metadata.name,
-      d,
-    ]),
-  );
+  const byName = new Map(workloads().map((w) => [w.metadata.name, w]));
   return kubectlJson<{ items: Parameters<typeof isReady>[0][] }>(["get", "cbs", "-n", namespace])
-    .items.filter((s) => isReady(s) !== deploymentHealth(deployments.get(s.metadata.name)).ok)
+    .items.filter(
+      (s) => isReady(s) !== workloadHealth(byName.get(s.metadata.name), "StatefulSet").ok,
+    )
     .map((s) => s.metadata.name);
 }
 
@@ -136,17 +140,12 @@ describe.runIf(inject("clusterKind") === "local")("control plane crashes", () =>
       const started = performance.now();
       await waitUntil(() => queues().every((q) => q === "VQ_After_Etcd"), 240_000);
       const updated = (performance.now() - started) / 1000;
-      // Ready follows the Deployments, which kube-controller-manager rolls: after an etcd crash
+      // Ready follows the workloads, which kube-controller-manager rolls: after an etcd crash
       // its caches can lag for minutes ("read version is not as new as written version"). The
       // operator's part is to report each one truthfully, whatever KCM does.
       const allReady = await waitFleetReady(namespace, services, 120_000).catch(() => undefined);
       await waitUntil(() => readinessMismatches().length === 0, 60_000);
-      const unavailable = kubectlJson<{ items: KubeObject[] }>([
-        "get",
-        "deployments",
-        "-n",
-        namespace,
-      ]).items.filter((d) => !deploymentHealth(d).ok).length;
+      const unavailable = workloads().filter((w) => !workloadHealth(w, "StatefulSet").ok).length;
       expect(operator.child.exitCode).toBeNull();
       expect(
         fleetProblems(namespace).filter(
@@ -167,7 +166,7 @@ describe.runIf(inject("clusterKind") === "local")("control plane crashes", () =>
             value:
               allReady === undefined ? "not within 120 s" : `${allReady.toFixed(1)} s after that`,
           },
-          { label: "Deployments left unavailable by kube-controller-manager", value: unavailable },
+          { label: "workloads left unavailable by kube-controller-manager", value: unavailable },
         ],
       });
     },
