@@ -376,46 +376,39 @@ function build(g: Generated, apps: readonly TestApp[], ids: readonly string[]): 
   const withBody = (method: string, url: string): Request =>
     payload === undefined ? { method, url, headers } : { method, url, headers, payload };
   const q = query(g.pairs);
-  const base = a.base;
+  const get = plainGets[g.endpoint];
+  if (get !== undefined) return { method: "GET", url: get(a, q, g), headers };
   switch (g.endpoint) {
     case "start":
-      return withBody("POST", base);
-    case "query":
-      return { method: "GET", url: `${base}?${q}`, headers };
-    case "across":
-      return { method: "GET", url: `/genesys/1/service/callback?${q}`, headers };
+      return withBody("POST", a.base);
     case "update":
-      return withBody("PUT", `${base}/${enc(id)}`);
+      return withBody("PUT", `${a.base}/${enc(id)}`);
     case "cancel":
-      return { method: "DELETE", url: `${base}/${enc(id)}?${q}`, headers };
-    case "availability1":
-      return { method: "GET", url: `${base}/availability?${q}`, headers };
-    case "availability2":
-      return {
-        method: "GET",
-        url: `/genesys/2/service/callback/${a.serviceName}/availability?${q}`,
-        headers,
-      };
-    case "linked":
-      return { method: "GET", url: `/genesys/1/service/${linkedName(g)}?${q}`, headers };
-    case "adminQueues":
-      return { method: "GET", url: `/genesys/1/admin/callback/queues?${q}`, headers };
+      return { method: "DELETE", url: `${a.base}/${enc(id)}?${q}`, headers };
     case "adminCancel":
       return withBody("POST", "/genesys/1/admin/callback/cancel");
-    case "adminWatermarks":
-      return { method: "GET", url: `/genesys/1/admin/callback/watermarks?${q}`, headers };
-    case "adminServices":
-      return { method: "GET", url: `/genesys/1/admin/callback/services?${q}`, headers };
     case "byId":
       return idPathRequest(g, id, headers, withBody);
-    case "healthz":
-      return { method: "GET", url: `/healthz?${q}`, headers };
-    case "readyz":
-      return { method: "GET", url: "/readyz", headers };
     case "unknown":
       return { method: "PATCH", url: `/genesys/1/${enc(g.idText)}?${q}`, headers };
+    default:
+      throw new Error(`no request built for endpoint ${g.endpoint}`);
   }
 }
+
+/** The endpoints a plain GET reaches: their URL from the service, the generated query string. */
+const plainGets: Partial<Record<Endpoint, (a: TestApp, q: string, g: Generated) => string>> = {
+  query: (a, q) => `${a.base}?${q}`,
+  across: (_a, q) => `/genesys/1/service/callback?${q}`,
+  availability1: (a, q) => `${a.base}/availability?${q}`,
+  availability2: (a, q) => `/genesys/2/service/callback/${a.serviceName}/availability?${q}`,
+  linked: (_a, q, g) => `/genesys/1/service/${linkedName(g)}?${q}`,
+  adminQueues: (_a, q) => `/genesys/1/admin/callback/queues?${q}`,
+  adminWatermarks: (_a, q) => `/genesys/1/admin/callback/watermarks?${q}`,
+  adminServices: (_a, q) => `/genesys/1/admin/callback/services?${q}`,
+  healthz: (_a, q) => `/healthz?${q}`,
+  readyz: () => "/readyz",
+};
 
 describe.each(BACKENDS)("generated requests on %s", (backend) => {
   let t: TestStore;
