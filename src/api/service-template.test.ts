@@ -70,12 +70,44 @@ describe("ServiceTemplate spec", () => {
       'spec.scenarios[0].values: option _ttl: "a day" is not an integer',
     ],
     [
+      "a numbered option with a default (a family has no single value)",
+      { options: [{ name: "_bh_regular", numbered: true, default: "Mon 9:00-10:00" }] },
+      'option "_bh_regular" is numbered (it declares _bh_regular<n>) and has a default',
+    ],
+    [
+      "a mandatory numbered option",
+      { options: [{ name: "_holiday", numbered: true, mandatory: true }] },
+      'option "_holiday" is numbered (it declares _holiday<n>) and mandatory',
+    ],
+    [
+      "a scenario value for the bare name of a numbered family",
+      {
+        options: [{ name: "_bh_regular", numbered: true }],
+        scenarios: [{ name: "S", values: { _bh_regular: "Mon 9:00-10:00" } }],
+      },
+      'scenario "S" sets option "_bh_regular", which spec.options does not declare',
+    ],
+    [
       "a scenario declared twice",
       { scenarios: [{ name: "S" }, { name: "S" }] },
       'scenario "S" is declared more than once',
     ],
   ])("rejects %s", (_, change, message) => {
     expect(problems({ ...valid, ...change }).join("\n")).toContain(message);
+  });
+
+  it("accepts scenario values for members of a numbered family (GMS _bh_regular<n>, gms-reference-2.md §2.1)", () => {
+    const spec = serviceTemplateSpecSchema.parse({
+      options: [{ name: "_bh_regular", numbered: true, type: "string" }],
+      scenarios: [
+        {
+          name: "S",
+          values: { _bh_regular1: "Mon-Fri 9:00-17:00", _bh_regular12: "Sat 9:00-12:00" },
+        },
+      ],
+    });
+    expect(spec.options[0]?.numbered).toBe(true);
+    expect(templateSpecProblems(spec)).toEqual([]);
   });
 
   it("rejects a template without options or scenarios", () => {

@@ -24,6 +24,10 @@ export const serviceTemplateMessages = {
     `spec.options: option "${name}": default "${value}" is not an integer; use a whole number, e.g. 30`,
   requestWithDefault: (name: string): string =>
     `spec.options: option "${name}" is a request parameter and has a default; a configured value overrides the value of every request, so a request parameter has no default`,
+  numberedWithDefault: (name: string): string =>
+    `spec.options: option "${name}" is numbered (it declares ${name}<n>) and has a default; a family has no single value, so set each member in a scenario or a service instead`,
+  numberedMandatory: (name: string): string =>
+    `spec.options: option "${name}" is numbered (it declares ${name}<n>) and mandatory; no single member can be required, so make it optional`,
   undeclaredScenarioValue: (scenario: string, option: string): string =>
     `spec.scenarios: scenario "${scenario}" sets option "${option}", which spec.options does not declare; declare it or remove the value`,
 } as const;
@@ -72,6 +76,16 @@ const optionRules: readonly CelRule[] = [
       "self.name",
       "self.default",
     ),
+  },
+  {
+    rule: "!has(self.numbered) || !self.numbered || !has(self.default)",
+    message: m.numberedWithDefault("(a numbered option)"),
+    messageExpression: celMessage((name) => m.numberedWithDefault(name), "self.name"),
+  },
+  {
+    rule: "!has(self.numbered) || !self.numbered || !has(self.mandatory) || !self.mandatory",
+    message: m.numberedMandatory("(a numbered option)"),
+    messageExpression: celMessage((name) => m.numberedMandatory(name), "self.name"),
   },
   {
     rule: "!has(self.default) || !has(self.request) || !self.request",
@@ -129,6 +143,12 @@ export const templateOptionSchema = withCel(
       .describe(
         "GMS request parameter, normally sent in each REST request (e.g. _customer_number, _desired_time). A value configured in the service overrides the request's, so the operator warns when a service sets one.",
       ),
+    numbered: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Declares a family of options rather than one: name followed by a number (1, 2, …), as GMS numbers _bh_regular1, _bh_regular2 or _capacity_1 … _capacity_7. Each member is checked against this declaration. A numbered option has no default and is not mandatory.",
+      ),
     category: z
       .string()
       .max(limits.shortText)
@@ -161,7 +181,10 @@ export const scenarioSchema = z
   })
   .describe("One Common Default Configuration.");
 
-const undeclared = "!self.options.exists(o, o.name == k)";
+// A scenario value is declared by an option of its name. A name ending in a digit may be a member
+// of a numbered family (_bh_regular2): checking that per option costs more than the apiserver's CEL
+// budget allows, so CEL lets such names pass and templateSpecProblems checks them (InvalidTemplate).
+const undeclared = "!k.matches('[0-9]$') && !self.options.exists(o, o.name == k)";
 const setsUndeclared = `has(s.values) && s.values.exists(k, ${undeclared})`;
 // filter() over a list of objects loses the size bounds of their fields (the estimated cost of the
 // message becomes unbounded), so the messages map to strings first and filter those.
@@ -186,7 +209,7 @@ export function templateSpecProblems(spec: {
   readonly scenarios: readonly z.output<typeof scenarioSchema>[];
 }): string[] {
   const problems: string[] = [];
-  const declared = new Map(spec.options.map((option) => [option.name, option]));
+  const declared = optionDeclarations(spec.options);
   spec.options.forEach((option, i) => {
     const field = `spec.options[${i}]`;
     const nameProblem = optionNameProblem(`${field}.name`, option.name);
@@ -203,6 +226,10 @@ export function templateSpecProblems(spec: {
     if (option.request && option.default !== undefined) {
       problems.push(m.requestWithDefault(option.name));
     }
+    if (option.numbered && option.default !== undefined) {
+      problems.push(m.numberedWithDefault(option.name));
+    }
+    if (option.numbered && option.mandatory) problems.push(m.numberedMandatory(option.name));
     const defaultProblem =
       option.default === undefined ? undefined : checkOptionValue(option, option.default);
     if (defaultProblem !== undefined) problems.push(`${field}.default: ${defaultProblem}`);
@@ -213,7 +240,7 @@ export function templateSpecProblems(spec: {
       problems.push(`${field}.name: scenario "${scenario.name}" is declared more than once`);
     }
     for (const [name, value] of Object.entries(scenario.values ?? {})) {
-      const option = declared.get(name);
+      const option = declared(name);
       const problem =
         option === undefined
           ? m.undeclaredScenarioValue(scenario.name, name)
@@ -222,6 +249,31 @@ export function templateSpecProblems(spec: {
     }
   });
   return problems;
+}
+
+/**
+ * The declaration of each option name, by its own name or as a member of a numbered family
+ * (`_bh_regular3` by `_bh_regular` with numbered: true); the member gets its own name, so messages
+ * name what the service set.
+ */
+export function optionDeclarations(
+  options: readonly TemplateOption[],
+): (name: string) => TemplateOption | undefined {
+  const byName = new Map(options.map((option) => [option.name, option]));
+  const families = new Map(
+    options.filter((option) => option.numbered).map((option) => [option.name, option]),
+  );
+  return (name) => {
+    const exact = byName.get(name);
+    if (exact !== undefined && !exact.numbered) return exact;
+    // Each split of the trailing digits: a family may itself end in a digit.
+    const digits = /[0-9]+$/.exec(name)?.[0].length ?? 0;
+    for (let end = name.length - digits; end < name.length; end++) {
+      const family = families.get(name.slice(0, end));
+      if (family !== undefined) return { ...family, name };
+    }
+    return undefined;
+  };
 }
 
 export const serviceTemplateSpecSchema = withCel(

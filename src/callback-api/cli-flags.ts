@@ -2,6 +2,7 @@
 // each with its environment twin, default and help; --help and docs/configuration.md come from
 // them. Pure: main.ts prints the one-line error and exits 2; tests call parseFlags directly.
 import { isIP } from "node:net";
+import { join } from "node:path";
 import {
   choiceFlag,
   durationFlag,
@@ -19,6 +20,8 @@ import type { StorageChoice } from "./open-store.ts";
 export interface CliConfig {
   readonly serviceName: string;
   readonly configDir: string;
+  /** Where the sections of the office-hours and capacity services it names are mounted, one directory each. */
+  readonly servicesDir: string;
   readonly port: number;
   readonly host: string;
   readonly storage: StorageChoice;
@@ -51,6 +54,11 @@ export const callbackApiFlags: readonly Flag[] = [
     name: "config-dir",
     env: "CALLBACK_API_CONFIG_DIR",
     help: "Directory of option files (the mounted ConfigMap: one file per option). Required.",
+  },
+  {
+    name: "services-dir",
+    env: "CALLBACK_API_SERVICES_DIR",
+    help: "Directory holding one directory per office-hours or capacity service the options name (_business_hours_service, _capacity_service), each laid out like --config-dir; <config-dir>/services when unset.",
   },
   {
     name: "port",
@@ -308,6 +316,16 @@ function parseServiceName(values: FlagValues): string {
   return serviceName;
 }
 
+function parseServicesDir(values: FlagValues, configDir: string): string {
+  const dir = values("services-dir");
+  if (dir === "") {
+    throw new FlagError(
+      "--services-dir is empty: pass the directory of the linked services' sections, or leave it out for <config-dir>/services",
+    );
+  }
+  return dir ?? join(configDir, "services");
+}
+
 function parseConfig(values: FlagValues): CliConfig {
   const serviceName = parseServiceName(values);
   const configDir = values("config-dir");
@@ -330,6 +348,7 @@ function parseConfig(values: FlagValues): CliConfig {
   return {
     serviceName,
     configDir,
+    servicesDir: parseServicesDir(values, configDir),
     port,
     host: values("host") ?? "0.0.0.0",
     logLevel,

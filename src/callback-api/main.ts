@@ -137,7 +137,7 @@ async function start(argv: string[]): Promise<void> {
   // The office-hours and capacity services the options name: a missing or invalid one is logged
   // once per change; the requests that need it get a 400 that says the same.
   const sections: ServiceSections = new ServiceSections({
-    configDir: config.configDir,
+    servicesDir: config.servicesDir,
     onChange: () => {
       logLinked();
     },

@@ -1,6 +1,9 @@
 // The sections of the office-hours and capacity services a callback service names, as the operator
-// mounts them: `<config-dir>/services/<name>/`, one file per option, laid out like the main config
-// directory (a ConfigMap volume with its `..data` swap). Read at start and whenever the options
+// mounts them: `<services-dir>/<name>/` (--services-dir, `<config-dir>/services` by default), one
+// file per option, laid out like the main config directory (a ConfigMap volume with its `..data`
+// swap). The operator mounts each as an optional ConfigMap volume of its own, and the kubelet
+// mounts an optional ConfigMap that does not exist as an empty directory: an empty directory is
+// missing, like an absent one. Read at start and whenever the options
 // name other services; watched like the main directory (fs.watch plus a slow poll), so a change to
 // an office-hours service applies without a restart. A directory that is missing is reported as
 // missing, never as an empty (always-closed or always-open) service.
@@ -19,8 +22,8 @@ export function linkedNames(options: ServiceOptions): string[] {
 }
 
 export interface ServiceSectionsOptions {
-  /** The main config directory; the sections are under its `services/`. */
-  readonly configDir: string;
+  /** The directory holding one directory per linked service (--services-dir). */
+  readonly servicesDir: string;
   readonly pollIntervalMs?: number;
   /** A followed section appeared, changed or went away (not reported for `follow`'s own read). */
   readonly onChange: () => void;
@@ -84,7 +87,10 @@ export class ServiceSections {
       const next = new Map<string, RawOptions>();
       for (const name of this.#names) {
         try {
-          next.set(name, await readConfigDir(join(this.#opts.configDir, "services", name)));
+          const section = await readConfigDir(join(this.#opts.servicesDir, name));
+          // An optional ConfigMap volume whose ConfigMap does not exist is an empty directory.
+          if (Object.keys(section).length === 0) continue;
+          next.set(name, section);
         } catch (error) {
           if (isAbsent(error)) continue;
           // Unreadable for another reason: the last reading stays in force.
@@ -102,11 +108,11 @@ export class ServiceSections {
     return this.#reading;
   }
 
-  /** Watches `services/` (recursively: the swaps happen one level down) once it exists. */
+  /** Watches the services directory (recursively: the swaps happen one level down) once it exists. */
   #watch(): void {
     if (this.#watcher !== undefined) return;
     try {
-      this.#watcher = watch(join(this.#opts.configDir, "services"), { recursive: true }, () => {
+      this.#watcher = watch(this.#opts.servicesDir, { recursive: true }, () => {
         this.#schedule();
       });
       this.#watcher.on("error", () => {

@@ -118,7 +118,7 @@ export const operatorFlags: readonly Flag[] = [
   {
     name: "builtin-template",
     env: "CALLBACK_OPERATOR_BUILTIN_TEMPLATE",
-    help: "Create the built-in callback ServiceTemplate when it is missing (never overwrites).",
+    help: "Create the built-in callback, office-hours and capacity ServiceTemplates when missing (never overwrites).",
     default: "true",
   },
   {

@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { parseAllDocuments, stringify } from "yaml";
 import { builtinCallbackTemplate } from "../api/builtin-callback-template.ts";
+import { builtinSectionTemplates } from "../api/builtin-section-templates.ts";
 import { callbackServiceSchema } from "../api/callback-service.ts";
 import { kinds } from "../api/group.ts";
 import { serviceTemplateSchema, type ServiceTemplate } from "../api/service-template.ts";
@@ -20,7 +21,7 @@ const flags: readonly Flag[] = [
   {
     name: "template",
     env: "CALLBACK_OPERATOR_RENDER_TEMPLATE",
-    help: "YAML file with ServiceTemplates; the built-in callback template is always known.",
+    help: "YAML file with ServiceTemplates; the built-in callback, office-hours and capacity templates are always known.",
   },
   {
     name: "routing-mode",
@@ -61,9 +62,9 @@ export async function run(argv: string[]): Promise<void> {
       throw new FlagError("-f FILE is required: the CallbackService YAML to render");
     const docs = await readDocuments(file);
     const templateFile = values("template");
-    const templates = new Map<string, ServiceTemplate>([
-      [builtinCallbackTemplate.metadata.name, builtinCallbackTemplate],
-    ]);
+    const templates = new Map<string, ServiceTemplate>(
+      [builtinCallbackTemplate, ...builtinSectionTemplates].map((t) => [t.metadata.name, t]),
+    );
     for (const doc of [
       ...docs,
       ...(templateFile === undefined ? [] : await readDocuments(templateFile)),
@@ -100,7 +101,7 @@ export async function run(argv: string[]): Promise<void> {
       for (const warning of result.facts.warnings)
         process.stderr.write(`warning: ${service.metadata.name}: ${warning}\n`);
       process.stdout.write(
-        `# ${service.metadata.name}: url ${result.facts.url}, groups [${result.facts.serviceGroups.join(", ")}], config ${result.facts.configHash}\n`,
+        `# ${service.metadata.name}: url ${result.facts.url ?? "none (section-only)"}, groups [${result.facts.serviceGroups.join(", ")}], config ${result.facts.configHash}\n`,
       );
       for (const child of result.children) process.stdout.write(`---\n${stringify(child)}`);
     }

@@ -3,8 +3,9 @@ import { setTimeout as wait } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { builtinCallbackTemplate } from "../api/builtin-callback-template.ts";
+import { builtinSectionTemplates } from "../api/builtin-section-templates.ts";
 import type { CallbackService } from "../api/callback-service.ts";
-import { apiVersion, builtinTemplateName, kinds, labelKeys, managedByValue } from "../api/group.ts";
+import { apiVersion, kinds, labelKeys, managedByValue } from "../api/group.ts";
 import type { ServiceTemplate } from "../api/service-template.ts";
 import type { RenderConfig } from "../render/render-config.ts";
 import { delay, stopped } from "../runtime/abort.ts";
@@ -18,6 +19,7 @@ import { LeaderElector } from "../runtime/leader-election.ts";
 import { createMetrics } from "../runtime/metrics.ts";
 import { WorkQueue } from "../runtime/work-queue.ts";
 import { onlyStatusChanged } from "./event-filters.ts";
+import { linkedNames, ReferrerIndex } from "./linked-services.ts";
 import { childKinds, collectionPath, type ChildKind, type ResourceKind } from "./resources.ts";
 import { reconcileService, type ReconcilerDeps } from "./service-reconciler.ts";
 import { reconcileTemplate } from "./template-reconciler.ts";
@@ -101,12 +103,13 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
     });
     if (leadership === undefined) return;
     mayWrite = leadership.holdsFreshLease;
-    // From the synced cache: a restart over an existing template sends no request at all.
-    if (
-      options.installBuiltinTemplate &&
-      informers.templates.get(builtinTemplateName) === undefined
-    )
-      void ensureBuiltinTemplate(client, options, stop);
+    // From the synced cache: a restart over existing templates sends no request at all.
+    if (options.installBuiltinTemplate) {
+      for (const template of builtinTemplates) {
+        if (informers.templates.get(template.metadata.name) === undefined)
+          void ensureBuiltinTemplate(client, template, options, stop);
+      }
+    }
     for (const template of informers.templates.list())
       queue.add(templateKey(template.metadata.name));
     for (const service of informers.services.list()) queue.add(serviceKey(objectKey(service)));
@@ -207,17 +210,37 @@ function createInformers(
   };
 }
 
-/** Handlers only enqueue keys: a child maps to its service, a template to every service using it. */
+/**
+ * Handlers only enqueue keys: a child maps to its service, a template to every service using it,
+ * and a service to the services that name it (_business_hours_service, _capacity_service), whose
+ * status says whether it exists and is of the right type.
+ */
 function wireEvents(informers: Informers, queue: WorkQueue): void {
+  const referrers = new ReferrerIndex();
+  const index = (service: CallbackService): void => {
+    const namespace = service.metadata.namespace ?? "default";
+    referrers.set(objectKey(service), namespace, linkedNames(service, informers.templates));
+  };
+  const enqueueReferrers = (service: CallbackService): void => {
+    for (const key of referrers.referrers(objectKey(service))) queue.add(serviceKey(key));
+  };
   const onService = (service: CallbackService): void => {
     queue.add(serviceKey(objectKey(service)));
     queue.add(templateKey(service.spec.template));
+    enqueueReferrers(service);
   };
   informers.services.on({
-    add: onService,
-    delete: onService,
+    add: (service) => {
+      index(service);
+      onService(service);
+    },
+    delete: (service) => {
+      referrers.delete(objectKey(service));
+      onService(service);
+    },
     update: (service, old) => {
       if (onlyStatusChanged(service, old)) return;
+      index(service);
       queue.add(serviceKey(objectKey(service)));
       if (service.spec.template !== old.spec.template) {
         onService(service);
@@ -230,6 +253,9 @@ function wireEvents(informers: Informers, queue: WorkQueue): void {
     for (const service of informers.services.list()) {
       if (service.spec.template === template.metadata.name) {
         queue.add(serviceKey(objectKey(service)));
+        // Its defaults may name other services now; its serviceType decides its referrers' warnings.
+        index(service);
+        enqueueReferrers(service);
       }
     }
   };
@@ -325,29 +351,38 @@ async function lead(
 /** Retries of the built-in template's creation: 1 s doubling to 30 s, spread across replicas. */
 const builtinTemplateRetry: BackoffPolicy = { base: 1_000, max: 30_000, jitter: 0.5 };
 
+/** GMS's builtin templates: callback, and the section-only office-hours and capacity. */
+const builtinTemplates: readonly ServiceTemplate[] = [
+  builtinCallbackTemplate,
+  ...builtinSectionTemplates,
+];
+
 /**
- * GMS lists the callback template by default; so does the operator, never overwriting a user's.
- * Retried in the background until it succeeds, so a slow apiserver delays it but stops nothing.
+ * GMS lists the callback, office-hours and capacity templates by default; so does the operator,
+ * never overwriting a user's. Retried in the background until it succeeds, so a slow apiserver
+ * delays it but stops nothing.
  */
 async function ensureBuiltinTemplate(
   client: KubeClient,
+  template: ServiceTemplate,
   options: OperatorOptions,
   stop: AbortSignal,
 ): Promise<void> {
+  const { name } = template.metadata;
   for (let attempt = 0; !stopped(stop); attempt++) {
     try {
       await client.create(collectionPath("ServiceTemplate"), {
-        ...builtinCallbackTemplate,
+        ...template,
         apiVersion,
         kind: kinds.serviceTemplate.kind,
-        metadata: { name: builtinTemplateName, labels: { [labelKeys.managedBy]: managedByValue } },
+        metadata: { name, labels: { [labelKeys.managedBy]: managedByValue } },
       });
-      options.log.info({ template: builtinTemplateName }, "Created the built-in ServiceTemplate");
+      options.log.info({ template: name }, "Created the built-in ServiceTemplate");
       return;
     } catch (error) {
       if (isConflict(error)) return;
       options.log.warn(
-        { err: (error as Error).message },
+        { template: name, err: (error as Error).message },
         "Could not create the built-in ServiceTemplate; retrying",
       );
       await delay(backoff(attempt, builtinTemplateRetry), stop);

@@ -3,6 +3,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { builtinCallbackTemplate } from "../api/builtin-callback-template.ts";
+import { builtinSectionTemplates } from "../api/builtin-section-templates.ts";
 import { callbackServiceSchema, type CallbackService } from "../api/callback-service.ts";
 import type { Condition } from "../api/conditions.ts";
 import type { ServiceTemplate } from "../api/service-template.ts";
@@ -359,6 +360,75 @@ describe("reconcileService, one row per step outcome", () => {
     expect(api.sent.map(describeRequest)).toContain("PATCH Deployment");
     expect(api.sent.filter((s) => s.method === "DELETE").map((s) => s.path)).toEqual([
       `/apis/apps/v1/namespaces/${namespace}/statefulsets/support`,
+    ]);
+  });
+
+  // gms-reference-2.md §2: a GMS builtin office-hours service is a section only (ADR 0102).
+  it("makes a section-only service Ready with its ConfigMap alone, and prunes the workload, Service and route of its callback past", async () => {
+    const owner = {
+      apiVersion: "callback-operator.io/v1alpha1",
+      kind: "CallbackService",
+      name: "support",
+      uid,
+      controller: true,
+    };
+    const past = (apiVersion: string, kind: string): KubeObject => ({
+      apiVersion,
+      kind,
+      metadata: { name: "support", namespace, ownerReferences: [owner] },
+    });
+    const row: Row = {
+      name: "section-only",
+      service: service({ template: "office-hours", scenario: "Weekdays" }),
+      templates: [builtinCallbackTemplate, ...builtinSectionTemplates],
+      children: [
+        past("apps/v1", "StatefulSet"),
+        past("v1", "Service"),
+        past("networking.k8s.io/v1", "Ingress"),
+      ],
+      result: "done",
+      requests: [],
+    };
+    const api = new FakeApi();
+    const events: string[] = [];
+    await expect(reconcileService(deps(row, api, events), `${namespace}/support`)).resolves.toBe(
+      "done",
+    );
+    const requests = api.sent.map(describeRequest);
+    expect(requests.filter((r) => r.startsWith("PATCH ") || r.startsWith("GET "))).toEqual([
+      "PATCH CallbackService",
+      "GET ConfigMap",
+      "PATCH ConfigMap",
+      "PATCH status",
+    ]);
+    expect(requests.filter((r) => r.startsWith("DELETE")).sort()).toEqual([
+      "DELETE Ingress",
+      "DELETE Service",
+      "DELETE StatefulSet",
+    ]);
+    const status = statusOf(api) as { conditions?: Condition[]; url?: string } | undefined;
+    expect(status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True" });
+    expect(status?.url).toBeUndefined();
+    expect(events).toEqual(["event Normal ReconciliationSucceeded"]);
+  });
+
+  it("warns in status when a named office-hours service is missing", async () => {
+    const row: Row = {
+      name: "linked",
+      service: service({
+        template: "callback",
+        options: { _business_hours_service: "office", _route_point: "8999@SIP_Switch" },
+      }),
+      result: "done",
+      requests: [],
+    };
+    const api = new FakeApi();
+    await reconcileService(deps(row, api, []), `${namespace}/support`);
+    const status = statusOf(api) as { warnings?: string[] } | undefined;
+    expect(status?.warnings).toEqual([
+      expect.stringMatching(
+        /^option _business_hours_service: the office-hours service office does not exist in namespace contact-centre/,
+      ),
     ]);
   });
 

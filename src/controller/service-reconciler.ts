@@ -12,6 +12,7 @@ import type { Clock } from "../runtime/clock.ts";
 import type { EventRecorder } from "../runtime/event-recorder.ts";
 import type { Cache } from "../runtime/informer.ts";
 import type { KubeApi, KubeObject } from "../runtime/kube-client.ts";
+import { linkedServiceWarnings } from "./linked-services.ts";
 import { outcomeOf, stepNames, type Outcome } from "./outcome.ts";
 import { objectPath, type ChildKind } from "./resources.ts";
 import { computeConditions, suspendedConditions } from "./service-status.ts";
@@ -51,7 +52,12 @@ export async function reconcileService(
     return "done";
   }
   const plan = render(service, deps.templates.get(service.spec.template), deps.config);
-  const run: Run = { deps, service, plan, current: [], applied: new Map(), warnings: [] };
+  // Only a service that runs a Callback API reads the services it names.
+  const linked =
+    plan.ok && plan.facts.workloadKind !== undefined
+      ? linkedServiceWarnings(service, plan.effectiveOptions, deps.services, deps.templates)
+      : [];
+  const run: Run = { deps, service, plan, current: [], applied: new Map(), warnings: linked };
   let outcome: Outcome | undefined;
   let failure: unknown;
   for (const name of stepNames) {
@@ -77,7 +83,7 @@ function planStatus(plan: RenderResult): Partial<CallbackServiceStatus> {
   if (!plan.ok) return { serviceGroups: [...plan.serviceGroups], warnings: [...plan.warnings] };
   const { facts } = plan;
   return {
-    url: facts.url,
+    ...(facts.url === undefined ? {} : { url: facts.url }),
     serviceGroups: [...facts.serviceGroups],
     templateRevision: facts.templateRevision,
     configHash: facts.configHash,
@@ -132,7 +138,9 @@ async function recordTransition(
       service,
       "Normal",
       "ReconciliationSucceeded",
-      `The Callback API is available at ${next.url ?? ""}`,
+      next.url === undefined
+        ? `The section service.${service.metadata.name} is applied`
+        : `The Callback API is available at ${next.url}`,
     );
   } else if (outcome.kind === "failed") {
     await deps.events.record(service, "Warning", "ReconciliationFailed", outcome.message);

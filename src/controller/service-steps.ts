@@ -9,7 +9,7 @@ import type { RenderResult } from "../render/render.ts";
 import { isNotFound, KubeApiError, type KubeObject } from "../runtime/kube-client.ts";
 import { routeHealth, workloadHealth, type Health } from "./child-health.ts";
 import { StalledError, WaitingError, stalledReasons, type StepName } from "./outcome.ts";
-import { isChildKind, objectPath, type ChildKind } from "./resources.ts";
+import { childKinds, isChildKind, objectPath, type ChildKind } from "./resources.ts";
 import { containsDesired, staleKeys } from "./semantic-equal.ts";
 import type { ReconcilerDeps } from "./service-reconciler.ts";
 
@@ -234,17 +234,18 @@ function asStalledIfRefused(error: unknown, child: ChildObject): unknown {
 }
 
 /**
- * A service that switched between Ingress and HTTPRoute, or between PostgreSQL (Deployment) and
- * the embedded database (StatefulSet), leaves the other kind behind: delete it. A StatefulSet's
- * volume claim is not deleted with it unless its retention policy says so: the embedded callbacks
- * stay for `callback-api migrate` (docs/operations.md).
+ * A service that switched between Ingress and HTTPRoute, between PostgreSQL (Deployment) and the
+ * embedded database (StatefulSet), or between a callback and a section-only template (which renders
+ * only its ConfigMap), leaves kinds behind: delete each kind of child the plan no longer has. A
+ * StatefulSet's volume claim is not deleted with it unless its retention policy says so: the
+ * embedded callbacks stay for `callback-api migrate` (docs/operations.md).
  */
 async function pruneOtherKinds(run: Run): Promise<void> {
-  const { routeKind, workloadKind } = plan(run).facts;
-  await Promise.all([
-    pruneIfOurs(run, routeKind === "Ingress" ? "HTTPRoute" : "Ingress"),
-    pruneIfOurs(run, workloadKind === "Deployment" ? "StatefulSet" : "Deployment"),
-  ]);
+  const planned = new Set(plan(run).children.map((child) => child.kind));
+  // Every child but the ConfigMap is named after the service; the ConfigMap is always planned.
+  await Promise.all(
+    childKinds.filter((kind) => !planned.has(kind)).map((kind) => pruneIfOurs(run, kind)),
+  );
 }
 
 async function pruneIfOurs({ deps, service }: Run, kind: ChildKind): Promise<void> {
@@ -261,15 +262,33 @@ async function pruneIfOurs({ deps, service }: Run, kind: ChildKind): Promise<voi
   }
 }
 
-/** Ready once the workload is rolled out and available and the route admitted; until then, waiting. */
+/**
+ * Ready once the workload is rolled out and available and the route admitted; until then, waiting.
+ * A section-only service is Ready once its ConfigMap is applied: that is all it has.
+ */
 function observeHealth(run: Run): Promise<void> {
-  const { workloadKind } = plan(run).facts;
+  const { workloadKind, routeKind } = plan(run).facts;
+  if (workloadKind === undefined || routeKind === undefined) {
+    run.health = sectionOnlyHealth(run);
+    return Promise.resolve();
+  }
   const deployment = workloadHealth(run.applied.get(workloadKind), workloadKind);
-  const route = routeHealth(run.applied.get(plan(run).facts.routeKind));
+  const route = routeHealth(run.applied.get(routeKind));
   run.health = { deployment, route };
   if (!deployment.ok) {
     return Promise.reject(new WaitingError("DeploymentUnavailable", run.health));
   }
   if (!route.ok) return Promise.reject(new WaitingError("RouteNotAccepted", run.health));
   return Promise.resolve();
+}
+
+function sectionOnlyHealth(run: Run): { deployment: Health; route: Health } {
+  const name = run.applied.get("ConfigMap")?.metadata.name ?? "";
+  return {
+    deployment: {
+      ok: true,
+      message: `Section-only service: no Callback API runs for it; its ConfigMap ${name} is applied and mounted by the callback services that name it`,
+    },
+    route: { ok: true, message: "Section-only service: not routed" },
+  };
 }

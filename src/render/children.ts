@@ -19,6 +19,12 @@ export interface ChildObject {
 
 /** Where the mounted section lives in the pod; the Callback API reads one file per option. */
 export const configMountPath = "/etc/callback-operator/service";
+/**
+ * Where the sections of the office-hours and capacity services a service names are mounted, one
+ * directory each. A sibling of the config mount, never inside it: runc cannot create a mount point
+ * inside a read-only ConfigMap volume.
+ */
+export const servicesMountPath = "/etc/callback-operator/services";
 const dataPath = "/var/lib/callback-api";
 const apiPort = 8080;
 /** The Callback API's default --metrics-port: /metrics is never on the routed API port. */
@@ -124,10 +130,14 @@ export function databaseOf(
  * StatefulSet never runs two pods of one identity, so two PGlite processes never open one data
  * directory, not even while a node is unreachable (docs/adr/0073-embedded-database-on-a-statefulset.md).
  */
-export function workload(ctx: ChildContext, configHash: string): ChildObject {
+export function workload(
+  ctx: ChildContext,
+  configHash: string,
+  linked: readonly string[],
+): ChildObject {
   const { name } = ctx.service.metadata;
   const replicas = ctx.service.spec.api?.replicas ?? 1;
-  const template = podTemplate(ctx, configHash);
+  const template = podTemplate(ctx, configHash, linked);
   if (databaseOf(ctx) !== undefined) {
     return {
       apiVersion: "apps/v1",
@@ -181,7 +191,14 @@ export function workload(ctx: ChildContext, configHash: string): ChildObject {
 /** Name of the embedded database's volume: its claims are data-<service>-0. */
 const dataVolume = "data";
 
-function podTemplate(ctx: ChildContext, configHash: string): Record<string, unknown> {
+/** The pod volume of the i-th linked service (a volume name is a DNS label: the service name may be 63 long). */
+const linkedVolume = (i: number): string => `linked-service-${String(i)}`;
+
+function podTemplate(
+  ctx: ChildContext,
+  configHash: string,
+  linked: readonly string[],
+): Record<string, unknown> {
   const { name } = ctx.service.metadata;
   const api = ctx.service.spec.api;
   const database = databaseOf(ctx);
@@ -191,6 +208,8 @@ function podTemplate(ctx: ChildContext, configHash: string): Record<string, unkn
     name,
     "--config-dir",
     configMountPath,
+    "--services-dir",
+    servicesMountPath,
     "--port",
     String(apiPort),
   ];
@@ -241,6 +260,11 @@ function podTemplate(ctx: ChildContext, configHash: string): Record<string, unkn
     },
     volumeMounts: [
       { name: "config", mountPath: configMountPath, readOnly: true },
+      ...linked.map((service, i) => ({
+        name: linkedVolume(i),
+        mountPath: `${servicesMountPath}/${service}`,
+        readOnly: true,
+      })),
       { name: "tmp", mountPath: "/tmp" },
       ...(database === undefined ? [{ name: dataVolume, mountPath: dataPath }] : []),
     ],
@@ -263,14 +287,14 @@ function podTemplate(ctx: ChildContext, configHash: string): Record<string, unkn
         seccompProfile: { type: "RuntimeDefault" },
       },
       containers: [container],
-      volumes: volumes(ctx),
+      volumes: volumes(ctx, linked),
       ...scheduling(ctx),
     },
   };
 }
 
 /** The pod's volumes; the embedded database's comes from the StatefulSet's claim, not from here. */
-function volumes(ctx: ChildContext): unknown[] {
+function volumes(ctx: ChildContext, linked: readonly string[]): unknown[] {
   const password = ctx.service.spec.api?.passwordSecretRef;
   // The password joins the options in one directory, but from its Secret: never in the ConfigMap.
   const sources: unknown[] = [{ configMap: { name: configMapName(ctx.service.metadata.name) } }];
@@ -281,6 +305,13 @@ function volumes(ctx: ChildContext): unknown[] {
   }
   return [
     { name: "config", projected: { sources } },
+    // Optional: a named service that does not exist yet must not keep the pod from starting; the
+    // kubelet mounts an empty directory, which the Callback API reads as missing (and answers the
+    // requests that need it with a GMS 400), and fills it once the ConfigMap appears.
+    ...linked.map((service, i) => ({
+      name: linkedVolume(i),
+      configMap: { name: configMapName(service), optional: true },
+    })),
     { name: "tmp", emptyDir: {} },
   ];
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { builtinCallbackTemplate } from "../api/builtin-callback-template.ts";
+import { builtinSectionTemplates } from "../api/builtin-section-templates.ts";
 import { effectiveOptions } from "./effective-options.ts";
 
 const template = builtinCallbackTemplate.spec;
@@ -39,5 +40,60 @@ describe("legacy option names (aliases in the GMS options table)", () => {
     expect(effective({ _throttle_customer_limit: "3" }).warnings).toEqual([
       "option _throttle_customer_limit is not declared by the template; it is passed to the service section unchecked",
     ]);
+  });
+});
+
+describe("numbered option families (gms-reference-2.md §2.1 _bh_regular<n>, §3 _capacity_<d>)", () => {
+  const [officeHours, capacity] = builtinSectionTemplates.map((t) => t.spec);
+  if (officeHours === undefined || capacity === undefined) throw new Error("no section templates");
+
+  it("declare every member: _bh_regular3 and _holiday12 are checked, not warned about", () => {
+    const result = effectiveOptions(
+      { options: { _bh_regular3: "Sat 10:00-14:00", _holiday12: "2030-12-25" } },
+      officeHours,
+      { _bh_regular1: "Mon-Fri 9:00-17:00" },
+    );
+    expect(result.warnings).toEqual([]);
+    expect(result.errors).toEqual([]);
+    expect(result.options).toMatchObject({
+      _bh_regular1: "Mon-Fri 9:00-17:00",
+      _bh_regular3: "Sat 10:00-14:00",
+      _holiday12: "2030-12-25",
+      _service: "office-hours",
+      _type: "builtin",
+      _timezone: "UTC",
+    });
+  });
+
+  it("check each member against the family's type, naming the member", () => {
+    const result = effectiveOptions({ options: { _capacity_2: "{not json" } }, capacity, {});
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatch(/^option _capacity_2: /);
+    // _capacity_add is an option of its own, not a member of _capacity_<d>.
+    expect(effectiveOptions({ options: { _capacity_add: "{}" } }, capacity, {}).warnings).toEqual(
+      [],
+    );
+  });
+
+  it("declare members only: the bare family name and a non-numeric suffix stay undeclared", () => {
+    const result = effectiveOptions(
+      { options: { _bh_regular: "Mon 9:00-10:00", _bh_regularX: "Mon 9:00-10:00" } },
+      officeHours,
+      {},
+    );
+    expect(result.warnings).toEqual([
+      "option _bh_regular is not declared by the template; it is passed to the service section unchecked",
+      "option _bh_regularX is not declared by the template; it is passed to the service section unchecked",
+    ]);
+  });
+
+  it("can be removed member by member", () => {
+    const result = effectiveOptions(
+      { removedOptions: ["_bh_regular1"] },
+      officeHours,
+      officeHours.scenarios[0]?.values ?? {},
+    );
+    expect(result.warnings).toEqual([]);
+    expect(result.options["_bh_regular1"]).toBeUndefined();
   });
 });

@@ -2,7 +2,11 @@
 import type { CallbackServiceSpec } from "../api/callback-service.ts";
 import { gmsOptionAliases } from "../api/gms-options.ts";
 import { checkOptionValue } from "../api/option-types.ts";
-import type { ServiceTemplateSpec, TemplateOption } from "../api/service-template.ts";
+import {
+  optionDeclarations,
+  type ServiceTemplateSpec,
+  type TemplateOption,
+} from "../api/service-template.ts";
 
 export interface EffectiveOptions {
   /** Option name → value, sorted by name: the ConfigMap's data. */
@@ -23,7 +27,7 @@ export function effectiveOptions(
   template: ServiceTemplateSpec,
   scenarioValues: Readonly<Record<string, string>>,
 ): EffectiveOptions {
-  const declared = new Map(template.options.map((option) => [option.name, option]));
+  const declared = optionDeclarations(template.options);
   const defaults = template.options.flatMap((option) =>
     option.default === undefined ? [] : [[option.name, option.default] as const],
   );
@@ -32,18 +36,20 @@ export function effectiveOptions(
   const options = removeOptions(merged, spec.removedOptions ?? [], declared, report);
   checkValues(options, template.options, declared, report);
   for (const name of Object.keys(spec.options ?? {})) {
-    if (declared.get(name)?.request === true) report.warnings.push(requestParameterWarning(name));
+    if (declared(name)?.request === true) report.warnings.push(requestParameterWarning(name));
   }
   const { errors, warnings } = report;
   const sorted = Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)));
   return { options: sorted, errors, warnings };
 }
 
+type Declared = ReturnType<typeof optionDeclarations>;
+
 /** Mandatory options must have a value; every declared value must fit its declaration. */
 function checkValues(
   options: Readonly<Record<string, string>>,
   declarations: readonly TemplateOption[],
-  declared: ReadonlyMap<string, TemplateOption>,
+  declared: Declared,
   report: { errors: string[]; warnings: string[] },
 ): void {
   // GMS locks mandatory options against removal and emptying; one the template leaves without a
@@ -55,8 +61,9 @@ function checkValues(
     if (value === undefined) report.warnings.push(mandatoryMessage(option, true));
   }
   for (const [name, value] of Object.entries(options)) {
-    const option = declared.get(name);
-    const current = declared.get(gmsOptionAliases.get(name) ?? "");
+    const option = declared(name);
+    const alias = gmsOptionAliases.get(name);
+    const current = alias === undefined ? undefined : declared(alias);
     if (option === undefined && current !== undefined) {
       const problem = aliasProblem(name, value, current, options);
       if (problem !== undefined) report.warnings.push(problem);
@@ -95,12 +102,12 @@ function aliasProblem(
 function removeOptions(
   merged: Readonly<Record<string, string>>,
   removed: readonly string[],
-  declared: ReadonlyMap<string, TemplateOption>,
+  declared: Declared,
   report: { errors: string[]; warnings: string[] },
 ): Record<string, string> {
   const dropped = new Set(removed);
   for (const name of removed) {
-    const option = declared.get(name);
+    const option = declared(name);
     if (option === undefined) {
       report.warnings.push(
         `spec.removedOptions: option ${name} is not declared by the template, so there is nothing to remove`,

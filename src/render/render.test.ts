@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { builtinCallbackTemplate } from "../api/builtin-callback-template.ts";
+import { builtinSectionTemplates } from "../api/builtin-section-templates.ts";
 import { callbackServiceSchema, type CallbackService } from "../api/callback-service.ts";
 import type { ServiceTemplate } from "../api/service-template.ts";
 import { configMapName } from "./children.ts";
@@ -71,6 +72,7 @@ describe("option precedence", () => {
           mandatory: false,
           advanced: false,
           request: false,
+          numbered: false,
         },
         {
           name: "b",
@@ -79,6 +81,7 @@ describe("option precedence", () => {
           mandatory: false,
           advanced: false,
           request: false,
+          numbered: false,
         },
         {
           name: "c",
@@ -87,8 +90,16 @@ describe("option precedence", () => {
           mandatory: false,
           advanced: false,
           request: false,
+          numbered: false,
         },
-        { name: "d", type: "string", mandatory: false, advanced: false, request: true },
+        {
+          name: "d",
+          type: "string",
+          mandatory: false,
+          advanced: false,
+          request: true,
+          numbered: false,
+        },
         {
           name: "e",
           type: "string",
@@ -96,6 +107,7 @@ describe("option precedence", () => {
           mandatory: false,
           advanced: false,
           request: false,
+          numbered: false,
         },
       ],
       scenarios: [{ name: "S", values: { b: "scenario", c: "scenario" } }],
@@ -575,6 +587,156 @@ describe("children", () => {
       defaultRenderConfig,
     );
     expect(onPostgres.ok).toBe(true);
+  });
+});
+
+describe("section-only services and the services a callback service names (gms-reference-2.md §2.3, §3; ADR 0102)", () => {
+  const [officeHours, capacity] = builtinSectionTemplates;
+  if (officeHours === undefined || capacity === undefined) throw new Error("no section templates");
+
+  it.each([
+    ["office-hours", officeHours, "Weekdays"],
+    ["capacity", capacity, "Weekdays"],
+  ] as const)("a %s service renders only its ConfigMap service.<name>", (_, tpl, scenario) => {
+    const result = ok(
+      render(
+        service({ template: tpl.metadata.name, scenario }, "office"),
+        tpl,
+        defaultRenderConfig,
+      ),
+    );
+    expect(result.children.map((c) => [c.kind, c.metadata.name])).toEqual([
+      ["ConfigMap", "service.office"],
+    ]);
+    expect(child(result, "ConfigMap")["data"]).toEqual(result.effectiveOptions);
+    expect(result.facts).toMatchObject({
+      url: undefined,
+      routeKind: undefined,
+      workloadKind: undefined,
+      warnings: [],
+    });
+  });
+
+  it("a section-only service needs no route: no Gateway is no stall, and spec.api/spec.route are flagged unused", () => {
+    const result = ok(
+      render(
+        service(
+          {
+            template: "office-hours",
+            scenario: "Weekdays",
+            api: { replicas: 2 },
+            route: { host: "x.example" },
+          },
+          "office",
+        ),
+        officeHours,
+        { ...defaultRenderConfig, routingMode: "httproute" },
+      ),
+    );
+    expect(result.facts.warnings).toEqual([
+      expect.stringMatching(/^spec\.api: unused, the service's template is section-only/),
+      expect.stringMatching(/^spec\.route: unused, the service's template is section-only/),
+    ]);
+  });
+
+  type Pod = {
+    spec: {
+      containers: {
+        args: string[];
+        volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+      }[];
+      volumes: { name: string; configMap?: { name: string; optional?: boolean } }[];
+    };
+  };
+  const podOf = (result: Extract<RenderResult, { ok: true }>): Pod =>
+    (child(result, "StatefulSet")["spec"] as { template: Pod }).template;
+
+  it("a callback service mounts each named service's ConfigMap, optional, beside (not inside) the config mount, and passes --services-dir", () => {
+    const result = ok(
+      render(
+        service({
+          scenario: "User-Terminated-Scheduled",
+          options: { ...routePoint, _business_hours_service: "office", _capacity_service: "slots" },
+        }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    const pod = podOf(result);
+    const [container] = pod.spec.containers;
+    const args = container?.args ?? [];
+    expect(args[args.indexOf("--services-dir") + 1]).toBe("/etc/callback-operator/services");
+    expect(args[args.indexOf("--config-dir") + 1]).toBe("/etc/callback-operator/service");
+    const mounts = container?.volumeMounts ?? [];
+    expect(
+      mounts.filter((m) => m.mountPath.startsWith("/etc/callback-operator/services/")),
+    ).toEqual([
+      {
+        name: "linked-service-0",
+        mountPath: "/etc/callback-operator/services/office",
+        readOnly: true,
+      },
+      {
+        name: "linked-service-1",
+        mountPath: "/etc/callback-operator/services/slots",
+        readOnly: true,
+      },
+    ]);
+    // runc cannot create a mount point inside the read-only config volume.
+    expect(mounts.some((m) => m.mountPath.startsWith("/etc/callback-operator/service/"))).toBe(
+      false,
+    );
+    expect(pod.spec.volumes.filter((v) => v.name.startsWith("linked-service-"))).toEqual([
+      { name: "linked-service-0", configMap: { name: "service.office", optional: true } },
+      { name: "linked-service-1", configMap: { name: "service.slots", optional: true } },
+    ]);
+    expect(result.facts.warnings).toEqual([]);
+  });
+
+  it("one service named by both options is mounted once; none named, nothing mounted", () => {
+    const both = podOf(
+      ok(
+        render(
+          service({
+            scenario: "User-Terminated-Scheduled",
+            options: { ...routePoint, _business_hours_service: "both", _capacity_service: "both" },
+          }),
+          template,
+          defaultRenderConfig,
+        ),
+      ),
+    );
+    expect(both.spec.volumes.filter((v) => v.configMap !== undefined)).toHaveLength(1);
+    const none = podOf(
+      ok(
+        render(
+          service({ scenario: "User-Terminated-Scheduled", options: routePoint }),
+          template,
+          defaultRenderConfig,
+        ),
+      ),
+    );
+    expect(none.spec.volumes.map((v) => v.name)).toEqual(["config", "tmp"]);
+    expect(none.spec.containers[0]?.args).toContain("--services-dir");
+  });
+
+  it("a name that cannot be a CallbackService is not mounted and is flagged", () => {
+    const result = ok(
+      render(
+        service({
+          scenario: "User-Terminated-Scheduled",
+          options: { ...routePoint, _business_hours_service: "Office_Hours" },
+        }),
+        template,
+        defaultRenderConfig,
+      ),
+    );
+    expect(podOf(result).spec.volumes.map((v) => v.name)).toEqual(["config", "tmp"]);
+    expect(result.facts.warnings).toEqual([
+      expect.stringContaining(
+        'option _business_hours_service: "Office_Hours" cannot be the name of a CallbackService',
+      ),
+    ]);
   });
 });
 

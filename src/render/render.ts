@@ -3,6 +3,7 @@
 import type { CallbackService } from "../api/callback-service.ts";
 import type { ConditionReason } from "../api/conditions.ts";
 import { groupLabelKey, groupLabelValue, labelKeys, managedByValue } from "../api/group.ts";
+import { isSectionOnly } from "../api/builtin-section-templates.ts";
 import { limits } from "../api/limits.ts";
 import { notEnforcedWarnings } from "../api/option-use.ts";
 import { parseServiceGroups, serviceGroupsOption } from "../api/service-groups.ts";
@@ -23,6 +24,7 @@ import {
   type ChildObject,
 } from "./children.ts";
 import { effectiveOptions } from "./effective-options.ts";
+import { isLinkableName, linkedServiceOptions, maxLinkedNameLength } from "./linked-services.ts";
 import { contentHash } from "./hash.ts";
 import type { RenderConfig } from "./render-config.ts";
 
@@ -31,13 +33,16 @@ export type RouteKind = "Ingress" | "HTTPRoute";
 export type WorkloadKind = "Deployment" | "StatefulSet";
 
 export interface RenderFacts {
-  readonly url: string;
+  /** Where the Callback API answers; undefined for a section-only service, which runs none. */
+  readonly url: string | undefined;
   readonly serviceGroups: readonly string[];
   readonly configHash: string;
   readonly templateRevision: string;
   readonly warnings: readonly string[];
-  readonly routeKind: RouteKind;
-  readonly workloadKind: WorkloadKind;
+  /** Undefined for a section-only service (office-hours, capacity): it has no route. */
+  readonly routeKind: RouteKind | undefined;
+  /** Undefined for a section-only service: it has no workload. */
+  readonly workloadKind: WorkloadKind | undefined;
 }
 
 /** Labels the operator sets on the CallbackService itself, with its own field manager. */
@@ -141,25 +146,49 @@ export function render(
     return stalled("InvalidOptions", effective.errors.join("; "), effective.warnings);
   }
   const groups = groupsOf(effective.options[serviceGroupsOption]);
-  const route = resolveRoute(service, config);
-  if (!route.ok) return stalled("RouteNotAccepted", route.message, effective.warnings);
   const labels = { ...childLabels(service), ...groupLabels(groups) };
   const selector = selectorLabels(service.metadata.name);
   const ctx: ChildContext = { service, config, labels, selector };
+  const configHash = contentHash(effective.options);
+  const common = {
+    effectiveOptions: effective.options,
+    serviceLabels: serviceLabels(spec.template, groups),
+  };
+  if (isSectionOnly(template.spec.serviceType)) {
+    // GMS builtin office-hours and capacity services are a section only: the callback services
+    // that name them mount the ConfigMap (gms-reference-2.md §2.3, §3; docs/adr/0102).
+    return {
+      ok: true,
+      children: [configMap(ctx, effective.options)],
+      ...common,
+      facts: {
+        url: undefined,
+        serviceGroups: groups,
+        configHash,
+        templateRevision: templateRevision(template.spec),
+        warnings: [...effective.warnings, ...sectionOnlyWarnings(service)],
+        routeKind: undefined,
+        workloadKind: undefined,
+      },
+    };
+  }
+  const route = resolveRoute(service, config);
+  if (!route.ok) return stalled("RouteNotAccepted", route.message, effective.warnings);
   const storage = storageFacts(service, config);
   if (storage.problem !== undefined) {
     return stalled("InvalidOptions", storage.problem, effective.warnings);
   }
+  const linked = linkedServiceMounts(effective.options);
   // No declared option is silently ignored: those nothing acts on yet are named in status.
   const warnings = [
     ...effective.warnings,
     ...notEnforcedWarnings(effective.options),
     ...storage.warnings,
+    ...linked.warnings,
   ];
-  const configHash = contentHash(effective.options);
   const children = [
     configMap(ctx, effective.options),
-    workload(ctx, configHash),
+    workload(ctx, configHash, linked.names),
     kubeService(ctx),
     route.kind === "Ingress"
       ? ingress(ctx, route.host, route.className)
@@ -168,8 +197,7 @@ export function render(
   return {
     ok: true,
     children,
-    effectiveOptions: effective.options,
-    serviceLabels: serviceLabels(spec.template, groups),
+    ...common,
     facts: {
       url: serviceUrl(service, route.host, config),
       serviceGroups: groups,
@@ -180,6 +208,39 @@ export function render(
       workloadKind: storage.embedded ? "StatefulSet" : "Deployment",
     },
   };
+}
+
+/** What a section-only service would ignore: it runs no Callback API and is not routed. */
+function sectionOnlyWarnings(service: CallbackService): string[] {
+  const unused = (["api", "route"] as const).filter((field) => service.spec[field] !== undefined);
+  return unused.map(
+    (field) =>
+      `spec.${field}: unused, the service's template is section-only (no Callback API, no route): the callback services that name it read its ConfigMap; remove spec.${field}`,
+  );
+}
+
+/**
+ * The office-hours and capacity services a callback service names, each mounted from its ConfigMap
+ * `service.<name>`. A name that cannot be a CallbackService's (not a DNS subdomain) is not mounted:
+ * its ConfigMap cannot exist, and the Callback API reports it missing.
+ */
+function linkedServiceMounts(options: Readonly<Record<string, string>>): {
+  names: string[];
+  warnings: string[];
+} {
+  const names: string[] = [];
+  const warnings: string[] = [];
+  for (const option of linkedServiceOptions) {
+    const name = options[option]?.trim() ?? "";
+    if (name === "" || names.includes(name)) continue;
+    if (isLinkableName(name)) names.push(name);
+    else {
+      warnings.push(
+        `option ${option}: "${name.slice(0, 64)}" cannot be the name of a CallbackService (lowercase letters, digits, '-' and '.', at most ${String(maxLinkedNameLength)}); name the office-hours or capacity CallbackService in this namespace`,
+      );
+    }
+  }
+  return { names, warnings };
 }
 
 /**

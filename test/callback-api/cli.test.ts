@@ -22,6 +22,7 @@ describe("parseFlags", () => {
       config: {
         serviceName: "svc",
         configDir: "/cfg",
+        servicesDir: "/cfg/services",
         port: 8080,
         host: "0.0.0.0",
         logLevel: "info",
@@ -87,6 +88,14 @@ describe("parseFlags", () => {
       }),
     ).toMatchObject({ config: { storage: { kind: "postgres", poolSize: 32 } } });
     expect(parseFlags(["--help"], {})).toEqual({ kind: "help" });
+    // The operator mounts each linked service's ConfigMap as a volume of its own, outside the
+    // read-only config mount (gms-reference-2.md §2.3, §3: _business_hours_service, _capacity_service).
+    expect(
+      parseFlags([...base, "--in-memory", "--services-dir", "/etc/services"], {}),
+    ).toMatchObject({ config: { configDir: "/cfg", servicesDir: "/etc/services" } });
+    expect(
+      parseFlags([...base, "--in-memory"], { CALLBACK_API_SERVICES_DIR: "/env/services" }),
+    ).toMatchObject({ config: { servicesDir: "/env/services" } });
   });
 
   it.each([
@@ -102,6 +111,7 @@ describe("parseFlags", () => {
       "--admin-username and --admin-password-file go together",
     ],
     [[...base, "--in-memory", "--bogus"], 'unknown flag "--bogus"'],
+    [[...base, "--in-memory", "--services-dir="], "--services-dir is empty"],
     [[...base, "--in-memory", "--port"], "--port needs a value"],
     [[...base, "--in-memory", "--log-level", "loud"], "--log-level"],
     [[...base, "--in-memory", "--database-pool-size", "5"], "applies to --database-url only"],

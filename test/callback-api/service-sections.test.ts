@@ -58,7 +58,7 @@ describe("linked service sections", () => {
     });
     let changes = 0;
     const sections = new ServiceSections({
-      configDir: dir,
+      servicesDir: join(dir, "services"),
       pollIntervalMs: 200,
       onChange: () => changes++,
       onError: () => undefined,
@@ -99,6 +99,11 @@ describe("linked service sections", () => {
       },
       { timeout: 10_000, interval: 50 },
     );
+    // The kubelet mounts an optional ConfigMap that does not exist as an empty directory: that is
+    // a missing service, not an always-closed one.
+    await mkdir(join(dir, "services", "office"));
+    await sections.check();
+    expect(sections.lookup("office")).toBeUndefined();
     // Unfollowed: no longer read.
     await sections.follow(["office"]);
     expect(sections.lookup("capacity")).toBeUndefined();

@@ -4,8 +4,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { builtinCallbackTemplate } from "../../src/api/builtin-callback-template.ts";
+import { builtinSectionTemplates } from "../../src/api/builtin-section-templates.ts";
 import { callbackServiceSchema } from "../../src/api/callback-service.ts";
 import {
   createNamespace,
@@ -74,10 +75,20 @@ describe("the CRDs", () => {
 
   it("explains the fields of a template option", () => {
     const option = kubectl(["explain", "servicetemplate.spec.options", "--recursive"]);
-    for (const field of ["name", "type", "enum", "default", "mandatory", "advanced", "request"]) {
+    for (const field of [
+      "name",
+      "type",
+      "enum",
+      "default",
+      "mandatory",
+      "advanced",
+      "request",
+      "numbered",
+    ]) {
       expect(option).toMatch(new RegExp(`^\\s+${field}\\s+<`, "m"));
     }
     expect(kubectl(["explain", "servicetemplate.spec.options.mandatory"])).toContain("lock icon");
+    expect(kubectl(["explain", "servicetemplate.spec.options.numbered"])).toContain("_bh_regular1");
   });
 });
 
@@ -87,6 +98,27 @@ describe("the built-in template", () => {
     const stored = kubectlJson<Stored>(["get", "servicetemplate", "callback"]);
     expect(stored.spec).toEqual(builtinCallbackTemplate.spec);
   });
+
+  // gms-reference-2.md §2.1, §3: the GMS builtin office-hours and capacity templates, whose numbered
+  // options (scenario values _bh_regular1, _capacity_1) pass the CRD's CEL rules.
+  it.each(builtinSectionTemplates.map((t) => [t.metadata.name, t] as const))(
+    "%s (section-only) is accepted and stored as the zod schema parses it",
+    (name, template) => {
+      kubectl(
+        [
+          "apply",
+          "--server-side",
+          "--force-conflicts",
+          "--field-manager=callback-operator-tests",
+          "-f",
+          "-",
+        ],
+        { input: stringify({ ...template, status: undefined }) },
+      );
+      const stored = kubectlJson<Stored>(["get", "servicetemplate", name]);
+      expect(stored.spec).toEqual(template.spec);
+    },
+  );
 
   it("is listed by kubectl get svctpl with Type, Revision, Services and Ready columns", () => {
     const { headers, rows } = table(kubectl(["get", "svctpl", "callback"]));

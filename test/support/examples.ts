@@ -1,4 +1,4 @@
-// The three examples/ as a user would apply them, made Ready on a cluster without an ingress or
+// The examples/ as a user would apply them, made Ready on a cluster without an ingress or
 // Gateway controller: the Secrets they name, and each HTTPRoute reported Accepted as its
 // Gateway's controller would (what `npm run demo` does too).
 import path from "node:path";
@@ -12,6 +12,7 @@ export const exampleNames = [
   "callback-blackfriday-support",
   "callback-for-mobile",
   "callback-support",
+  "office-hours",
 ] as const;
 
 /** Applies the Secrets the examples name, then the examples, into `namespace`. */
