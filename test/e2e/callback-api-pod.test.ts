@@ -369,7 +369,10 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
    * Under a steady load of starts, `change` rolls the pods; refused requests and lost callbacks
    * are counted until every pod present before is replaced by a Ready one.
    */
-  async function underLoad(what: string, change: () => Promise<void> | void): Promise<void> {
+  async function underLoad(
+    what: string,
+    change: (balancer: PodBalancer) => Promise<void> | void,
+  ): Promise<void> {
     const balancer = new PodBalancer(service);
     await balancer.refresh();
     const rowsBefore = await storedRows();
@@ -391,7 +394,7 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
       }
     });
     const rollout = (async () => {
-      await change();
+      await change(balancer);
       await waitFor(
         async () => {
           await balancer.refresh();
@@ -441,6 +444,28 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
         { replicas: 2, databaseSecretRef: { name: "db", key: "url" }, image: other },
         { _text: "rolled" },
       );
+    });
+  });
+
+  it("keeps answering while its pods are deleted one after the other (a node drain): no request refused, none lost", async () => {
+    await underLoad("pod deletions", async (balancer) => {
+      for (const pod of pods(service)) {
+        await kubectlAsync(["delete", "pod", "-n", namespace, pod.metadata.name, "--wait=false"]);
+        // As kube-proxy does: the deleted pod leaves the rotation once its deletion shows.
+        await waitFor(
+          async () => {
+            await balancer.refresh();
+            const current = pods(service);
+            return (
+              current.filter(isReady).length === 2 &&
+              !current.some((p) => p.metadata.name === pod.metadata.name)
+            );
+          },
+          180_000,
+          `pod ${pod.metadata.name} replaced`,
+          300,
+        );
+      }
     });
   });
 
