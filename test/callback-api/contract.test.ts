@@ -71,13 +71,22 @@ function renderService(api: Record<string, unknown>): Rendered {
     if (found === undefined) throw new Error(`no ${kind} rendered`);
     return found;
   };
-  const podSpec = (child("Deployment")["spec"] as { template: { spec: unknown } }).template
-    .spec as { containers: Container[]; volumes: Volume[] };
+  // PostgreSQL: a Deployment; the embedded database: a StatefulSet, its data volume a claim.
+  const workload = result.children.find((c) => c.kind === "Deployment") ?? child("StatefulSet");
+  const workloadSpec = workload["spec"] as {
+    template: { spec: unknown };
+    volumeClaimTemplates?: { metadata: { name: string } }[];
+  };
+  const podSpec = workloadSpec.template.spec as { containers: Container[]; volumes: Volume[] };
   const [container] = podSpec.containers;
   if (container === undefined || podSpec.containers.length !== 1) throw new Error("one container");
   return {
     container,
-    volumes: podSpec.volumes,
+    // A claim mounts as an empty directory of its own, as a new volume does.
+    volumes: [
+      ...podSpec.volumes,
+      ...(workloadSpec.volumeClaimTemplates ?? []).map((claim) => ({ name: claim.metadata.name })),
+    ],
     configMapData: child("ConfigMap")["data"] as Record<string, string>,
     servicePorts: (child("Service")["spec"] as { ports: Rendered["servicePorts"] }).ports,
   };
