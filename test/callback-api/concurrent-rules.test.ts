@@ -103,8 +103,11 @@ describe("counting rules with two replicas on postgres", () => {
   it("admits exactly the per-service rate when the race begins on the rate lanes", async () => {
     const limit = RATE_LANES + 8;
     const r = replicas({ _throttle_callbacks_per_service_2: String(limit), _throttle_ttl_2: "60" });
+    // Scheduled in buckets of their own: no start waits for another's rule lock (an immediate start
+    // would take the service's queue lock), so only the lanes stand between them.
     const { admitted, refusals } = await r.race(limit * 3, (i) => ({
       _customer_number: String(5700 + i),
+      _desired_time: iso(T0 + 3_600_000 + i * 3_600_000),
     }));
     expect(admitted).toBe(limit);
     expect(refusals).toEqual(new Set(["CallbackExceptionServiceUnavailable"]));
@@ -133,6 +136,11 @@ describe("counting rules with two replicas on postgres", () => {
     };
     // Far from the limit: admitted on another lane while the holder waits.
     await service(RATE_LANES + 2).start({ _customer_number: "5801" });
+    // At the limit: the committed starts fill the window whatever is uncommitted, so the refusal
+    // needs no other lane and does not wait (GMS-4804's 503).
+    await expect(service(1).start({ _customer_number: "5803" })).rejects.toMatchObject({
+      exception: "CallbackExceptionServiceUnavailable",
+    });
     // 1 start seen + RATE_LANES possibly unseen exceeds a limit of RATE_LANES: the start needs
     // every lane, so it waits for the holder.
     let nearDone = false;
