@@ -1,5 +1,6 @@
 // The GMS rules for starting, cancelling and rescheduling a callback. Rules that count rows run in
-// one transaction under the service's lock, together with the write they guard.
+// one transaction under the locks of what they count (the service's rate: its rate lanes, ADR
+// 0120), together with the write they guard.
 import { randomUUID } from "node:crypto";
 import {
   accessProperties,
