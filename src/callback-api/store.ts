@@ -515,8 +515,8 @@ const LOCK_ALL_SQL = `SELECT count(pg_advisory_xact_lock(key)) FROM (
 /**
  * Lanes of a service's rate throttles (ADR 0120): every start holds one from before it counts the
  * windows until it commits, so at most this many starts of a service are uncommitted while one
- * counts. More than the connections of all replicas together (pool size 10 each), so a free lane
- * is the rule.
+ * counts. More than the connections of three replicas with the default pool of 10, so a free lane
+ * is the rule; with more connections the extra starts take every lane (correct, slower).
  */
 export const RATE_LANES = 32;
 
