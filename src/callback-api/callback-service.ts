@@ -1,5 +1,6 @@
 // The GMS rules for starting, cancelling and rescheduling a callback. Rules that count rows run in
-// one transaction under the service's lock, together with the write they guard.
+// one transaction under the locks of what they count (the service's rate: its rate lanes, ADR
+// 0120), together with the write they guard.
 import { randomUUID } from "node:crypto";
 import {
   accessProperties,
@@ -19,9 +20,12 @@ import { normaliseCustomerNumber } from "./phone.ts";
 import { LIMITS, emptyParams, own, type Params } from "./request-params.ts";
 import {
   QUEUED_STATES,
+  RATE_LANES,
+  RateContended,
   isCallbackState,
   type CallbackRow,
   type CallbackState,
+  type RateHold,
   type RuleLock,
   type Store,
   type StoreQueries,
@@ -281,8 +285,8 @@ function startLocks(
   number: string | undefined,
   due: { state: CallbackState; bucketed: number | undefined },
 ): RuleLock[] {
-  // Every start counts toward the service's rate: starts of one service take turns here.
-  const locks: RuleLock[] = [{ rule: "rate" }];
+  // The service's rate is held by the rate lanes of `inRuleTransaction`, not by a rule lock.
+  const locks: RuleLock[] = [];
   for (const [parameter, value] of throttled) locks.push({ rule: "throttle", parameter, value });
   if (options._enable_in_queue_checking !== "false" && number !== undefined)
     locks.push({ rule: "number", customerNumber: number });
@@ -295,19 +299,34 @@ function startLocks(
  * `_throttle_callbacks_per_service_1/2` within `_throttle_ttl_1/2` seconds: every start counts,
  * immediate or scheduled, over a window sliding with the clock (Genesys' ThrottlePreventHighRateTests;
  * ADR 0090). The first window is checked first, so its interval is the one named when both are full.
+ *
+ * On one rate lane (ADR 0120) up to `RATE_LANES - 1` other starts may be uncommitted and unseen, so
+ * a window admits only with that margin below its limit; nearer the limit the start runs again
+ * holding every lane (`RateContended`), where the count is exact. A full window is full either way.
  */
-async function checkRate(tx: StoreQueries, options: ServiceOptions, now: number): Promise<void> {
+async function checkRate(
+  tx: StoreQueries,
+  options: ServiceOptions,
+  now: number,
+  hold: RateHold,
+): Promise<void> {
   const windows = [
     [options._throttle_callbacks_per_service_1, options._throttle_ttl_1],
     [options._throttle_callbacks_per_service_2, options._throttle_ttl_2],
   ] as const;
-  for (const [limit, ttl] of windows) {
-    if ((await tx.countCreatedSince(options.serviceName, now - ttl * 1000)) >= limit) {
+  const counts = await tx.countCreatedSince(options.serviceName, [
+    now - windows[0][1] * 1000,
+    now - windows[1][1] * 1000,
+  ]);
+  for (const [index, [limit, ttl]] of windows.entries()) {
+    const count = counts[index] ?? 0;
+    if (count >= limit) {
       throw new CallbackError(
         "CallbackExceptionServiceUnavailable",
         `Limit of queued callbacks for ${options.serviceName} is reached for interval ${ttl}s.`,
       );
     }
+    if (hold === "lane" && count + RATE_LANES > limit) throw new RateContended();
   }
 }
 
@@ -416,32 +435,47 @@ export class CallbackService {
     if (dials) locks.push({ rule: "access-numbers" });
     const id = randomUUID().replaceAll("-", "").toUpperCase();
     let access: Access | undefined;
-    const row = await this.#deps.store.inRuleTransaction(options.serviceName, locks, async (tx) => {
-      const day = utcDay(now);
-      await checkRate(tx, options, now);
-      await checkThrottle(tx, options, throttled, day);
-      await checkInQueue(tx, options, number);
-      if (state === "QUEUED") await checkQueueCap(tx, options);
-      if (scheduled && desired > now)
-        await checkBucket({ tx, options, linked, now }, desired, undefined);
-      if (dials) access = await bookAccess(tx, options, id, now);
-      const inserted = await tx.insert({
-        id,
-        serviceName: options.serviceName,
-        state,
-        customerNumber: number ?? null,
-        desiredTime: desired,
-        scheduled,
-        expirationTime: desired + options._ttl * 1000,
-        now,
-        properties:
-          access === undefined ? properties : { ...properties, ...accessProperties(access, 1) },
-      });
-      for (const [parameter, value] of throttled) {
-        await tx.incrementThrottle(options.serviceName, parameter, value, day);
-      }
-      return inserted;
-    });
+    // One free rate lane first; near a rate limit (or with no lane free) again on all lanes.
+    const attempt = (hold: RateHold): Promise<CallbackRow> =>
+      this.#deps.store.inRuleTransaction(
+        options.serviceName,
+        locks,
+        async (tx) => {
+          access = undefined;
+          const day = utcDay(now);
+          await checkRate(tx, options, now, hold);
+          await checkThrottle(tx, options, throttled, day);
+          await checkInQueue(tx, options, number);
+          if (state === "QUEUED") await checkQueueCap(tx, options);
+          if (scheduled && desired > now)
+            await checkBucket({ tx, options, linked, now }, desired, undefined);
+          if (dials) access = await bookAccess(tx, options, id, now);
+          const inserted = await tx.insert({
+            id,
+            serviceName: options.serviceName,
+            state,
+            customerNumber: number ?? null,
+            desiredTime: desired,
+            scheduled,
+            expirationTime: desired + options._ttl * 1000,
+            now,
+            properties:
+              access === undefined ? properties : { ...properties, ...accessProperties(access, 1) },
+          });
+          for (const [parameter, value] of throttled) {
+            await tx.incrementThrottle(options.serviceName, parameter, value, day);
+          }
+          return inserted;
+        },
+        hold,
+      );
+    let row: CallbackRow;
+    try {
+      row = await attempt("lane");
+    } catch (error) {
+      if (!(error instanceof RateContended)) throw error;
+      row = await attempt("all");
+    }
     const dialog =
       access === undefined
         ? confirmationDialog(row)

@@ -266,9 +266,22 @@ export class StoreQueries {
     ]);
   }
 
-  /** Callbacks the service created after `since` (ms), any state: the per-service rate throttles. */
-  async countCreatedSince(serviceName: string, since: number): Promise<number> {
-    return this.count("service_name = $1 AND created_at > $2", [serviceName, date(since)]);
+  /**
+   * Callbacks the service created after each of two times (ms), any state: the two windows of the
+   * per-service rate throttles, counted in one range scan.
+   */
+  async countCreatedSince(
+    serviceName: string,
+    since: readonly [number, number],
+  ): Promise<[number, number]> {
+    const rows = await this.client.query<{ first: number; second: number }>(
+      `SELECT count(*) FILTER (WHERE created_at > $2)::int AS first,
+              count(*) FILTER (WHERE created_at > $3)::int AS second
+       FROM callbacks
+       WHERE service_name = $1 AND created_at > LEAST($2::timestamptz, $3::timestamptz)`,
+      [serviceName, date(since[0]), date(since[1])],
+    );
+    return [rows[0]?.first ?? 0, rows[0]?.second ?? 0];
   }
 
   /** Scheduled callbacks per time bucket in [from, to), cancelled ones excluded: they gave the slot back. */
@@ -471,7 +484,6 @@ function firstRow<Row>(rows: Row[]): Row {
  */
 export type RuleLock =
   | { readonly rule: "queue" }
-  | { readonly rule: "rate" }
   | { readonly rule: "number"; readonly customerNumber: string }
   | { readonly rule: "throttle"; readonly parameter: string; readonly value: string }
   | { readonly rule: "bucket"; readonly start: number }
@@ -484,7 +496,6 @@ function ruleLockKey(serviceName: string, lock: RuleLock): string {
     JSON.stringify(["callback-api", serviceName, lock.rule, ...parts]);
   switch (lock.rule) {
     case "queue":
-    case "rate":
       return name();
     case "number":
       return name(lock.customerNumber);
@@ -495,6 +506,32 @@ function ruleLockKey(serviceName: string, lock: RuleLock): string {
     case "access-numbers":
       return JSON.stringify(["callback-api", "access-numbers"]);
   }
+}
+
+/** Takes the advisory locks named in `$1` (text[]), in key order. */
+const LOCK_ALL_SQL = `SELECT count(pg_advisory_xact_lock(key)) FROM (
+  SELECT DISTINCT hashtextextended(name, 0) AS key FROM unnest($1::text[]) AS name ORDER BY key) AS keys`;
+
+/**
+ * Lanes of a service's rate throttles (ADR 0120): every start holds one from before it counts the
+ * windows until it commits, so at most this many starts of a service are uncommitted while one
+ * counts. More than the connections of three replicas with the default pool of 10, so a free lane
+ * is the rule; with more connections the extra starts take every lane (correct, slower).
+ */
+export const RATE_LANES = 32;
+
+/** How a start holds the service's rate lanes: one of them, or all of them. */
+export type RateHold = "lane" | "all";
+
+/** A start that may not proceed on one lane: no lane was free, or its window is near its limit. */
+export class RateContended extends Error {
+  constructor() {
+    super("The service's rate lanes are contended; the start runs again holding all of them");
+  }
+}
+
+function rateLanePrefix(serviceName: string): string {
+  return `${JSON.stringify(["callback-api", serviceName, "rate-lane"])}:`;
 }
 
 export class Store extends StoreQueries {
@@ -521,20 +558,46 @@ export class Store extends StoreQueries {
    * so a rule's count and the write it guards cannot interleave with another replica's. All locks
    * are taken by one statement in key order, so two transactions never wait for each other in a
    * cycle.
+   *
+   * `rate` also holds the service's rate lanes (ADR 0120): `"lane"` one free lane of
+   * `RATE_LANES`, taken without waiting (`RateContended` when none is free), `"all"` every lane,
+   * before the rule locks. A transaction that waits for a lane holds no rule lock, and one that holds
+   * a single lane never waits for a lane, so lanes add no cycle either.
    */
   async inRuleTransaction<T>(
     serviceName: string,
     locks: readonly RuleLock[],
     fn: (tx: StoreQueries) => Promise<T>,
+    rate?: RateHold,
   ): Promise<T> {
+    const names = locks.map((lock) => ruleLockKey(serviceName, lock));
     return this.db.transaction(async (client) => {
-      if (locks.length > 0) {
+      if (rate === "lane") {
+        // Lanes are tried from a random one on; LIMIT 1 stops at the first one taken, so a start
+        // holds one lane at most.
+        const rows = await client.query<{ lane: number | null }>(
+          `SELECT (${LOCK_ALL_SQL}) AS locked,
+                  (SELECT (i + $3::int) % ${RATE_LANES} FROM generate_series(0, ${RATE_LANES - 1}) AS i
+                   WHERE pg_try_advisory_xact_lock(
+                     hashtextextended($2 || ((i + $3::int) % ${RATE_LANES})::text, 0))
+                   LIMIT 1) AS lane`,
+          [names, rateLanePrefix(serviceName), Math.floor(Math.random() * RATE_LANES)],
+        );
+        if (rows[0]?.lane === null) throw new RateContended();
+      } else if (rate === "all") {
+        // The lanes first, then the rule locks, each group in key order (see above).
         await client.query(
           `SELECT count(pg_advisory_xact_lock(key)) FROM (
-             SELECT DISTINCT hashtextextended(name, 0) AS key FROM unnest($1::text[]) AS name
-             ORDER BY key) AS keys`,
-          [locks.map((lock) => ruleLockKey(serviceName, lock))],
+             SELECT DISTINCT grp, key FROM (
+               SELECT 0 AS grp, hashtextextended($2 || i::text, 0) AS key
+               FROM generate_series(0, ${RATE_LANES - 1}) AS i
+               UNION ALL
+               SELECT 1, hashtextextended(name, 0) FROM unnest($1::text[]) AS name) AS all_keys
+             ORDER BY grp, key) AS keys`,
+          [names, rateLanePrefix(serviceName)],
         );
+      } else if (names.length > 0) {
+        await client.query(`SELECT (${LOCK_ALL_SQL}) AS locked`, [names]);
       }
       return fn(new StoreQueries(client));
     });

@@ -8,9 +8,9 @@ import { postgresDatabase, type Database } from "../../src/callback-api/database
 import { CallbackError } from "../../src/callback-api/errors.ts";
 import { migrate } from "../../src/callback-api/migrations.ts";
 import { resolveOptions } from "../../src/callback-api/options.ts";
-import { Store } from "../../src/callback-api/store.ts";
+import { RATE_LANES, Store } from "../../src/callback-api/store.ts";
 import { PERMISSIVE, START, uniqueService } from "./support/app.ts";
-import { createPostgresDatabase } from "./support/databases.ts";
+import { createPostgresDatabase, openStore } from "./support/databases.ts";
 
 const T0 = Date.parse(START);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -97,6 +97,66 @@ describe("counting rules with two replicas on postgres", () => {
     expect(refusals).toEqual(new Set(["CallbackExceptionServiceUnavailable"]));
   });
 
+  // ADR 0120: far from its limit a start holds one of RATE_LANES rate lanes and counts what is
+  // committed; the race crosses from lanes to all lanes at RATE_LANES below the limit, and the
+  // limit still holds exactly (ThrottlePreventHighRateTests, GMS-4804: no start past the limit).
+  it("admits exactly the per-service rate when the race begins on the rate lanes", async () => {
+    const limit = RATE_LANES + 8;
+    const r = replicas({ _throttle_callbacks_per_service_2: String(limit), _throttle_ttl_2: "60" });
+    // Scheduled in buckets of their own: no start waits for another's rule lock (an immediate start
+    // would take the service's queue lock), so only the lanes stand between them.
+    const { admitted, refusals } = await r.race(limit * 3, (i) => ({
+      _customer_number: String(5700 + i),
+      _desired_time: iso(T0 + 3_600_000 + i * 3_600_000),
+    }));
+    expect(admitted).toBe(limit);
+    expect(refusals).toEqual(new Set(["CallbackExceptionServiceUnavailable"]));
+  });
+
+  it("lets starts of one service run side by side far from the rate limit, in turn near it", async () => {
+    const serviceName = uniqueService("lanes");
+    const [first, second] = stores as [Store, Store];
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Replica 1 holds a start's rate lane, uncommitted, until released.
+    const holder = first.inRuleTransaction(serviceName, [], () => held, "lane");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const service = (limit: number): CallbackService => {
+      const options = resolveOptions(serviceName, {
+        ...PERMISSIVE,
+        _throttle_callbacks_per_service_1: String(limit),
+      });
+      return new CallbackService({
+        store: second,
+        clock: new ManualClock(START),
+        options: () => options,
+      });
+    };
+    // Far from the limit: admitted on another lane while the holder waits.
+    await service(RATE_LANES + 2).start({ _customer_number: "5801" });
+    // At the limit: the committed starts fill the window whatever is uncommitted, so the refusal
+    // needs no other lane and does not wait (GMS-4804's 503).
+    await expect(service(1).start({ _customer_number: "5803" })).rejects.toMatchObject({
+      exception: "CallbackExceptionServiceUnavailable",
+    });
+    // 1 start seen + RATE_LANES possibly unseen exceeds a limit of RATE_LANES: the start needs
+    // every lane, so it waits for the holder.
+    let nearDone = false;
+    const near = service(RATE_LANES)
+      .start({ _customer_number: "5802" })
+      .then(() => {
+        nearDone = true;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(nearDone).toBe(false);
+    release();
+    await holder;
+    await near;
+    expect(nearDone).toBe(true);
+  });
+
   it("lets a start wait only for the starts that count what it counts", async () => {
     const serviceName = uniqueService("wait");
     const [first, second] = stores as [Store, Store];
@@ -135,5 +195,35 @@ describe("counting rules with two replicas on postgres", () => {
     await holder;
     await same;
     expect(sameDone).toBe(true);
+  });
+});
+
+// PGlite has one connection: its transactions run one at a time, every lane is free, and the count
+// a start reads is exact. The same race still admits exactly the limit (ADR 0120).
+describe("the per-service rate on pglite", () => {
+  it("admits exactly the per-service rate when the race begins on the rate lanes", async () => {
+    const t = await openStore("pglite");
+    try {
+      const limit = RATE_LANES + 8;
+      const serviceName = uniqueService("race");
+      const options = resolveOptions(serviceName, {
+        ...PERMISSIVE,
+        _throttle_callbacks_per_service_1: String(limit),
+        _throttle_ttl_1: "60",
+      });
+      const service = new CallbackService({
+        store: t.store,
+        clock: new ManualClock(START),
+        options: () => options,
+      });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: limit * 2 }, (_, i) =>
+          service.start({ _customer_number: String(5900 + i) }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(limit);
+    } finally {
+      await t.close();
+    }
   });
 });
