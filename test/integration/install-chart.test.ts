@@ -231,6 +231,8 @@ describe("the chart", () => {
       "callbackApi.image.pullPolicy=Always",
       "callbackApi.database.secretName=callback-db",
       "callbackApi.database.secretKey=dsn",
+      "callbackApi.storage.size=2Gi",
+      "callbackApi.storage.className=fast-ssd",
       "builtinTemplate.enabled=false",
       "watchNamespaces={team-a}",
       "controller.concurrency=3",
@@ -255,6 +257,8 @@ describe("the chart", () => {
     });
     if (options === "help") throw new Error("unexpected --help");
     expect(options.render.routingMode).toBe("httproute");
+    expect(options.render.defaultStorageSize).toBe("2Gi");
+    expect(options.render.defaultStorageClass).toBe("fast-ssd");
     expect(options.render.defaultHost).toBe("callbacks.example.com");
     expect(options.render.ingressClassName).toBe("nginx");
     expect(options.render.gatewayParentRefs).toEqual([
