@@ -40,8 +40,10 @@ describe("the GMS options table", () => {
     }
   });
 
-  it("leaves out of new sections only the throttling defaults ADR 0022 and 0090 leave to the server", () => {
+  it("leaves out of new sections only the throttling defaults ADR 0022 and 0090 leave to the server, and the dispatch options GMS's template does not carry (ADR 0103)", () => {
     expect(rows.filter((o) => o.prefill === false).map((o) => [o.name, o.default])).toEqual([
+      ["_ors_dispatch", "webhook"],
+      ["_ors_lb_strategy", "circular"],
       ["_throttle_callbacks_per_service_1", "500"],
       ["_throttle_ttl_1", "300"],
       ["_throttle_callbacks_per_service_2", "1000"],

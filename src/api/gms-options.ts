@@ -88,11 +88,16 @@ export const gmsOptions = [
   },
   {
     name: "_service",
-    use: passedOn,
+    use: {
+      by: "callback-api",
+      rule: "dispatch by ORS session: the SCXML URL sent as src (and passed on with every dispatch)",
+    },
     default: "callback",
     class: ["mandatory"],
+    read: "string",
     category: noCategory,
-    description: "Built-in service name, or the URL of the SCXML application for type ors.",
+    description:
+      "Built-in service name, or the URL of the SCXML application for type ors. With _ors_dispatch=session it must be an http(s) URL: ORS starts the session from it (src).",
   },
   {
     name: "_service_type",
@@ -104,12 +109,43 @@ export const gmsOptions = [
   },
   {
     name: "_ors",
-    use: { by: "callback-api", rule: "dispatch: the URLs each due callback is POSTed to" },
+    use: {
+      by: "callback-api",
+      rule: "dispatch: the ORS base URLs a session is started on, or the URLs the webhook POSTs to",
+    },
     type: "list",
     class: ["optional"],
     category: noCategory,
     description:
       "Comma-separated Orchestration Server URLs, overriding the GMS connections. A request may override it only if _overwritable_options lists it.",
+  },
+  {
+    // Not a GMS option: GMS always starts an ORS session. The webhook came first here and stays
+    // the default so that services set up for it keep working (docs/adr/0103).
+    name: "_ors_dispatch",
+    use: { by: "callback-api", rule: "dispatch: start an ORS session, or POST the JSON webhook" },
+    type: "enum",
+    enum: ["webhook", "session"],
+    default: "webhook",
+    prefill: false,
+    class: ["optional"],
+    read: "enum",
+    category: noCategory,
+    description:
+      "How a due callback goes to _ors. session: as GMS, POST <ors>/scxml/session/start (form) with src=_service and the callback's _ parameters; the session id is kept as _ors_session_id. webhook: POST the callback as JSON to each _ors URL as written. Not a GMS option.",
+  },
+  {
+    name: "_ors_lb_strategy",
+    use: { by: "callback-api", rule: "dispatch by ORS session: which _ors node is tried first" },
+    type: "enum",
+    enum: ["circular", "linear"],
+    default: "circular",
+    prefill: false,
+    class: ["optional"],
+    read: "enum",
+    category: noCategory,
+    description:
+      "With _ors_dispatch=session: circular starts each session on the next _ors node in turn (round robin); linear always on the first available one. A node that cannot be reached or answers 5xx passes the request to the next.",
   },
   {
     name: "_overwritable_options",

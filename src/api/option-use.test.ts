@@ -27,6 +27,7 @@ const callback: CallbackRow = {
   attempts: 1,
   nextAttemptAt: null,
   lastError: null,
+  orsSessionId: null,
 };
 
 describe("who acts on each option", () => {

@@ -377,6 +377,18 @@ async function checkQueueCap(tx: StoreQueries, options: ServiceOptions): Promise
  * The orchestration took the customer's call, or the callback ended: its access number returns to
  * the pool (GMS match-interaction unreserves the access information; gms-reference-2.md §4.2).
  */
+/** A callback being routed, processed, or held by its ORS session keeps its time. */
+function refuseReschedule(row: CallbackRow): void {
+  if (row.state === "ROUTING" || row.state === "PROCESSING")
+    throw badRequest(`Callback ${row.id} is ${row.state}; it can no longer be rescheduled.`);
+  // The ORS session holds it (ADR 0103): a new time here would not reach the session.
+  if (row.orsSessionId !== null) {
+    throw badRequest(
+      `Callback ${row.id} is handed to ORS session ${row.orsSessionId}; it can no longer be rescheduled.`,
+    );
+  }
+}
+
 async function releaseWhenTaken(tx: StoreQueries, id: string, state: CallbackState): Promise<void> {
   if (state === "PROCESSING" || state === "COMPLETED") await tx.releaseAccessNumbers(id);
 }
@@ -551,9 +563,7 @@ export class CallbackService {
       let { desiredTime, scheduled, expirationTime } = row;
       let state: CallbackState = row.state;
       if (newTime !== undefined && dueAt !== undefined) {
-        if (row.state === "ROUTING" || row.state === "PROCESSING") {
-          throw badRequest(`Callback ${id} is ${row.state}; it can no longer be rescheduled.`);
-        }
+        refuseReschedule(row);
         if (newTime > now) {
           const s = { tx, options, linked: this.#deps.linked(), now };
           await checkOfficeHoursAt(s, "_new_desired_time", newTime);
@@ -568,7 +578,8 @@ export class CallbackService {
         expirationTime = newTime + options._ttl * 1000;
       }
       if (requestedState !== undefined) {
-        const refused = refusedTransition("client", row.state, requestedState);
+        const reporter = row.orsSessionId === null ? "client" : "ors-session";
+        const refused = refusedTransition(reporter, row.state, requestedState);
         if (refused !== undefined) {
           throw badRequest(`Callback ${id} cannot be set to ${requestedState}: ${refused}.`);
         }

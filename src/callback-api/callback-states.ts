@@ -14,11 +14,12 @@ export function isCallbackReason(reason: string): boolean {
 }
 
 /**
- * Who sends a `_callback_state`. Today every PUT comes from a client holding the service's (or
- * the admin's) credentials; a later actor, the ORS session that owns a handed-off record, becomes
- * one more row of `REPORTABLE`.
+ * Who sends a `_callback_state`: a client holding the service's (or the admin's) credentials, or
+ * the ORS session that owns a handed-off record (one with an `_ors_session_id`, ADR 0103). The
+ * session calls back with the same credentials, so the record decides: every PUT on a handed-off
+ * record is taken as the session's report.
  */
-export type Reporter = "client";
+export type Reporter = "client" | "ors-session";
 
 /**
  * The states a reporter may set, by the state the record is in. Never ROUTING (the dispatcher's
@@ -37,6 +38,17 @@ export const REPORTABLE: Readonly<
     PROCESSING: ["PROCESSING", "COMPLETED"],
     COMPLETED: [],
   },
+  // GMS: QUEUED while the session waits in the virtual queue, ROUTING once a target is reserved,
+  // PROCESSING while connected, then COMPLETED (gms-reference-2.md §5.3). The session is the one
+  // that routes, so ROUTING is its to report here, never the dispatcher's claim (the record is not
+  // claimed again once handed off).
+  "ors-session": {
+    SCHEDULED: ["COMPLETED"],
+    QUEUED: ["ROUTING", "PROCESSING", "COMPLETED"],
+    ROUTING: ["ROUTING", "PROCESSING", "COMPLETED"],
+    PROCESSING: ["PROCESSING", "COMPLETED"],
+    COMPLETED: [],
+  },
 };
 
 /** Why `reporter` may not move a record from `from` to `to`, or undefined when it may. */
@@ -47,9 +59,11 @@ export function refusedTransition(
 ): string | undefined {
   if (REPORTABLE[reporter][from].includes(to)) return undefined;
   if (from === "COMPLETED") return "it is COMPLETED, which is final";
-  if (to === "ROUTING") return "ROUTING is set by the dispatcher when it hands the callback over";
+  if (to === "ROUTING")
+    return "ROUTING is set by the dispatcher when it hands the callback over, or by the ORS session that owns it";
   if (to === "QUEUED" || to === "SCHEDULED")
     return `a callback is ${to} only through _new_desired_time, which checks the queue cap and the time bucket`;
   if (from === "SCHEDULED") return "it is SCHEDULED: it can be reported PROCESSING once it is due";
+  if (reporter === "ors-session") return `it is ${from}: an ORS session cannot move it back`;
   return `it is ${from}: the dispatcher's answer from _ors decides its outcome`;
 }

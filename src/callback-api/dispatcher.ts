@@ -1,13 +1,23 @@
-// Hands due callbacks to the orchestration URL (`_ors`). Claims are exactly-once across replicas
-// (row locks, SKIP LOCKED); delivery over the network is at-least-once: a replica that dies after
-// its POST and before recording it lets the claim lease expire and another replica re-sends. The
-// callback `_id` travels as an Idempotency-Key so the receiver can drop such a repeat.
+// Hands due callbacks to the orchestration (`_ors`): as GMS does, by starting an ORS session
+// (`_ors_dispatch=session`, ors-session.ts), or as a JSON webhook (the default). Claims are
+// exactly-once across replicas (row locks, SKIP LOCKED); delivery over the network is
+// at-least-once: a replica that dies after its POST and before recording it lets the claim lease
+// expire and another replica re-sends. The callback `_id` travels as an Idempotency-Key so the
+// receiver can drop such a repeat.
 import type { Logger } from "pino";
 import { backoff } from "../runtime/backoff.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { isCallbackReason } from "./callback-states.ts";
 import type { Metrics } from "./metrics.ts";
 import { substituteTokens, type ServiceOptions } from "./options.ts";
+import {
+  attemptOrder,
+  CANNOT_CONNECT,
+  scxmlSource,
+  sessionForm,
+  sessionIdFrom,
+  sessionStartUrl,
+} from "./ors-session.ts";
 import { orsTargets } from "./ors-urls.ts";
 import { emptyParams } from "./request-params.ts";
 import type { CallbackRow, Store } from "./store.ts";
@@ -72,6 +82,7 @@ const MIN_POST_MS = 1_000;
 
 type Outcome =
   | { kind: "delivered"; reason: string }
+  | { kind: "handed-off"; sessionId: string }
   | { kind: "retry"; error: string }
   | { kind: "failed"; error: string };
 
@@ -83,6 +94,8 @@ export class Dispatcher {
   #stopped = true;
   /** Monotonic time of the last purge; undefined before the first. */
   #lastPurge: number | undefined;
+  /** Sessions this replica started or tried: the turn of `_ors_lb_strategy=circular`. */
+  #turn = 0;
 
   constructor(options: DispatcherOptions) {
     this.#o = {
@@ -195,6 +208,11 @@ export class Dispatcher {
     if (outcome.kind === "delivered") {
       recorded = await store.finishClaim(row, workerId, outcome.reason, now);
       metrics.dispatches.inc({ outcome: "delivered" });
+    } else if (outcome.kind === "handed-off") {
+      recorded = await store.handOffClaim(row, workerId, outcome.sessionId, now);
+      metrics.dispatches.inc({ outcome: "delivered" });
+      if (outcome.sessionId === "")
+        log.warn({ id: row.id }, "ORS started a session but its answer named no session id");
     } else if (outcome.kind === "retry" && row.attempts < this.#o.maxAttempts) {
       // Jitter spreads the retries of a batch that failed together.
       const delay = backoff(row.attempts - 1, {
@@ -211,7 +229,7 @@ export class Dispatcher {
         "Dispatch failed; will retry",
       );
     } else {
-      recorded = await store.finishClaim(row, workerId, FAILED_REASON, now);
+      recorded = await store.finishClaim(row, workerId, FAILED_REASON, now, outcome.error);
       metrics.dispatches.inc({ outcome: "failed" });
       log.error(
         { id: row.id, attempt: row.attempts, error: outcome.error },
@@ -238,6 +256,8 @@ export class Dispatcher {
         ? { kind: "retry", error: "no _ors URL is configured" }
         : { kind: "failed", error: refused.join("; ") };
     }
+    if (options._ors_dispatch === "session")
+      return this.#startSession(row, options, urls, refused, deadline);
     const body = JSON.stringify(orsPayload(row, options));
     const errors: string[] = [...refused];
     for (const url of urls) {
@@ -264,16 +284,76 @@ export class Dispatcher {
         const text = await response.text();
         if (response.ok) return { kind: "delivered", reason: reasonFrom(text) };
         errors.push(`${url}: HTTP ${response.status}`);
-        const later = response.status >= 500 || response.status === 408 || response.status === 429;
-        if (!later) return { kind: "failed", error: errors.join("; ") };
+        if (!notNow(response.status)) return { kind: "failed", error: errors.join("; ") };
       } catch (error) {
-        errors.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
+        errors.push(`${url}: ${errorText(error)}`);
       } finally {
         stopTimer();
       }
     }
     return { kind: "retry", error: errors.join("; ") };
   }
+
+  /**
+   * Starts the callback's ORS session as GMS does: a form POST to `<ors>/scxml/session/start`,
+   * at most ORS_REQUEST_ATTEMPTS requests over the `_ors` nodes in `_ors_lb_strategy` order. The
+   * same answers as the webhook's pass to the next node ("not now": no connection, a timeout, 5xx,
+   * 408, 429); any other is the node's verdict (ADR 0050). A 2xx hands the callback to the session.
+   */
+  async #startSession(
+    row: CallbackRow,
+    options: ServiceOptions,
+    urls: readonly string[],
+    refused: readonly string[],
+    deadline: number,
+  ): Promise<Outcome> {
+    const src = scxmlSource(options);
+    if (src instanceof Error) return { kind: "failed", error: src.message };
+    const body = sessionForm(orsPayload(row, options), row, src).toString();
+    const errors: string[] = [...refused];
+    for (const base of attemptOrder(urls, options._ors_lb_strategy, this.#turn++)) {
+      const left = deadline - this.#o.clock.monotonic();
+      if (left < MIN_POST_MS) {
+        errors.push(`${base}: not tried, the claim's lease is nearly over`);
+        return { kind: "retry", error: errors.join("; ") };
+      }
+      const url = sessionStartUrl(base);
+      const stopTimer = this.#o.metrics.dispatchDuration.startTimer();
+      try {
+        const response = await this.#o.fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            "idempotency-key": row.id,
+            "x-callback-id": row.id,
+            "x-callback-dispatcher": this.#o.workerId,
+          },
+          body,
+          signal: AbortSignal.timeout(Math.min(this.#o.requestTimeoutMs, left)),
+          redirect: "manual",
+        });
+        const text = await response.text();
+        if (response.ok) return { kind: "handed-off", sessionId: sessionIdFrom(text) };
+        errors.push(`${url}: HTTP ${response.status}`);
+        if (!notNow(response.status)) return { kind: "failed", error: errors.join("; ") };
+      } catch (error) {
+        errors.push(`${url}: ${errorText(error)}`);
+      } finally {
+        stopTimer();
+      }
+    }
+    return { kind: "retry", error: `${CANNOT_CONNECT} ${errors.join("; ")}` };
+  }
+}
+
+/** An answer that says "not now" rather than "no": the next node is tried, later a retry. */
+const notNow = (status: number): boolean => status >= 500 || status === 408 || status === 429;
+
+/** fetch says "fetch failed" for every network error; the cause names it (ECONNREFUSED, …). */
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause: unknown = error.cause;
+  return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
 }
 
 /** The receiver may name the completion reason (`{"_callback_reason": "AGENT_CONNECTED"}`). */

@@ -75,6 +75,13 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX access_bookings_service_expires ON access_bookings (service_name, expires_at);
     `,
   },
+  {
+    // Dispatch by ORS session (ADR 0103): the id of the session that owns a handed-off callback,
+    // as GMS keeps it (`_ors_session_id`). NULL: not handed off, the dispatcher may claim it.
+    version: 4,
+    name: "ors-session-id",
+    sql: "ALTER TABLE callbacks ADD COLUMN ors_session_id text;",
+  },
 ];
 
 /** Arbitrary constant naming this schema's lock among other advisory locks in a shared database. */

@@ -29,6 +29,8 @@ export function toRecord(row: CallbackRow, context: RecordContext): Record<strin
   };
   if (row.reason !== null) record["_callback_reason"] = row.reason;
   if (row.customerNumber !== null) record["_customer_number"] = row.customerNumber;
+  // GMS's default returned-keys name it; the column wins over a property a request sent.
+  if (row.orsSessionId !== null) record["_ors_session_id"] = row.orsSessionId;
   const groups = context.groupsOf(row.serviceName);
   if (groups !== undefined && groups.length > 0) record["_service_groups"] = groups.join(",");
   return record;

@@ -35,6 +35,8 @@ export interface CallbackRow {
   readonly attempts: number;
   readonly nextAttemptAt: number | null;
   readonly lastError: string | null;
+  /** The ORS session that owns the callback since the dispatcher started it; null before. */
+  readonly orsSessionId: string | null;
 }
 
 export interface NewCallback {
@@ -106,6 +108,7 @@ interface DbRow {
   attempts: number;
   next_attempt_at: Date | null;
   last_error: string | null;
+  ors_session_id: string | null;
 }
 
 function toRow(row: DbRow): CallbackRow {
@@ -125,6 +128,7 @@ function toRow(row: DbRow): CallbackRow {
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at?.getTime() ?? null,
     lastError: row.last_error,
+    orsSessionId: row.ors_session_id,
   };
 }
 
@@ -141,6 +145,7 @@ const COLUMN_FOR_KEY: ReadonlyMap<string, string> = new Map([
   ["_callback_state", "state"],
   ["_callback_reason", "reason"],
   ["_customer_number", "customer_number"],
+  ["_ors_session_id", "ors_session_id"],
 ]);
 
 /** Times compared as the API shows them, so a value copied from a response matches. */
@@ -672,7 +677,8 @@ export class Store extends StoreQueries {
     const rows = await this.db.query<DbRow>(
       `WITH picked AS MATERIALIZED (
          SELECT id FROM callbacks
-         WHERE service_name = $1 AND state = 'QUEUED' AND (next_attempt_at IS NULL OR next_attempt_at <= $3)
+         WHERE service_name = $1 AND state = 'QUEUED' AND ors_session_id IS NULL
+           AND (next_attempt_at IS NULL OR next_attempt_at <= $3)
            AND (NOT $6::boolean OR properties ->> '_ors' IS NOT NULL)
          ORDER BY desired_time, id
          LIMIT $5
@@ -687,18 +693,42 @@ export class Store extends StoreQueries {
     return rows.map(toRow);
   }
 
-  /** Ends a claim; false when the claim was lost (cancelled meanwhile, or lease expired and re-claimed). */
+  /**
+   * Ends a claim; false when the claim was lost (cancelled meanwhile, or lease expired and
+   * re-claimed). `error` is why a failed one failed, kept in `last_error`.
+   */
   async finishClaim(
     claim: CallbackRow,
     worker: string,
     reason: string,
     now: number,
+    error: string | null = null,
   ): Promise<boolean> {
     const rows = await this.db.query<{ id: string }>(
       `UPDATE callbacks SET state = 'COMPLETED', reason = $4, claimed_by = NULL, claim_expires_at = NULL,
-         last_error = NULL, updated_at = $5
+         last_error = $6, updated_at = $5
        WHERE id = $1 AND state = 'ROUTING' AND claimed_by = $2 AND attempts = $3 RETURNING id`,
-      [claim.id, worker, claim.attempts, reason, date(now)],
+      [claim.id, worker, claim.attempts, reason, date(now), error?.slice(0, 1000) ?? null],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * Ends a claim by handing the callback to the ORS session that accepted it: QUEUED again, as GMS
+   * shows a callback while ORS holds it, and never claimed again (`ors_session_id` is set); the
+   * session reports what follows. False when the claim was lost.
+   */
+  async handOffClaim(
+    claim: CallbackRow,
+    worker: string,
+    sessionId: string,
+    now: number,
+  ): Promise<boolean> {
+    const rows = await this.db.query<{ id: string }>(
+      `UPDATE callbacks SET state = 'QUEUED', ors_session_id = $4, claimed_by = NULL,
+         claim_expires_at = NULL, next_attempt_at = NULL, last_error = NULL, updated_at = $5
+       WHERE id = $1 AND state = 'ROUTING' AND claimed_by = $2 AND attempts = $3 RETURNING id`,
+      [claim.id, worker, claim.attempts, sessionId, date(now)],
     );
     return rows.length === 1;
   }

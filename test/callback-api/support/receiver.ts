@@ -1,4 +1,5 @@
-// A local `_ors` receiver on 127.0.0.1 that records what it is sent.
+// A local `_ors` receiver on 127.0.0.1 that records what it is sent: a webhook (JSON) or, playing
+// Orchestration Server, a session start (form).
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -7,6 +8,8 @@ export interface Received {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Record<string, string>;
+  /** A form body as sent, repeated keys included. */
+  readonly form?: URLSearchParams;
 }
 
 export interface Receiver {
@@ -29,10 +32,16 @@ export async function startReceiver(initialDelayMs = 0): Promise<Receiver> {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      // An ORS session start is a form (ADR 0103); the webhook is JSON.
+      const form = request.headers["content-type"] === "application/x-www-form-urlencoded";
       received.push({
         path: request.url ?? "",
         headers: request.headers,
-        body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, string>,
+        body: form
+          ? Object.fromEntries(new URLSearchParams(text))
+          : (JSON.parse(text) as Record<string, string>),
+        ...(form ? { form: new URLSearchParams(text) } : {}),
       });
       setTimeout(() => {
         response.writeHead(status, { "content-type": "application/json" }).end(answer);
