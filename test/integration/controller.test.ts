@@ -107,7 +107,7 @@ function waitReady(ns: string, name: string): void {
 const poll = { timeout: 60_000, interval: 250 };
 
 describe("a CallbackService", () => {
-  it("becomes Ready with its section, an Available Deployment, a Service and a route at the GMS path", () => {
+  it("becomes Ready with its section, a rolled-out StatefulSet on a bound claim, a Service and a route at the GMS path", () => {
     const ns = createNamespace("support");
     kubectl([
       "apply",
@@ -137,14 +137,19 @@ describe("a CallbackService", () => {
       expect.objectContaining({ uid: stored.metadata.uid, controller: true }),
     ]);
 
-    kubectl([
-      "wait",
-      "-n",
-      ns,
-      "--for=condition=Available",
-      "--timeout=30s",
-      "deployment/callback-support",
-    ]);
+    // Embedded storage (the example names no database): one StatefulSet pod on its own claim.
+    kubectl(["rollout", "status", "-n", ns, "--timeout=30s", "statefulset/callback-support"]);
+    expect(
+      kubectl([
+        "get",
+        "pvc",
+        "-n",
+        ns,
+        "data-callback-support-0",
+        "-o",
+        "jsonpath={.status.phase}",
+      ]),
+    ).toBe("Bound");
     expect(getChild(ns, "service", "callback-support").metadata.labels).toMatchObject({
       "app.kubernetes.io/managed-by": "callback-operator",
     });
@@ -184,7 +189,7 @@ describe("a CallbackService", () => {
       .toEqual(["callbackservice.callback-operator.io/alpha"]);
     for (const [kind, name] of [
       ["configmap", "service.beta"],
-      ["deployment", "beta"],
+      ["statefulset", "beta"],
       ["service", "beta"],
       ["ingress", "beta"],
     ] as const) {
@@ -200,14 +205,14 @@ describe("a CallbackService", () => {
     }
   });
 
-  it("rolls its Deployment when spec.options changes, and observedGeneration follows generation", async () => {
+  it("rolls its workload when spec.options changes, and observedGeneration follows generation", async () => {
     const ns = createNamespace("edit");
     apply(
       service("edit", { scenario: "User-Terminated-Immediate", options: { _ttl: "3600" } }),
       ns,
     );
     waitReady(ns, "edit");
-    const before = getChild(ns, "deployment", "edit").spec?.template?.metadata?.annotations?.[
+    const before = getChild(ns, "statefulset", "edit").spec?.template?.metadata?.annotations?.[
       "callback-operator.io/config-hash"
     ];
     apply(
@@ -217,7 +222,7 @@ describe("a CallbackService", () => {
     await expect
       .poll(() => getChild(ns, "configmap", "service.edit").data?.["_ttl"], poll)
       .toBe("7200");
-    const after = getChild(ns, "deployment", "edit").spec?.template?.metadata?.annotations?.[
+    const after = getChild(ns, "statefulset", "edit").spec?.template?.metadata?.annotations?.[
       "callback-operator.io/config-hash"
     ];
     expect(after).toBeDefined();
@@ -379,19 +384,24 @@ describe("a CallbackService", () => {
     expect(after.metadata.ownerReferences).toBeUndefined();
   });
 
-  it("takes every child with it when deleted", () => {
+  it("takes every child with it when deleted, and keeps the embedded database's claim", () => {
     const ns = createNamespace("delete");
     apply(service("gone", { scenario: "User-Terminated-Immediate" }), ns);
     waitReady(ns, "gone");
     kubectl(["delete", "-n", ns, "cbs", "gone"]);
     for (const child of [
       "configmap/service.gone",
-      "deployment/gone",
+      "statefulset/gone",
       "service/gone",
       "ingress/gone",
     ]) {
       kubectl(["wait", "-n", ns, "--for=delete", "--timeout=60s", child]);
     }
+    // Retained (spec.api.storage.whenDeleted defaults to Retain): a service of the same name
+    // created again finds its callbacks.
+    expect(kubectl(["get", "pvc", "-n", ns, "data-gone-0", "-o", "name"]).trim()).toBe(
+      "persistentvolumeclaim/data-gone-0",
+    );
   });
 
   it("changes nothing while suspended, and echoes requested-at after a forced reconcile", async () => {

@@ -21,17 +21,32 @@ let ns = "";
 let operator: RunningOperator | undefined;
 
 interface Deployment {
-  spec: { replicas: number; template: { metadata?: unknown; spec: unknown } };
+  metadata?: { name: string };
+  spec: {
+    replicas: number;
+    template: { metadata?: unknown; spec: { volumes?: unknown[] } };
+    volumeClaimTemplates?: { metadata: { name: string } }[];
+  };
   status: { readyReplicas?: number };
 }
 
-/** A Deployment's pod template as a Pod, created with a server-side dry run (full admission). */
-function dryRunPod(deployment: Deployment): { status: number; stderr: string } {
+/**
+ * A workload's pod template as a Pod, created with a server-side dry run (full admission). A
+ * StatefulSet's claims become volumes of the pod, as its controller adds them.
+ */
+function dryRunPod(workload: Deployment): { status: number; stderr: string } {
+  const claims = (workload.spec.volumeClaimTemplates ?? []).map((claim) => ({
+    name: claim.metadata.name,
+    persistentVolumeClaim: {
+      claimName: `${claim.metadata.name}-${workload.metadata?.name ?? ""}-0`,
+    },
+  }));
+  const template = workload.spec.template.spec;
   const pod = {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { generateName: "psa-check-" },
-    spec: deployment.spec.template.spec,
+    spec: { ...template, volumes: [...(template.volumes ?? []), ...claims] },
   };
   return tryKubectl(["create", "--dry-run=server", "-n", ns, "-f", "-"], {
     input: JSON.stringify(pod),
@@ -129,9 +144,13 @@ describe("a namespace enforcing the restricted Pod Security Standard", () => {
       }),
     });
     kubectl(["wait", "-n", ns, "--for=condition=Ready", "--timeout=90s", "cbs/restricted"]);
-    const deployment = kubectlJson<Deployment>(["get", "deployment", "restricted", "-n", ns]);
-    expect(deployment.status.readyReplicas).toBe(deployment.spec.replicas);
-    const dryRun = dryRunPod(deployment);
+    // The default storage: a StatefulSet, whose pod restricted-0 the namespace admitted.
+    const workload = kubectlJson<Deployment>(["get", "statefulset", "restricted", "-n", ns]);
+    expect(workload.status.readyReplicas).toBe(workload.spec.replicas);
+    expect(kubectl(["get", "pod", "restricted-0", "-n", ns, "-o", "name"]).trim()).toBe(
+      "pod/restricted-0",
+    );
+    const dryRun = dryRunPod(workload);
     expect(dryRun.stderr).toBe("");
     expect(dryRun.status).toBe(0);
   });

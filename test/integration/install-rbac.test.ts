@@ -282,7 +282,7 @@ describe("the chart's RBAC", () => {
     const ablations = [clusterRole, leaderRole].flatMap((role) =>
       role === undefined ? [] : (role.rules ?? []).map((_, index) => ({ role, index })),
     );
-    expect(ablations).toHaveLength(13);
+    expect(ablations).toHaveLength(14);
     const report: string[] = [];
     for (const { role, index } of ablations) {
       const rule = (role.rules ?? [])[index] as Rule;
@@ -311,7 +311,7 @@ describe("the chart's RBAC", () => {
       const verb =
         /cannot (\w+) (?:resource|blockOwnerDeletion)/.exec(refused[0] ?? "")?.[1] ?? "?";
       report.push(
-        `without ${label}: refused "${verb}"; ${String(symptom)} (Ready: ${String(outcome.ready.length)}/3, template Ready: ${String(outcome.templateReady)}, events: ${String(outcome.events)}${outcome.exited ? ", operator exited" : ""})`,
+        `without ${label}: refused "${verb}"; ${String(symptom)} (Ready: ${String(outcome.ready.length)}/${String(exampleNames.length)}, template Ready: ${String(outcome.templateReady)}, events: ${String(outcome.events)}${outcome.exited ? ", operator exited" : ""})`,
       );
     }
     process.stderr.write(`[install-rbac]\n  ${report.join("\n  ")}\n`);

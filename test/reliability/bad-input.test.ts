@@ -411,7 +411,7 @@ const acceptedCases: readonly AcceptedCase[] = [
     name: what,
     object: builtin(`apply-${String(i)}`, {}, { api }),
     reason: "ApplyFailed",
-    fragments: [`The apiserver refused Deployment apply-${String(i)}: `, field],
+    fragments: [`The apiserver refused StatefulSet apply-${String(i)}: `, field],
   })),
   {
     name: "a route annotation key with spaces",
@@ -448,7 +448,7 @@ function goodState(): Map<string, string> {
   const selector = `callback-operator.io/service in (${goodNames.join(",")})`;
   const list = kubectlJson<{ items: Stored[] }>([
     "get",
-    "configmaps,deployments,services,ingresses,httproutes",
+    "configmaps,deployments,statefulsets,services,ingresses,httproutes",
     "-n",
     ns,
     "-l",
@@ -522,7 +522,7 @@ beforeAll(async () => {
     acceptHttpRoutes(ns);
     await wait(500);
   }
-  // Settled: two snapshots a second apart agree (the Deployment controller is done too).
+  // Settled: two snapshots a second apart agree (the StatefulSet controller is done too).
   baseline = goodState();
   for (let settled = false; !settled;) {
     if (Date.now() > deadline) throw new Error("The good objects keep changing");
@@ -623,7 +623,7 @@ describe("bad input beside ten Ready services", () => {
   });
 
   it("leaves every good service and child untouched, and the operator ready", async () => {
-    // Each good service, its ConfigMap, Deployment, Service and route; someone else's ConfigMap.
+    // Each good service, its ConfigMap, StatefulSet, Service and route; someone else's ConfigMap.
     expect(baseline.size).toBe(goodNames.length * 5 + 1);
     expect(goodState()).toEqual(baseline);
     expect(
