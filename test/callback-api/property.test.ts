@@ -551,7 +551,9 @@ describe.each(BACKENDS)("generated requests on %s", (backend) => {
               count(*)::int AS rows
        FROM callbacks`,
     );
-    expect(bounds?.rows).toBeGreaterThan(100);
+    // Enough records to hold the bounds against (the generated admin cancels and purges remove some:
+    // one seed left 89 of more than 100 started).
+    expect(bounds?.rows).toBeGreaterThan(50);
     expect(bounds?.keys).toBeLessThanOrEqual(LIMITS.maxRecordKeys);
     // jsonb's text form adds a space after each `:` and `,`: at most two bytes per key over JSON.
     expect(bounds?.bytes).toBeLessThanOrEqual(LIMITS.maxRecordBytes + 2 * LIMITS.maxRecordKeys);
