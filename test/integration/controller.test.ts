@@ -237,15 +237,24 @@ describe("a CallbackService", () => {
       }, poll)
       .toBe(true);
     expect(getService(ns, "edit").status?.configHash).toBe(after);
-    const replicaSets = kubectlJson<{ items: unknown[] }>([
+    // The rollout: the StatefulSet's pod template has two revisions, the pod runs the second.
+    const revisions = kubectlJson<{ items: unknown[] }>([
       "get",
-      "rs",
+      "controllerrevisions",
       "-n",
       ns,
       "-l",
       "callback-operator.io/service=edit",
     ]);
-    expect(replicaSets.items.length).toBe(2);
+    expect(revisions.items.length).toBe(2);
+    const status = kubectlJson<{ status: { currentRevision?: string; updateRevision?: string } }>([
+      "get",
+      "statefulset",
+      "-n",
+      ns,
+      "edit",
+    ]).status;
+    expect(status.currentRevision).toBe(status.updateRevision);
   });
 
   it("follows a template default it does not override", async () => {
