@@ -244,10 +244,8 @@ export class Dispatcher {
   }
 
   /**
-   * One delivery: the `_ors` URLs in order. A 2xx delivers; any other answer of the receiver (4xx,
-   * 3xx) is its verdict and fails the callback at once; only what says "not now" (no connection, a
-   * timeout, 5xx, 408, 429) moves on to the next URL, and when every URL said so the callback is
-   * retried later.
+   * One delivery: the JSON webhook to the `_ors` URLs in order, or the ORS session start
+   * (`_ors_dispatch=session`); both through #postInTurn.
    */
   async #post(row: CallbackRow, options: ServiceOptions, deadline: number): Promise<Outcome> {
     const { urls, refused } = orsTargets(row, options);
@@ -258,31 +256,54 @@ export class Dispatcher {
     }
     if (options._ors_dispatch === "session")
       return this.#startSession(row, options, urls, refused, deadline);
-    const body = JSON.stringify(orsPayload(row, options));
+    const answer = await this.#postInTurn(row, urls, deadline, refused, {
+      contentType: "application/json",
+      body: JSON.stringify(orsPayload(row, options)),
+      url: (target) => target,
+    });
+    return answer.kind === "answered"
+      ? { kind: "delivered", reason: reasonFrom(answer.text) }
+      : answer;
+  }
+
+  /**
+   * POSTs one body to each target in turn, within the claim's lease: a 2xx is the answer; any other
+   * answer (4xx, 3xx) is the receiver's verdict and fails the callback; what says "not now" (no
+   * connection, a timeout, 5xx, 408, 429) moves on to the next target, and when every target said
+   * so the callback is retried later. Shared by the webhook and the ORS session start.
+   */
+  async #postInTurn(
+    row: CallbackRow,
+    targets: readonly string[],
+    deadline: number,
+    refused: readonly string[],
+    request: { contentType: string; body: string; url: (target: string) => string },
+  ): Promise<{ kind: "answered"; text: string } | { kind: "retry" | "failed"; error: string }> {
     const errors: string[] = [...refused];
-    for (const url of urls) {
+    for (const target of targets) {
       // A batch behind slow or hanging receivers must not outlive its claim (see LEASE_MARGIN_MS).
       const left = deadline - this.#o.clock.monotonic();
       if (left < MIN_POST_MS) {
-        errors.push(`${url}: not tried, the claim's lease is nearly over`);
+        errors.push(`${target}: not tried, the claim's lease is nearly over`);
         return { kind: "retry", error: errors.join("; ") };
       }
+      const url = request.url(target);
       const stopTimer = this.#o.metrics.dispatchDuration.startTimer();
       try {
         const response = await this.#o.fetch(url, {
           method: "POST",
           headers: {
-            "content-type": "application/json",
+            "content-type": request.contentType,
             "idempotency-key": row.id,
             "x-callback-id": row.id,
             "x-callback-dispatcher": this.#o.workerId,
           },
-          body,
+          body: request.body,
           signal: AbortSignal.timeout(Math.min(this.#o.requestTimeoutMs, left)),
           redirect: "manual",
         });
         const text = await response.text();
-        if (response.ok) return { kind: "delivered", reason: reasonFrom(text) };
+        if (response.ok) return { kind: "answered", text };
         errors.push(`${url}: HTTP ${response.status}`);
         if (!notNow(response.status)) return { kind: "failed", error: errors.join("; ") };
       } catch (error) {
@@ -309,40 +330,22 @@ export class Dispatcher {
   ): Promise<Outcome> {
     const src = scxmlSource(options);
     if (src instanceof Error) return { kind: "failed", error: src.message };
-    const body = sessionForm(orsPayload(row, options), row, src).toString();
-    const errors: string[] = [...refused];
-    for (const base of attemptOrder(urls, options._ors_lb_strategy, this.#turn++)) {
-      const left = deadline - this.#o.clock.monotonic();
-      if (left < MIN_POST_MS) {
-        errors.push(`${base}: not tried, the claim's lease is nearly over`);
-        return { kind: "retry", error: errors.join("; ") };
-      }
-      const url = sessionStartUrl(base);
-      const stopTimer = this.#o.metrics.dispatchDuration.startTimer();
-      try {
-        const response = await this.#o.fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/x-www-form-urlencoded",
-            "idempotency-key": row.id,
-            "x-callback-id": row.id,
-            "x-callback-dispatcher": this.#o.workerId,
-          },
-          body,
-          signal: AbortSignal.timeout(Math.min(this.#o.requestTimeoutMs, left)),
-          redirect: "manual",
-        });
-        const text = await response.text();
-        if (response.ok) return { kind: "handed-off", sessionId: sessionIdFrom(text) };
-        errors.push(`${url}: HTTP ${response.status}`);
-        if (!notNow(response.status)) return { kind: "failed", error: errors.join("; ") };
-      } catch (error) {
-        errors.push(`${url}: ${errorText(error)}`);
-      } finally {
-        stopTimer();
-      }
-    }
-    return { kind: "retry", error: `${CANNOT_CONNECT} ${errors.join("; ")}` };
+    const answer = await this.#postInTurn(
+      row,
+      attemptOrder(urls, options._ors_lb_strategy, this.#turn++),
+      deadline,
+      refused,
+      {
+        contentType: "application/x-www-form-urlencoded",
+        body: sessionForm(orsPayload(row, options), row, src).toString(),
+        url: sessionStartUrl,
+      },
+    );
+    if (answer.kind === "answered")
+      return { kind: "handed-off", sessionId: sessionIdFrom(answer.text) };
+    return answer.kind === "retry"
+      ? { kind: "retry", error: `${CANNOT_CONNECT} ${answer.error}` }
+      : answer;
   }
 }
 

@@ -1,6 +1,6 @@
 // Reading and watching the option directory the way Kubernetes mounts a ConfigMap: files behind a
 // `..data` symlink that is swapped atomically, plus a projected Secret's `password` beside them.
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -10,6 +10,7 @@ import {
   type RawOptions,
 } from "../../src/callback-api/config-dir.ts";
 import { resolveOptions, substituteTokens } from "../../src/callback-api/options.ts";
+import { configMapVolume } from "./support/config-map-volume.ts";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -20,30 +21,6 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "cbapi-cfg-"));
   dirs.push(dir);
   return dir;
-}
-
-/** Lays out `dir` as the kubelet does and returns a function that swaps in new contents. */
-async function kubernetesVolume(
-  dir: string,
-  files: Record<string, string>,
-): Promise<(next: Record<string, string>) => Promise<void>> {
-  let generation = 0;
-  const writeGeneration = async (content: Record<string, string>): Promise<string> => {
-    const name = `..2030_03_04_10_00_0${generation++}.000`;
-    await mkdir(join(dir, name));
-    for (const [key, value] of Object.entries(content))
-      await writeFile(join(dir, name, key), value);
-    return name;
-  };
-  await symlink(await writeGeneration(files), join(dir, "..data"));
-  for (const key of Object.keys(files)) await symlink(join("..data", key), join(dir, key));
-  return async (next) => {
-    const target = await writeGeneration(next);
-    await symlink(target, join(dir, "..data_tmp"));
-    await rename(join(dir, "..data_tmp"), join(dir, "..data"));
-    for (const key of Object.keys(next))
-      await symlink(join("..data", key), join(dir, key)).catch(() => undefined);
-  };
 }
 
 describe("config directory", () => {
@@ -61,7 +38,7 @@ describe("config directory", () => {
 
   it("follows an atomic ..data swap and notices it through the watcher", async () => {
     const dir = await tempDir();
-    const swap = await kubernetesVolume(dir, { _ttl: "60", _service_groups: "a" });
+    const swap = await configMapVolume(dir, { _ttl: "60", _service_groups: "a" });
     const initial = await readConfigDir(dir);
     expect(initial).toEqual({ _ttl: "60", _service_groups: "a" });
     const changes: RawOptions[] = [];

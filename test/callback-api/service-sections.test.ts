@@ -2,43 +2,19 @@
 // `<config-dir>/services/<name>/`, one file per option, behind a ConfigMap's `..data` symlink.
 // Read at start, watched while running; a missing one is logged once and answered with a GMS 400
 // (gms-reference-2.md §2.3: `_business_hours_service` verifies the desired time).
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ServiceSections } from "../../src/callback-api/service-sections.ts";
 import { PERMISSIVE } from "./support/app.ts";
 import { startServer, stopServer, writeConfigDir } from "./support/server-process.ts";
+import { configMapVolume } from "./support/config-map-volume.ts";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** Lays out `dir` as the kubelet lays out a ConfigMap volume; returns a function that swaps it. */
-async function configMapVolume(
-  dir: string,
-  files: Record<string, string>,
-): Promise<(next: Record<string, string>) => Promise<void>> {
-  await mkdir(dir, { recursive: true });
-  let generation = 0;
-  const writeGeneration = async (content: Record<string, string>): Promise<string> => {
-    const name = `..2030_03_04_10_00_0${generation++}.000`;
-    await mkdir(join(dir, name));
-    for (const [key, value] of Object.entries(content))
-      await writeFile(join(dir, name, key), value);
-    return name;
-  };
-  await symlink(await writeGeneration(files), join(dir, "..data"));
-  for (const key of Object.keys(files)) await symlink(join("..data", key), join(dir, key));
-  return async (next) => {
-    const target = await writeGeneration(next);
-    await symlink(target, join(dir, "..data_tmp"));
-    await rename(join(dir, "..data_tmp"), join(dir, "..data"));
-    for (const key of Object.keys(next))
-      await symlink(join("..data", key), join(dir, key)).catch(() => undefined);
-  };
-}
 
 async function tempConfigDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "cbapi-sections-"));
