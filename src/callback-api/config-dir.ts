@@ -33,6 +33,29 @@ function isMissing(error: unknown): boolean {
   return error instanceof Error && "code" in error && error.code === "ENOENT";
 }
 
+/**
+ * Runs `task` once a burst of calls has settled: a ConfigMap swap fires several fs.watch events
+ * in a burst, and one read after it is enough. The timer never keeps the process alive.
+ */
+export class Debounced {
+  readonly #task: () => void;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(task: () => void) {
+    this.#task = task;
+  }
+
+  schedule(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#task, 50);
+    this.#timer.unref();
+  }
+
+  cancel(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
 export interface ConfigDirWatcherOptions {
   dir: string;
   /** The slow poll that catches what fs.watch misses (network filesystems, some overlay setups). */
@@ -47,7 +70,9 @@ export class ConfigDirWatcher {
   #current: string;
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #debounce: NodeJS.Timeout | undefined;
+  readonly #debounced = new Debounced(() => {
+    void this.check();
+  });
   #reading: Promise<void> = Promise.resolve();
 
   constructor(initial: RawOptions, opts: ConfigDirWatcherOptions) {
@@ -58,7 +83,7 @@ export class ConfigDirWatcher {
   start(): void {
     try {
       this.#watcher = watch(this.#opts.dir, () => {
-        this.#schedule();
+        this.#debounced.schedule();
       });
       this.#watcher.on("error", (error) => {
         this.#opts.onError(error);
@@ -67,7 +92,7 @@ export class ConfigDirWatcher {
       this.#opts.onError(error);
     }
     this.#timer = setInterval(() => {
-      this.#schedule();
+      this.#debounced.schedule();
     }, this.#opts.pollIntervalMs ?? 10_000);
     this.#timer.unref();
   }
@@ -91,15 +116,6 @@ export class ConfigDirWatcher {
   close(): void {
     this.#watcher?.close();
     clearInterval(this.#timer);
-    clearTimeout(this.#debounce);
-  }
-
-  #schedule(): void {
-    // A ConfigMap swap fires several events in a burst; one read after it settles is enough.
-    clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => {
-      void this.check();
-    }, 50);
-    this.#debounce.unref();
+    this.#debounced.cancel();
   }
 }

@@ -9,7 +9,7 @@
 // missing, never as an empty (always-closed or always-open) service.
 import { watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
-import { readConfigDir, type RawOptions } from "./config-dir.ts";
+import { Debounced, readConfigDir, type RawOptions } from "./config-dir.ts";
 import { isServiceDirName, type SectionLookup } from "./linked-services.ts";
 import type { ServiceOptions } from "./options.ts";
 
@@ -45,7 +45,9 @@ export class ServiceSections {
   #snapshot = "[]";
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #debounce: NodeJS.Timeout | undefined;
+  readonly #debounced = new Debounced(() => {
+    void this.check();
+  });
   #reading: Promise<void> = Promise.resolve();
 
   constructor(opts: ServiceSectionsOptions) {
@@ -65,7 +67,7 @@ export class ServiceSections {
     this.#watch();
     this.#timer = setInterval(() => {
       this.#watch();
-      this.#schedule();
+      this.#debounced.schedule();
     }, this.#opts.pollIntervalMs ?? 10_000);
     this.#timer.unref();
   }
@@ -74,7 +76,7 @@ export class ServiceSections {
     this.#watcher?.close();
     this.#watcher = undefined;
     clearInterval(this.#timer);
-    clearTimeout(this.#debounce);
+    this.#debounced.cancel();
   }
 
   /** Reads the followed sections now; resolves when done (and any change is reported). */
@@ -113,25 +115,16 @@ export class ServiceSections {
     if (this.#watcher !== undefined) return;
     try {
       this.#watcher = watch(this.#opts.servicesDir, { recursive: true }, () => {
-        this.#schedule();
+        this.#debounced.schedule();
       });
       this.#watcher.on("error", () => {
         // Removed or unmounted: the poll re-reads, and watches again once it is back.
         this.#watcher?.close();
         this.#watcher = undefined;
-        this.#schedule();
+        this.#debounced.schedule();
       });
     } catch {
       // Not there yet: the poll catches it.
     }
-  }
-
-  #schedule(): void {
-    // A ConfigMap swap fires several events in a burst; one read after it settles is enough.
-    clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => {
-      void this.check();
-    }, 50);
-    this.#debounce.unref();
   }
 }
