@@ -7,10 +7,12 @@ import { refusal, VIOLATIONS_ENV } from "./program-guard.ts";
 import { aptInstalls, parsePrerequisites, readmePrerequisites } from "./prerequisites.ts";
 
 const repoRoot = path.join(import.meta.dirname, "../..");
+/** A made-up file system for the pure checks below: no path of this machine. */
+const fake = (relative: string): string => path.join(path.sep, "fixture", relative);
 const roots = {
-  repo: "/src/repo",
-  toolCache: "/home/u/.cache/callback-operator",
-  node: "/opt/node/bin/node",
+  repo: fake("repo"),
+  toolCache: fake("cache/callback-operator"),
+  node: fake("node/bin/node"),
 };
 
 describe("the README's prerequisites", () => {
@@ -58,18 +60,18 @@ describe("the program guard", () => {
   it.each([
     ["go", undefined],
     ["openssl", undefined],
-    ["/opt/node/bin/node", undefined],
-    ["/home/u/.cache/callback-operator/tools/kstatus-1/bin/kstatus", undefined],
-    ["/src/repo/.cluster/bin/kubectl", undefined],
+    [fake("node/bin/node"), undefined],
+    [fake("cache/callback-operator/tools/kstatus-1/bin/kstatus"), undefined],
+    [fake("repo/.cluster/bin/kubectl"), undefined],
   ])("lets %s run", (command, expected) => {
     expect(refusal(command, listed, roots)).toBe(expected);
   });
 
   it.each([
     ["lua5.4", /not listed in the README/],
-    ["/opt/elsewhere/bin/lua5.4", /outside the repository and the tool cache/],
-    ["/home/u/.cache/callback-operator-evil/x", /outside/],
-    ["/src/repo/../etc/x", /outside/],
+    [fake("elsewhere/bin/lua5.4"), /outside the repository and the tool cache/],
+    [fake("cache/callback-operator-evil/x"), /outside/],
+    [`${fake("repo")}/../etc/x`, /outside/],
   ])("refuses %s", (command, message) => {
     expect(refusal(command, listed, roots)).toMatch(message);
   });
