@@ -1,33 +1,21 @@
 // Dispatch to `_ors`: payload, idempotency key, retries with backoff, final failure, lost claims.
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/runtime/clock.ts";
 import { Dispatcher } from "../../src/callback-api/dispatcher.ts";
-import { Metrics } from "../../src/callback-api/metrics.ts";
 import { BACKENDS, openStore, type TestStore } from "./support/databases.ts";
 import { PERMISSIVE, START, basic, makeApp, type TestApp } from "./support/app.ts";
 import { startReceiver, type Receiver } from "./support/receiver.ts";
+import { dispatcherFor as testDispatcher } from "./support/dispatcher.ts";
 
 const T0 = Date.parse(START);
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function dispatcherFor(
+/** Retries here back off from 1 s, so that the tests can step past them. */
+const dispatcherFor = (
   t: TestStore,
   a: TestApp,
-  extra: Partial<ConstructorParameters<typeof Dispatcher>[0]> = {},
-): Dispatcher {
-  return new Dispatcher({
-    store: t.store,
-    clock: a.clock,
-    options: a.options,
-    log: pino({ level: "silent" }),
-    metrics: new Metrics(),
-    workerId: "test-worker",
-    backoffBaseMs: 1_000,
-    maxAttempts: 3,
-    ...extra,
-  });
-}
+  extra: Parameters<typeof testDispatcher>[2] = {},
+): Dispatcher => testDispatcher(t, a, { backoffBaseMs: 1_000, ...extra });
 
 async function state(t: TestStore, id: string): Promise<[string, string | null]> {
   const row = await t.store.getById(id);

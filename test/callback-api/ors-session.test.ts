@@ -5,29 +5,15 @@
 // gms-reference.md §5 (`_ors_session_id` among the default returned-keys).
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Dispatcher } from "../../src/callback-api/dispatcher.ts";
-import { Metrics } from "../../src/callback-api/metrics.ts";
 import { CANNOT_CONNECT } from "../../src/callback-api/ors-session.ts";
 import { BACKENDS, openStore, type TestStore } from "./support/databases.ts";
 import { PERMISSIVE, basic, makeApp, type TestApp } from "./support/app.ts";
 import { startReceiver, type Receiver } from "./support/receiver.ts";
+import { dispatcherFor } from "./support/dispatcher.ts";
 
 const SCXML = "http://scxml.example/apps/callback/index.scxml";
 const auth = { authorization: basic("u", "p") };
-
-function dispatcherFor(t: TestStore, a: TestApp): Dispatcher {
-  return new Dispatcher({
-    store: t.store,
-    clock: a.clock,
-    options: a.options,
-    log: pino({ level: "silent" }),
-    metrics: new Metrics(),
-    workerId: "test-worker",
-    maxAttempts: 3,
-  });
-}
 
 /** A loopback URL nothing listens on: the connection is refused. */
 async function refusedUrl(): Promise<string> {
