@@ -2,8 +2,11 @@
 // (support/recording-database.ts): every rule a start checks and its insert run in one statement
 // (ADR 0121), where they took 7 (BEGIN, locks with a rate lane, the rate windows, in-queue count,
 // bucket count, insert, COMMIT) and an immediate throttled start 8. Near a rate limit the start runs
-// again holding every rate lane (ADR 0120): 2.
+// again holding every rate lane (ADR 0120): 2. And what it costs the log: one line.
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../src/callback-api/app.ts";
 import { CallbackService } from "../../src/callback-api/callback-service.ts";
 import { CallbackError } from "../../src/callback-api/errors.ts";
 import { resolveOptions } from "../../src/callback-api/options.ts";
@@ -104,5 +107,53 @@ describe.each(BACKENDS)("round trips of a start on %s", (backend) => {
     );
     expect(error).toBeUndefined();
     expect(trips).toHaveLength(2);
+  });
+});
+
+describe("the log of a start", () => {
+  it("is one access-log line per request at the default level", async () => {
+    const t = await openStore("pglite");
+    try {
+      const lines: string[] = [];
+      const logger = pino(
+        { level: "info" },
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            lines.push(
+              ...chunk
+                .toString("utf8")
+                .split("\n")
+                .filter((line) => line !== ""),
+            );
+            done();
+          },
+        }),
+      );
+      const serviceName = uniqueService("log");
+      const options = resolveOptions(serviceName, PERMISSIVE);
+      const app = await buildApp({
+        store: t.store,
+        serviceName,
+        options: () => options,
+        clock: new ManualClock(START),
+        logger,
+      });
+      for (const number of ["5550201", "5550202"]) {
+        const response = await app.inject({
+          method: "POST",
+          url: `/genesys/1/service/callback/${serviceName}`,
+          payload: { _customer_number: number },
+        });
+        expect(response.statusCode).toBe(200);
+      }
+      await app.close();
+      expect(lines).toHaveLength(2);
+      expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
+        "request completed",
+        "request completed",
+      ]);
+    } finally {
+      await t.close();
+    }
   });
 });
