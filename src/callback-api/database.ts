@@ -14,7 +14,12 @@ export interface PreparedStatement {
 }
 
 export interface SqlClient {
-  query<Row>(statement: string | PreparedStatement, params?: readonly unknown[]): Promise<Row[]>;
+  // A property, not a method: its parameters are then checked strictly, so a wrapper that takes only
+  // text does not pass for a client.
+  query: <Row>(
+    statement: string | PreparedStatement,
+    params?: readonly unknown[],
+  ) => Promise<Row[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
 }
