@@ -6,9 +6,10 @@
 // a day ahead), JSON bodies, each with its own valid US number, spread round-robin over a day of
 // 5-minute buckets. Nothing falls due during a run, so the dispatcher does only its idle poll (one
 // promote and one empty claim per second) and never competes with the starts; every start still
-// runs the full rule set of the defaults: number checks, then one transaction (7 statements: BEGIN,
-// the rule locks with a rate lane, the rate windows' count, in-queue count, bucket count, insert,
-// COMMIT; scheduled starts have no daily throttle) where the raw baseline runs one INSERT.
+// runs the full rule set of the defaults: number checks, then one prepared statement, the function
+// `callback_api_start` in its own transaction (ADR 0121: the rule locks with a rate lane, the rate
+// windows' count, in-queue count, bucket count, insert; scheduled starts have no daily throttle),
+// where the raw baseline runs one INSERT. It took 7 statements before (BEGIN … COMMIT).
 //
 // Method: every run gets a fresh database (and server process); a warm-up precedes the measured
 // requests; backends are interleaved run by run so drift on the machine spreads over all three.

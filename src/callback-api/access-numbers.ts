@@ -55,9 +55,25 @@ function accessCode(options: ServiceOptions): string | undefined {
   return Array.from({ length }, () => String(randomInt(10))).join("");
 }
 
+/** A booking about to be made: the pool, the code and the expiry (503 for an unusable pool). */
+export interface PreparedBooking {
+  readonly numbers: readonly string[];
+  readonly code: string | undefined;
+  readonly expiresAt: number;
+}
+
+export function prepareBooking(options: ServiceOptions, now: number): PreparedBooking {
+  return {
+    numbers: pool(options),
+    code: accessCode(options),
+    expiresAt: now + options._booking_expiration_timeout * 1000,
+  };
+}
+
 /**
  * Books an access number for a callback, inside a transaction that holds the `access-numbers`
- * rule lock. Every number held: 503 saying when the first one is free again.
+ * rule lock. Every number held: 503 saying when the first one is free again. (A start books in
+ * its own statement, `Store.start`.)
  */
 export async function bookAccess(
   tx: StoreQueries,
@@ -65,9 +81,7 @@ export async function bookAccess(
   callbackId: string,
   now: number,
 ): Promise<Access> {
-  const numbers = pool(options);
-  const code = accessCode(options);
-  const expiresAt = now + options._booking_expiration_timeout * 1000;
+  const { numbers, code, expiresAt } = prepareBooking(options, now);
   const number = await tx.bookAccessNumber({
     numbers,
     resourceGroup: options._resource_group,
@@ -90,12 +104,19 @@ export async function bookAccess(
 
 /** Properties a booking leaves on the record: the orchestration matches the inbound call by them. */
 export function accessProperties(access: Access, connects: number): Record<string, string> {
+  return { _access_number: access.number, ...bookingProperties(access, connects) };
+}
+
+/** The properties of a booking but its number, for a start that learns the number as it books. */
+export function bookingProperties(
+  booking: Pick<Access, "code" | "expiresAt">,
+  connects: number,
+): Record<string, string> {
   const properties: Record<string, string> = {
-    _access_number: access.number,
-    _access_expiration_time: formatIsoTime(access.expiresAt),
+    _access_expiration_time: formatIsoTime(booking.expiresAt),
     _userorig_connect_count: String(connects),
   };
-  if (access.code !== undefined) properties["_access_code"] = access.code;
+  if (booking.code !== undefined) properties["_access_code"] = booking.code;
   return properties;
 }
 

@@ -3,11 +3,11 @@
 // 0120), together with the write they guard.
 import { randomUUID } from "node:crypto";
 import {
-  accessProperties,
-  bookAccess,
+  bookingProperties,
   dialNumberDialog,
   dialsAtStart,
-  type Access,
+  prepareBooking,
+  type PreparedBooking,
 } from "./access-numbers.ts";
 import { computeSlots, slotLimit, toAvailabilityV1 } from "./availability.ts";
 import type { Clock } from "../runtime/clock.ts";
@@ -20,13 +20,14 @@ import { normaliseCustomerNumber } from "./phone.ts";
 import { LIMITS, emptyParams, own, type Params } from "./request-params.ts";
 import {
   QUEUED_STATES,
-  RATE_LANES,
-  RateContended,
   isCallbackState,
   type CallbackRow,
   type CallbackState,
+  type NewCallback,
   type RateHold,
   type RuleLock,
+  type StartChecks,
+  type StartOutcome,
   type Store,
   type StoreQueries,
 } from "./store.ts";
@@ -182,11 +183,19 @@ async function checkBucket(
   if (exclude?.scheduled === true && bucketStart(exclude.desiredTime, bucketMs) === start)
     used -= 1;
   if (used < limit) return;
+  throw await bucketFull(s, desired);
+}
+
+/** The bucket of `desired` bucket is full: the refusal, with the free slots around it. */
+async function bucketFull(s: ScheduleContext, desired: number): Promise<CallbackError> {
+  const { options, linked } = s;
+  const start = bucketStart(desired, options._request_time_bucket * 60_000);
+  const limit = slotLimit(options, linked, start);
   const source =
     linked.capacity?.kind === "ok"
       ? `the capacity of this slot in capacity service ${linked.capacity.name}. Check option _capacity_service`
       : `_max_request_by_time_bucket. Check option _max_request_by_time_bucket`;
-  throw new CallbackError(
+  return new CallbackError(
     "CallbackExceptionTimeSlotFull",
     `The time slot ${formatIsoTime(start)} is full: it holds ${limit} callbacks, ${source}`,
     await proposal(s, desired),
@@ -278,99 +287,142 @@ function bucketLock(options: ServiceOptions, desired: number): RuleLock {
   return { rule: "bucket", start: bucketStart(desired, options._request_time_bucket * 60_000) };
 }
 
+/** What a start's rules depend on, beside the options and the clock. */
+interface StartRules {
+  readonly throttled: readonly [string, string][];
+  /** The customer number in E.164 form. */
+  readonly number: string | undefined;
+  readonly state: CallbackState;
+  /** The desired time of a start in the future, whose bucket it takes. */
+  readonly bucketed: number | undefined;
+  readonly linked: LinkedServices;
+  /** The access number to book, for a user-originated start answered by DialNumber. */
+  readonly booking: PreparedBooking | undefined;
+}
+
 /** The locks of the rules a start checks: only starts that could change one of its counts wait. */
-function startLocks(
-  options: ServiceOptions,
-  throttled: readonly [string, string][],
-  number: string | undefined,
-  due: { state: CallbackState; bucketed: number | undefined },
-): RuleLock[] {
-  // The service's rate is held by the rate lanes of `inRuleTransaction`, not by a rule lock.
+function startLocks(options: ServiceOptions, rules: StartRules): RuleLock[] {
+  // The service's rate is held by the rate lanes of `Store.start`, not by a rule lock.
   const locks: RuleLock[] = [];
-  for (const [parameter, value] of throttled) locks.push({ rule: "throttle", parameter, value });
-  if (options._enable_in_queue_checking !== "false" && number !== undefined)
-    locks.push({ rule: "number", customerNumber: number });
-  if (due.state === "QUEUED") locks.push({ rule: "queue" });
-  if (due.bucketed !== undefined) locks.push(bucketLock(options, due.bucketed));
+  for (const [parameter, value] of rules.throttled)
+    locks.push({ rule: "throttle", parameter, value });
+  if (options._enable_in_queue_checking !== "false" && rules.number !== undefined)
+    locks.push({ rule: "number", customerNumber: rules.number });
+  if (rules.state === "QUEUED") locks.push({ rule: "queue" });
+  if (rules.bucketed !== undefined) locks.push(bucketLock(options, rules.bucketed));
+  if (rules.booking !== undefined) locks.push({ rule: "access-numbers" });
   return locks;
 }
 
 /**
- * `_throttle_callbacks_per_service_1/2` within `_throttle_ttl_1/2` seconds: every start counts,
- * immediate or scheduled, over a window sliding with the clock (Genesys' ThrottlePreventHighRateTests;
- * ADR 0090). The first window is checked first, so its interval is the one named when both are full.
+ * The rules a start checks in the store (`Store.start`), in GMS's order there: the per-service rate,
+ * the daily throttles, in-queue checking, the queue cap, the time bucket, the access number.
  *
- * On one rate lane (ADR 0120) up to `RATE_LANES - 1` other starts may be uncommitted and unseen, so
- * a window admits only with that margin below its limit; nearer the limit the start runs again
- * holding every lane (`RateContended`), where the count is exact. A full window is full either way.
+ * `_throttle_callbacks_per_service_1/2` within `_throttle_ttl_1/2` seconds: every start counts,
+ * immediate or scheduled, over a window sliding with the clock (Genesys'
+ * ThrottlePreventHighRateTests; ADR 0090); the first window is checked first, so its interval is
+ * the one named when both are full. On one rate lane (ADR 0120) up to `RATE_LANES - 1` other starts
+ * may be uncommitted and unseen, so a window admits only with that margin below its limit; nearer
+ * the limit the start runs again holding every lane (`contended`), where the count is exact.
  */
-async function checkRate(
-  tx: StoreQueries,
+function startChecks(
   options: ServiceOptions,
   now: number,
   hold: RateHold,
-): Promise<void> {
-  const windows = [
-    [options._throttle_callbacks_per_service_1, options._throttle_ttl_1],
-    [options._throttle_callbacks_per_service_2, options._throttle_ttl_2],
-  ] as const;
-  const counts = await tx.countCreatedSince(options.serviceName, [
-    now - windows[0][1] * 1000,
-    now - windows[1][1] * 1000,
-  ]);
-  for (const [index, [limit, ttl]] of windows.entries()) {
-    const count = counts[index] ?? 0;
-    if (count >= limit) {
-      throw new CallbackError(
+  rules: StartRules,
+): StartChecks {
+  const bucketMs = options._request_time_bucket * 60_000;
+  const bucket = rules.bucketed === undefined ? undefined : bucketStart(rules.bucketed, bucketMs);
+  const inQueue = options._enable_in_queue_checking;
+  const { booking } = rules;
+  return {
+    locks: startLocks(options, rules),
+    hold,
+    rate: [
+      {
+        since: now - options._throttle_ttl_1 * 1000,
+        limit: options._throttle_callbacks_per_service_1,
+      },
+      {
+        since: now - options._throttle_ttl_2 * 1000,
+        limit: options._throttle_callbacks_per_service_2,
+      },
+    ],
+    throttles: {
+      values: rules.throttled,
+      day: utcDay(now),
+      limit: options._throttle_request_parameters_limit,
+    },
+    inQueueLimit:
+      inQueue === "false" || rules.number === undefined ? undefined : inQueue === "strict" ? 1 : 2,
+    queueCap: rules.state === "QUEUED" ? options._max_queued_callbacks_per_service : undefined,
+    bucket:
+      bucket === undefined
+        ? undefined
+        : { from: bucket, to: bucket + bucketMs, limit: slotLimit(options, rules.linked, bucket) },
+    access:
+      booking === undefined
+        ? undefined
+        : {
+            numbers: booking.numbers,
+            resourceGroup: options._resource_group,
+            code: booking.code ?? null,
+            expiresAt: booking.expiresAt,
+            properties: bookingProperties(booking, 1),
+          },
+  };
+}
+
+/** A start's refusal as GMS words it; the bucket's comes with its proposal (`bucketFull`). */
+function startRefusal(
+  outcome: Exclude<StartOutcome, { outcome: "admitted" | "contended" | "bucket" }>,
+  options: ServiceOptions,
+  number: string | undefined,
+): CallbackError {
+  switch (outcome.outcome) {
+    case "rate": {
+      const ttl = outcome.window === 1 ? options._throttle_ttl_1 : options._throttle_ttl_2;
+      return new CallbackError(
         "CallbackExceptionServiceUnavailable",
         `Limit of queued callbacks for ${options.serviceName} is reached for interval ${ttl}s.`,
       );
     }
-    if (hold === "lane" && count + RATE_LANES > limit) throw new RateContended();
-  }
-}
-
-async function checkThrottle(
-  tx: StoreQueries,
-  options: ServiceOptions,
-  values: readonly [string, string][],
-  day: string,
-): Promise<void> {
-  for (const [parameter, value] of values) {
-    const count = await tx.throttleCount(options.serviceName, parameter, value, day);
-    if (count >= options._throttle_request_parameters_limit) {
-      throw new CallbackError(
+    case "throttle":
+      return new CallbackError(
         "CallbackExceptionServiceUnavailable",
-        `Callback for ${parameter}=${value} rejected because previous callbacks for this parameter were requested for more than ${options._throttle_request_parameters_limit} times today.`,
+        `Callback for ${outcome.parameter}=${outcome.value} rejected because previous callbacks for this parameter were requested for more than ${options._throttle_request_parameters_limit} times today.`,
+      );
+    case "in-queue":
+      return new CallbackError(
+        "CallbackExceptionAlreadyQueued",
+        `Callback for _customer_number=${number ?? ""} rejected because ${outcome.active} callback(s) for this number are already in the queue. Check option _enable_in_queue_checking`,
+      );
+    case "queue-cap":
+      return queueCapReached(options);
+    case "access": {
+      const when =
+        outcome.freeAt === undefined
+          ? ""
+          : ` The first is free again at ${formatIsoTime(outcome.freeAt)}.`;
+      return new CallbackError(
+        "CallbackExceptionServiceUnavailable",
+        `All ${options._access_numbers.length} access numbers of resource group ${options._resource_group} are booked.${when} Check option _access_numbers`,
       );
     }
   }
 }
 
-async function checkInQueue(
-  tx: StoreQueries,
-  options: ServiceOptions,
-  number: string | undefined,
-): Promise<void> {
-  if (options._enable_in_queue_checking === "false" || number === undefined) return;
-  const limit = options._enable_in_queue_checking === "strict" ? 1 : 2;
-  const active = await tx.countActiveForNumber(options.serviceName, number);
-  if (active >= limit) {
-    throw new CallbackError(
-      "CallbackExceptionAlreadyQueued",
-      `Callback for _customer_number=${number} rejected because ${active} callback(s) for this number are already in the queue. Check option _enable_in_queue_checking`,
-    );
-  }
+function queueCapReached(options: ServiceOptions): CallbackError {
+  return new CallbackError(
+    "CallbackExceptionServiceUnavailable",
+    `Limit of queued callbacks for ${options.serviceName} is reached.`,
+  );
 }
 
 /** `_max_queued_callbacks_per_service`, on every path a client takes into QUEUED (start, reschedule). */
 async function checkQueueCap(tx: StoreQueries, options: ServiceOptions): Promise<void> {
-  if ((await tx.countQueued(options.serviceName)) >= options._max_queued_callbacks_per_service) {
-    throw new CallbackError(
-      "CallbackExceptionServiceUnavailable",
-      `Limit of queued callbacks for ${options.serviceName} is reached.`,
-    );
-  }
+  if ((await tx.countQueued(options.serviceName)) >= options._max_queued_callbacks_per_service)
+    throw queueCapReached(options);
 }
 
 /**
@@ -431,10 +483,6 @@ export class CallbackService {
     // GMS counts immediate requests only: scheduled ones pass when a value's daily limit is reached
     // (Genesys' ThrottlePreventSameCustomerNumberTests; docs/callback-api.md).
     const throttled = scheduled ? [] : throttledValues(params, headers, options, number);
-    const locks = startLocks(options, throttled, number, {
-      state,
-      bucketed: scheduled && desired > now ? desired : undefined,
-    });
     const linked = this.#deps.linked();
     if (scheduled && desired > now) {
       const s = { tx: this.#deps.store, options, linked, now };
@@ -442,57 +490,59 @@ export class CallbackService {
     } else {
       checkOpenNow(options, linked, now);
     }
-    // User-originated, not waiting for an agent: the answer is an access number to dial (GMS DialNumber).
-    const dials = dialsAtStart(options, scheduled);
-    if (dials) locks.push({ rule: "access-numbers" });
-    const id = randomUUID().replaceAll("-", "").toUpperCase();
-    let access: Access | undefined;
-    // One free rate lane first; near a rate limit (or with no lane free) again on all lanes.
-    const attempt = (hold: RateHold): Promise<CallbackRow> =>
-      this.#deps.store.inRuleTransaction(
-        options.serviceName,
-        locks,
-        async (tx) => {
-          access = undefined;
-          const day = utcDay(now);
-          await checkRate(tx, options, now, hold);
-          await checkThrottle(tx, options, throttled, day);
-          await checkInQueue(tx, options, number);
-          if (state === "QUEUED") await checkQueueCap(tx, options);
-          if (scheduled && desired > now)
-            await checkBucket({ tx, options, linked, now }, desired, undefined);
-          if (dials) access = await bookAccess(tx, options, id, now);
-          const inserted = await tx.insert({
-            id,
-            serviceName: options.serviceName,
-            state,
-            customerNumber: number ?? null,
-            desiredTime: desired,
-            scheduled,
-            expirationTime: desired + options._ttl * 1000,
-            now,
-            properties:
-              access === undefined ? properties : { ...properties, ...accessProperties(access, 1) },
-          });
-          for (const [parameter, value] of throttled) {
-            await tx.incrementThrottle(options.serviceName, parameter, value, day);
-          }
-          return inserted;
-        },
-        hold,
-      );
-    let row: CallbackRow;
-    try {
-      row = await attempt("lane");
-    } catch (error) {
-      if (!(error instanceof RateContended)) throw error;
-      row = await attempt("all");
+    const callback: NewCallback = {
+      id: randomUUID().replaceAll("-", "").toUpperCase(),
+      serviceName: options.serviceName,
+      state,
+      customerNumber: number ?? null,
+      desiredTime: desired,
+      scheduled,
+      expirationTime: desired + options._ttl * 1000,
+      now,
+      properties,
+    };
+    return this.#admit(callback, options, {
+      throttled,
+      number,
+      state,
+      bucketed: scheduled && desired > now ? desired : undefined,
+      linked,
+      // User-originated, not waiting for an agent: the answer is an access number to dial (GMS DialNumber).
+      booking: dialsAtStart(options, scheduled) ? prepareBooking(options, now) : undefined,
+    });
+  }
+
+  /** The rules of the store and the insert: one free rate lane first; near a rate limit (or with no lane free) again on all lanes. */
+  async #admit(
+    callback: NewCallback,
+    options: ServiceOptions,
+    rules: StartRules,
+  ): Promise<StartResult> {
+    const { store } = this.#deps;
+    const now = callback.now;
+    let outcome = await store.start(callback, startChecks(options, now, "lane", rules));
+    if (outcome.outcome === "contended")
+      outcome = await store.start(callback, startChecks(options, now, "all", rules));
+    switch (outcome.outcome) {
+      case "admitted": {
+        const { row, booked } = outcome;
+        const dialog =
+          rules.booking === undefined || booked === undefined
+            ? confirmationDialog(row)
+            : dialNumberDialog(row.id, { ...rules.booking, number: booked }, options, now);
+        return { row, dialog };
+      }
+      case "contended":
+        // All lanes held: nothing is uncommitted beside it, so the count was exact.
+        throw new Error("A start holding every rate lane was told to run again");
+      case "bucket":
+        throw await bucketFull(
+          { tx: store, options, linked: rules.linked, now },
+          callback.desiredTime,
+        );
+      default:
+        throw startRefusal(outcome, options, callback.customerNumber ?? undefined);
     }
-    const dialog =
-      access === undefined
-        ? confirmationDialog(row)
-        : dialNumberDialog(row.id, access, options, now);
-    return { row, dialog };
   }
 
   async cancel(serviceName: string, id: string, reason = "CANCELLED"): Promise<CallbackRow> {

@@ -3,8 +3,23 @@
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 
+/**
+ * A statement of the hot path, prepared once per PostgreSQL connection under its name: later runs
+ * skip parsing and planning (about 0.05 ms of server CPU each) and send only the parameters. PGlite
+ * runs in this process and has no named statements: it runs the text.
+ */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
 export interface SqlClient {
-  query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  // A property, not a method: its parameters are then checked strictly, so a wrapper that takes only
+  // text does not pass for a client.
+  query: <Row>(
+    statement: string | PreparedStatement,
+    params?: readonly unknown[],
+  ) => Promise<Row[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
 }
@@ -86,6 +101,16 @@ function timeoutStatement(statements: StatementClass): string {
   return `SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS[statements]}`;
 }
 
+/** A `pg` query config: a prepared statement by its name, plain text without one. */
+function pgQuery(
+  statement: string | PreparedStatement,
+  values: unknown[] | undefined,
+): pg.QueryConfig {
+  return typeof statement === "string"
+    ? { text: statement, ...(values === undefined ? {} : { values }) }
+    : { name: statement.name, text: statement.text, ...(values === undefined ? {} : { values }) };
+}
+
 /** Connections one replica holds open to PostgreSQL unless --database-pool-size says otherwise. */
 export const DEFAULT_POOL_SIZE = 10;
 
@@ -114,8 +139,10 @@ export function postgresDatabase(
   return {
     kind: "postgres",
     heavyQuerySlots: Math.max(1, Math.floor(maxConnections / 2)),
-    async query<Row>(text: string, params?: readonly unknown[]) {
-      const result = await sanitized(() => pool.query(text, params as unknown[] | undefined));
+    async query<Row>(statement: string | PreparedStatement, params?: readonly unknown[]) {
+      const result = await sanitized(() =>
+        pool.query(pgQuery(statement, params as unknown[] | undefined)),
+      );
       return result.rows as Row[];
     },
     async exec(script: string) {
@@ -128,9 +155,9 @@ export function postgresDatabase(
         if (statements !== undefined && statements !== "request")
           await sanitized(() => client.query(timeoutStatement(statements)));
         const tx: SqlClient = {
-          async query<Row>(text: string, params?: readonly unknown[]) {
+          async query<Row>(statement: string | PreparedStatement, params?: readonly unknown[]) {
             const result = await sanitized(() =>
-              client.query(text, params as unknown[] | undefined),
+              client.query(pgQuery(statement, params as unknown[] | undefined)),
             );
             return result.rows as Row[];
           },
@@ -169,7 +196,8 @@ export async function pgliteDatabase(dataDir: string | undefined): Promise<Datab
   });
   await db.waitReady;
   const client = (run: Pick<PGlite, "query" | "exec">): SqlClient => ({
-    async query<Row>(text: string, params?: readonly unknown[]) {
+    async query<Row>(statement: string | PreparedStatement, params?: readonly unknown[]) {
+      const text = typeof statement === "string" ? statement : statement.text;
       const result = await sanitized(() => run.query<Row>(text, params as unknown[] | undefined));
       return result.rows;
     },
@@ -182,7 +210,7 @@ export async function pgliteDatabase(dataDir: string | undefined): Promise<Datab
     kind: "pglite",
     // One connection, statements run one after another: one heavy query at a time.
     heavyQuerySlots: 1,
-    query: (text, params) => direct.query(text, params),
+    query: (statement, params) => direct.query(statement, params),
     exec: (script) => direct.exec(script),
     async transaction<T>(fn: (client: SqlClient) => Promise<T>, statements?: StatementClass) {
       return db.transaction(async (tx) => {

@@ -82,6 +82,175 @@ export const migrations: readonly Migration[] = [
     name: "ors-session-id",
     sql: "ALTER TABLE callbacks ADD COLUMN ors_session_id text;",
   },
+  {
+    // A start in one round trip (ADR 0121): the rule checks, the access-number booking and the
+    // insert run in one server-side function, under the same advisory locks and rate lanes as
+    // before (ADR 0011, 0120), in the order callback-service.ts gives. Refusals are returned, not
+    // raised: the program words them (it owns the messages) and nothing was written. The in-queue
+    // count finds a number of a service through its own index instead of a bitmap AND with every
+    // row of the service.
+    version: 5,
+    name: "start-function",
+    sql: `
+      CREATE INDEX callbacks_service_customer_number ON callbacks (service_name, customer_number);
+
+      -- One of p_numbers, at random among those no booking holds (GMS "random and locking").
+      CREATE FUNCTION callback_api_book_access(
+        p_numbers text[], p_resource_group text, p_service text, p_callback_id text,
+        p_access_code text, p_booked_at timestamptz, p_expires_at timestamptz)
+      RETURNS text LANGUAGE sql AS $fn$
+        INSERT INTO access_bookings (access_number, resource_group, service_name, callback_id,
+          access_code, booked_at, expires_at)
+        SELECT n, p_resource_group, p_service, p_callback_id, p_access_code, p_booked_at,
+          p_expires_at
+        FROM unnest(p_numbers) AS n
+        WHERE NOT EXISTS (SELECT 1 FROM access_bookings b
+                          WHERE b.access_number = n AND b.expires_at > p_booked_at)
+        ORDER BY random() LIMIT 1
+        ON CONFLICT (access_number) DO UPDATE SET resource_group = EXCLUDED.resource_group,
+          service_name = EXCLUDED.service_name, callback_id = EXCLUDED.callback_id,
+          access_code = EXCLUDED.access_code, booked_at = EXCLUDED.booked_at,
+          expires_at = EXCLUDED.expires_at
+          WHERE access_bookings.expires_at <= EXCLUDED.booked_at
+        RETURNING access_number
+      $fn$;
+
+      -- outcome: admitted; contended (no free rate lane, or a window within p_lanes of its limit
+      -- on one lane: run again with p_hold 'all'); rate (n: the full window, 1 or 2); throttle (n:
+      -- the index of the value at its daily limit); in-queue (n: the number's active callbacks);
+      -- queue-cap; bucket; access (free_at: when the first number is free again).
+      CREATE FUNCTION callback_api_start(
+        p_hold text, p_lock_names text[], p_lane_prefix text, p_lane_from integer,
+        p_lanes integer,
+        p_rate_since_1 timestamptz, p_rate_limit_1 integer,
+        p_rate_since_2 timestamptz, p_rate_limit_2 integer,
+        p_throttle_parameters text[], p_throttle_values text[], p_throttle_day text,
+        p_throttle_limit integer,
+        p_in_queue_limit integer, p_queue_cap integer, p_queued_states text[],
+        p_bucket_from timestamptz, p_bucket_to timestamptz, p_bucket_limit integer,
+        p_access_numbers text[], p_resource_group text, p_access_code text,
+        p_access_expires_at timestamptz, p_access_properties jsonb,
+        p_id text, p_service text, p_state text, p_customer_number text,
+        p_desired_time timestamptz, p_scheduled boolean, p_expiration_time timestamptz,
+        p_now timestamptz, p_properties jsonb,
+        OUT outcome text, OUT n integer, OUT booked text, OUT free_at timestamptz)
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        v_count_1 integer;
+        v_count_2 integer;
+        v_counted integer;
+        v_lane integer;
+        v_properties jsonb := p_properties;
+      BEGIN
+        -- Locks, each group in key order (ADR 0011): every lane before the rule locks, or the rule
+        -- locks and then one lane tried without waiting from a random one on (ADR 0120).
+        IF p_hold = 'all' THEN
+          PERFORM count(pg_advisory_xact_lock(k.key)) FROM (
+            SELECT DISTINCT a.grp, a.key FROM (
+              SELECT 0 AS grp, hashtextextended(p_lane_prefix || i::text, 0) AS key
+              FROM generate_series(0, p_lanes - 1) AS i
+              UNION ALL
+              SELECT 1, hashtextextended(name, 0) FROM unnest(p_lock_names) AS name) AS a
+            ORDER BY a.grp, a.key) AS k;
+        ELSE
+          PERFORM count(pg_advisory_xact_lock(k.key)) FROM (
+            SELECT DISTINCT hashtextextended(name, 0) AS key FROM unnest(p_lock_names) AS name
+            ORDER BY 1) AS k;
+          SELECT (i + p_lane_from) % p_lanes INTO v_lane
+          FROM generate_series(0, p_lanes - 1) AS i
+          WHERE pg_try_advisory_xact_lock(
+            hashtextextended(p_lane_prefix || ((i + p_lane_from) % p_lanes)::text, 0))
+          LIMIT 1;
+          IF v_lane IS NULL THEN
+            outcome := 'contended';
+            RETURN;
+          END IF;
+        END IF;
+
+        -- The per-service rate: both windows in one range scan, the first window first.
+        SELECT count(*) FILTER (WHERE c.created_at > p_rate_since_1),
+               count(*) FILTER (WHERE c.created_at > p_rate_since_2)
+        INTO v_count_1, v_count_2
+        FROM callbacks c
+        WHERE c.service_name = p_service
+          AND c.created_at > LEAST(p_rate_since_1, p_rate_since_2);
+        IF v_count_1 >= p_rate_limit_1 THEN
+          outcome := 'rate'; n := 1; RETURN;
+        END IF;
+        IF p_hold = 'lane' AND v_count_1 + p_lanes > p_rate_limit_1 THEN
+          outcome := 'contended'; RETURN;
+        END IF;
+        IF v_count_2 >= p_rate_limit_2 THEN
+          outcome := 'rate'; n := 2; RETURN;
+        END IF;
+        IF p_hold = 'lane' AND v_count_2 + p_lanes > p_rate_limit_2 THEN
+          outcome := 'contended'; RETURN;
+        END IF;
+
+        FOR i IN 1 .. coalesce(array_length(p_throttle_parameters, 1), 0) LOOP
+          SELECT t.count INTO v_counted FROM throttle_counters t
+          WHERE t.service_name = p_service AND t.parameter = p_throttle_parameters[i]
+            AND t.value = p_throttle_values[i] AND t.day = p_throttle_day;
+          IF coalesce(v_counted, 0) >= p_throttle_limit THEN
+            outcome := 'throttle'; n := i; RETURN;
+          END IF;
+        END LOOP;
+
+        IF p_in_queue_limit IS NOT NULL THEN
+          SELECT count(*) INTO v_counted FROM callbacks c
+          WHERE c.service_name = p_service AND c.customer_number = p_customer_number
+            AND c.state <> 'COMPLETED';
+          IF v_counted >= p_in_queue_limit THEN
+            outcome := 'in-queue'; n := v_counted; RETURN;
+          END IF;
+        END IF;
+
+        IF p_queue_cap IS NOT NULL THEN
+          SELECT count(*) INTO v_counted FROM callbacks c
+          WHERE c.service_name = p_service AND c.state = ANY(p_queued_states);
+          IF v_counted >= p_queue_cap THEN
+            outcome := 'queue-cap'; RETURN;
+          END IF;
+        END IF;
+
+        -- Scheduled callbacks of the bucket; cancelled ones gave their slot back.
+        IF p_bucket_limit IS NOT NULL THEN
+          SELECT count(*) INTO v_counted FROM callbacks c
+          WHERE c.service_name = p_service AND c.scheduled
+            AND c.desired_time >= p_bucket_from AND c.desired_time < p_bucket_to
+            AND NOT (c.state = 'COMPLETED' AND c.reason IS NOT DISTINCT FROM 'CANCELLED');
+          IF v_counted >= p_bucket_limit THEN
+            outcome := 'bucket'; RETURN;
+          END IF;
+        END IF;
+
+        IF p_access_numbers IS NOT NULL THEN
+          booked := callback_api_book_access(p_access_numbers, p_resource_group, p_service, p_id,
+            p_access_code, p_now, p_access_expires_at);
+          IF booked IS NULL THEN
+            SELECT min(b.expires_at) INTO free_at FROM access_bookings b
+            WHERE b.access_number = ANY(p_access_numbers) AND b.expires_at > p_now;
+            outcome := 'access'; RETURN;
+          END IF;
+          v_properties := v_properties || p_access_properties
+            || jsonb_build_object('_access_number', booked);
+        END IF;
+
+        INSERT INTO callbacks (id, service_name, state, customer_number, desired_time, scheduled,
+          expiration_time, created_at, updated_at, properties)
+        VALUES (p_id, p_service, p_state, p_customer_number, p_desired_time, p_scheduled,
+          p_expiration_time, p_now, p_now, v_properties);
+
+        FOR i IN 1 .. coalesce(array_length(p_throttle_parameters, 1), 0) LOOP
+          INSERT INTO throttle_counters AS t (service_name, parameter, value, day, count)
+          VALUES (p_service, p_throttle_parameters[i], p_throttle_values[i], p_throttle_day, 1)
+          ON CONFLICT (service_name, parameter, value, day) DO UPDATE SET count = t.count + 1;
+        END LOOP;
+        outcome := 'admitted';
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /** Arbitrary constant naming this schema's lock among other advisory locks in a shared database. */

@@ -1,6 +1,11 @@
 // The one store of callback records. Every statement the API runs is here, written once for both
 // engines (PostgreSQL and PGlite speak the same SQL). Times cross this boundary as epoch ms.
-import { STATEMENT_TIMEOUT_MS, type Database, type SqlClient } from "./database.ts";
+import {
+  STATEMENT_TIMEOUT_MS,
+  type Database,
+  type PreparedStatement,
+  type SqlClient,
+} from "./database.ts";
 import { QuerySlots } from "./query-slots.ts";
 
 export const CALLBACK_STATES = [
@@ -257,36 +262,11 @@ export class StoreQueries {
     return rows.map(toRow);
   }
 
-  async countActiveForNumber(serviceName: string, customerNumber: string): Promise<number> {
-    return this.count("service_name = $1 AND customer_number = $2 AND state <> 'COMPLETED'", [
-      serviceName,
-      customerNumber,
-    ]);
-  }
-
   async countQueued(serviceName: string): Promise<number> {
     return this.count("service_name = $1 AND state = ANY($2::text[])", [
       serviceName,
       QUEUED_STATES,
     ]);
-  }
-
-  /**
-   * Callbacks the service created after each of two times (ms), any state: the two windows of the
-   * per-service rate throttles, counted in one range scan.
-   */
-  async countCreatedSince(
-    serviceName: string,
-    since: readonly [number, number],
-  ): Promise<[number, number]> {
-    const rows = await this.client.query<{ first: number; second: number }>(
-      `SELECT count(*) FILTER (WHERE created_at > $2)::int AS first,
-              count(*) FILTER (WHERE created_at > $3)::int AS second
-       FROM callbacks
-       WHERE service_name = $1 AND created_at > LEAST($2::timestamptz, $3::timestamptz)`,
-      [serviceName, date(since[0]), date(since[1])],
-    );
-    return [rows[0]?.first ?? 0, rows[0]?.second ?? 0];
   }
 
   /** Scheduled callbacks per time bucket in [from, to), cancelled ones excluded: they gave the slot back. */
@@ -308,33 +288,6 @@ export class StoreQueries {
     return new Map(rows.map((row) => [row.bucket, row.count]));
   }
 
-  async throttleCount(
-    serviceName: string,
-    parameter: string,
-    value: string,
-    day: string,
-  ): Promise<number> {
-    const rows = await this.client.query<{ count: number }>(
-      `SELECT count FROM throttle_counters
-       WHERE service_name = $1 AND parameter = $2 AND value = $3 AND day = $4`,
-      [serviceName, parameter, value, day],
-    );
-    return rows[0]?.count ?? 0;
-  }
-
-  async incrementThrottle(
-    serviceName: string,
-    parameter: string,
-    value: string,
-    day: string,
-  ): Promise<void> {
-    await this.client.query(
-      `INSERT INTO throttle_counters (service_name, parameter, value, day, count) VALUES ($1, $2, $3, $4, 1)
-       ON CONFLICT (service_name, parameter, value, day) DO UPDATE SET count = throttle_counters.count + 1`,
-      [serviceName, parameter, value, day],
-    );
-  }
-
   /**
    * Books one of `numbers` for a callback, at random among those no callback holds (GMS "random
    * and locking" allocation); the callback's own earlier booking is given back first. Undefined
@@ -343,18 +296,9 @@ export class StoreQueries {
    */
   async bookAccessNumber(booking: AccessBooking): Promise<string | undefined> {
     await this.releaseAccessNumbers(booking.callbackId);
-    const rows = await this.client.query<{ access_number: string }>(
-      `INSERT INTO access_bookings (access_number, resource_group, service_name, callback_id,
-         access_code, booked_at, expires_at)
-       SELECT n, $2, $3, $4, $5, $6, $7 FROM unnest($1::text[]) AS n
-       WHERE NOT EXISTS (SELECT 1 FROM access_bookings b WHERE b.access_number = n AND b.expires_at > $6)
-       ORDER BY random() LIMIT 1
-       ON CONFLICT (access_number) DO UPDATE SET resource_group = EXCLUDED.resource_group,
-         service_name = EXCLUDED.service_name, callback_id = EXCLUDED.callback_id,
-         access_code = EXCLUDED.access_code, booked_at = EXCLUDED.booked_at,
-         expires_at = EXCLUDED.expires_at
-         WHERE access_bookings.expires_at <= EXCLUDED.booked_at
-       RETURNING access_number`,
+    // The statement the start function books with too (migration 5): one definition of the pick.
+    const rows = await this.client.query<{ access_number: string | null }>(
+      "SELECT callback_api_book_access($1, $2, $3, $4, $5, $6, $7) AS access_number",
       [
         booking.numbers,
         booking.resourceGroup,
@@ -365,7 +309,7 @@ export class StoreQueries {
         date(booking.expiresAt),
       ],
     );
-    return rows[0]?.access_number;
+    return rows[0]?.access_number ?? undefined;
   }
 
   /** When the first of `numbers` held at `now` is free again (ms); undefined if none is held. */
@@ -481,6 +425,27 @@ function firstRow<Row>(rows: Row[]): Row {
   return row;
 }
 
+/** The row a start inserted, as `toRow` would read it back: the start knows every column. */
+function newRow(callback: NewCallback, properties: Readonly<Record<string, string>>): CallbackRow {
+  return {
+    id: callback.id,
+    serviceName: callback.serviceName,
+    state: callback.state,
+    reason: null,
+    customerNumber: callback.customerNumber,
+    desiredTime: callback.desiredTime,
+    scheduled: callback.scheduled,
+    expirationTime: callback.expirationTime,
+    createdAt: callback.now,
+    updatedAt: callback.now,
+    properties: Object.assign(Object.create(null) as Record<string, string>, properties),
+    attempts: 0,
+    nextAttemptAt: null,
+    lastError: null,
+    orsSessionId: null,
+  };
+}
+
 /**
  * What a rule counts, as the name of its lock. Two transactions wait for each other only when one
  * could change a count the other reads: starts for different numbers, parameter values and time
@@ -528,15 +493,158 @@ export const RATE_LANES = 32;
 /** How a start holds the service's rate lanes: one of them, or all of them. */
 export type RateHold = "lane" | "all";
 
-/** A start that may not proceed on one lane: no lane was free, or its window is near its limit. */
-export class RateContended extends Error {
-  constructor() {
-    super("The service's rate lanes are contended; the start runs again holding all of them");
-  }
-}
-
 function rateLanePrefix(serviceName: string): string {
   return `${JSON.stringify(["callback-api", serviceName, "rate-lane"])}:`;
+}
+
+/** The advisory lock name of one of a service's rate lanes (hashed as rule lock names are). */
+export function rateLaneName(serviceName: string, lane: number): string {
+  return `${rateLanePrefix(serviceName)}${lane}`;
+}
+
+/** One window of the per-service rate: starts created after `since` (ms), at most `limit`. */
+export interface RateWindow {
+  readonly since: number;
+  readonly limit: number;
+}
+
+/**
+ * What a start checks before its insert, in this order (callback-service.ts words the refusals):
+ * the rate windows, the daily throttles, in-queue checking, the queue cap, the time bucket, and a
+ * user-originated start's access number. Undefined: the rule does not apply to this start.
+ */
+export interface StartChecks {
+  readonly locks: readonly RuleLock[];
+  readonly hold: RateHold;
+  readonly rate: readonly [RateWindow, RateWindow];
+  /** `_throttle_request_parameters` values, `[parameter, value]`, counted per UTC day. */
+  readonly throttles: {
+    readonly values: readonly (readonly [string, string])[];
+    readonly day: string;
+    readonly limit: number;
+  };
+  /** Active callbacks of the number allowed (1 strict, 2 true). */
+  readonly inQueueLimit: number | undefined;
+  readonly queueCap: number | undefined;
+  /** The scheduled time's bucket [from, to) and how many callbacks it holds. */
+  readonly bucket:
+    { readonly from: number; readonly to: number; readonly limit: number } | undefined;
+  /** The pool to book from; `properties` are the booking's, but its number (known once booked). */
+  readonly access:
+    | {
+        readonly numbers: readonly string[];
+        readonly resourceGroup: string;
+        readonly code: string | null;
+        readonly expiresAt: number;
+        readonly properties: Readonly<Record<string, string>>;
+      }
+    | undefined;
+}
+
+/** A start's result: admitted (with its booked number), to run again on all lanes, or refused by a rule. */
+export type StartOutcome =
+  | { readonly outcome: "admitted"; readonly row: CallbackRow; readonly booked: string | undefined }
+  | { readonly outcome: "contended" }
+  | { readonly outcome: "rate"; readonly window: 1 | 2 }
+  | { readonly outcome: "throttle"; readonly parameter: string; readonly value: string }
+  | { readonly outcome: "in-queue"; readonly active: number }
+  | { readonly outcome: "queue-cap" }
+  | { readonly outcome: "bucket" }
+  | { readonly outcome: "access"; readonly freeAt: number | undefined };
+
+/** The start: every check and the insert in one call of the function of migration 5. */
+const START_STATEMENT: PreparedStatement = {
+  name: "callback-api-start-v5",
+  text: `SELECT outcome, n, booked, free_at FROM callback_api_start(${Array.from(
+    { length: 33 },
+    (_, i) => `$${i + 1}`,
+  ).join(", ")})`,
+};
+
+/** The parameters of `START_STATEMENT`, in the order of `callback_api_start` (migration 5). */
+function startParams(callback: NewCallback, checks: StartChecks): unknown[] {
+  const [first, second] = checks.rate;
+  const { bucket, access } = checks;
+  return [
+    checks.hold,
+    checks.locks.map((lock) => ruleLockKey(callback.serviceName, lock)),
+    rateLanePrefix(callback.serviceName),
+    // Lanes are tried from a random one on, so that starts rarely try the same lanes first.
+    Math.floor(Math.random() * RATE_LANES),
+    RATE_LANES,
+    date(first.since),
+    first.limit,
+    date(second.since),
+    second.limit,
+    checks.throttles.values.map(([parameter]) => parameter),
+    checks.throttles.values.map(([, value]) => value),
+    checks.throttles.day,
+    checks.throttles.limit,
+    checks.inQueueLimit ?? null,
+    checks.queueCap ?? null,
+    QUEUED_STATES,
+    ...(bucket === undefined
+      ? [null, null, null]
+      : [date(bucket.from), date(bucket.to), bucket.limit]),
+    ...(access === undefined
+      ? [null, null, null, null, null]
+      : [
+          access.numbers,
+          access.resourceGroup,
+          access.code,
+          date(access.expiresAt),
+          JSON.stringify(access.properties),
+        ]),
+    callback.id,
+    callback.serviceName,
+    callback.state,
+    callback.customerNumber,
+    date(callback.desiredTime),
+    callback.scheduled,
+    date(callback.expirationTime),
+    date(callback.now),
+    JSON.stringify(callback.properties),
+  ];
+}
+
+interface StartAnswer {
+  outcome: string;
+  n: number | null;
+  booked: string | null;
+  free_at: Date | null;
+}
+
+function startOutcome(
+  answer: StartAnswer,
+  callback: NewCallback,
+  checks: StartChecks,
+): StartOutcome {
+  switch (answer.outcome) {
+    case "admitted": {
+      const booked = answer.booked ?? undefined;
+      const properties =
+        booked === undefined || checks.access === undefined
+          ? callback.properties
+          : { ...callback.properties, ...checks.access.properties, _access_number: booked };
+      return { outcome: "admitted", row: newRow(callback, properties), booked };
+    }
+    case "contended":
+    case "queue-cap":
+    case "bucket":
+      return { outcome: answer.outcome };
+    case "rate":
+      return { outcome: "rate", window: answer.n === 2 ? 2 : 1 };
+    case "throttle": {
+      const [parameter, value] = checks.throttles.values[(answer.n ?? 1) - 1] ?? ["", ""];
+      return { outcome: "throttle", parameter, value };
+    }
+    case "in-queue":
+      return { outcome: "in-queue", active: answer.n ?? 0 };
+    case "access":
+      return { outcome: "access", freeAt: answer.free_at?.getTime() };
+    default:
+      throw new Error(`callback_api_start answered an unknown outcome ${answer.outcome}`);
+  }
 }
 
 export class Store extends StoreQueries {
@@ -563,49 +671,30 @@ export class Store extends StoreQueries {
    * so a rule's count and the write it guards cannot interleave with another replica's. All locks
    * are taken by one statement in key order, so two transactions never wait for each other in a
    * cycle.
-   *
-   * `rate` also holds the service's rate lanes (ADR 0120): `"lane"` one free lane of
-   * `RATE_LANES`, taken without waiting (`RateContended` when none is free), `"all"` every lane,
-   * before the rule locks. A transaction that waits for a lane holds no rule lock, and one that holds
-   * a single lane never waits for a lane, so lanes add no cycle either.
    */
   async inRuleTransaction<T>(
     serviceName: string,
     locks: readonly RuleLock[],
     fn: (tx: StoreQueries) => Promise<T>,
-    rate?: RateHold,
   ): Promise<T> {
     const names = locks.map((lock) => ruleLockKey(serviceName, lock));
     return this.db.transaction(async (client) => {
-      if (rate === "lane") {
-        // Lanes are tried from a random one on; LIMIT 1 stops at the first one taken, so a start
-        // holds one lane at most.
-        const rows = await client.query<{ lane: number | null }>(
-          `SELECT (${LOCK_ALL_SQL}) AS locked,
-                  (SELECT (i + $3::int) % ${RATE_LANES} FROM generate_series(0, ${RATE_LANES - 1}) AS i
-                   WHERE pg_try_advisory_xact_lock(
-                     hashtextextended($2 || ((i + $3::int) % ${RATE_LANES})::text, 0))
-                   LIMIT 1) AS lane`,
-          [names, rateLanePrefix(serviceName), Math.floor(Math.random() * RATE_LANES)],
-        );
-        if (rows[0]?.lane === null) throw new RateContended();
-      } else if (rate === "all") {
-        // The lanes first, then the rule locks, each group in key order (see above).
-        await client.query(
-          `SELECT count(pg_advisory_xact_lock(key)) FROM (
-             SELECT DISTINCT grp, key FROM (
-               SELECT 0 AS grp, hashtextextended($2 || i::text, 0) AS key
-               FROM generate_series(0, ${RATE_LANES - 1}) AS i
-               UNION ALL
-               SELECT 1, hashtextextended(name, 0) FROM unnest($1::text[]) AS name) AS all_keys
-             ORDER BY grp, key) AS keys`,
-          [names, rateLanePrefix(serviceName)],
-        );
-      } else if (names.length > 0) {
-        await client.query(`SELECT (${LOCK_ALL_SQL}) AS locked`, [names]);
-      }
+      if (names.length > 0) await client.query(`SELECT (${LOCK_ALL_SQL}) AS locked`, [names]);
       return fn(new StoreQueries(client));
     });
+  }
+
+  /**
+   * Starts a callback in one statement round trip (ADR 0121): the function of migration 5 takes the
+   * rule locks and the service's rate lanes as `inRuleTransaction` and ADR 0120 do, runs the
+   * checks, books the access number and inserts, in the statement's own transaction. `hold`
+   * `"lane"`: one free lane of `RATE_LANES`, taken without waiting; `"all"`: every lane, before the
+   * rule locks. A start that waits for lanes holds no rule lock, and one that holds a single lane
+   * never waits for a lane, so lanes add no cycle of waits.
+   */
+  async start(callback: NewCallback, checks: StartChecks): Promise<StartOutcome> {
+    const rows = await this.db.query<StartAnswer>(START_STATEMENT, startParams(callback, checks));
+    return startOutcome(firstRow(rows), callback, checks);
   }
 
   async transaction<T>(fn: (tx: StoreQueries) => Promise<T>): Promise<T> {

@@ -8,7 +8,7 @@ import { postgresDatabase, type Database } from "../../src/callback-api/database
 import { CallbackError } from "../../src/callback-api/errors.ts";
 import { migrate } from "../../src/callback-api/migrations.ts";
 import { resolveOptions } from "../../src/callback-api/options.ts";
-import { RATE_LANES, Store } from "../../src/callback-api/store.ts";
+import { RATE_LANES, Store, rateLaneName } from "../../src/callback-api/store.ts";
 import { PERMISSIVE, START, uniqueService } from "./support/app.ts";
 import { createPostgresDatabase, openStore } from "./support/databases.ts";
 
@@ -120,8 +120,14 @@ describe("counting rules with two replicas on postgres", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    // Replica 1 holds a start's rate lane, uncommitted, until released.
-    const holder = first.inRuleTransaction(serviceName, [], () => held, "lane");
+    // Replica 1 holds one of the service's rate lanes, uncommitted, until released, as a start
+    // between its count and its commit does.
+    const holder = first.db.transaction(async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
+        rateLaneName(serviceName, 0),
+      ]);
+      await held;
+    });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const service = (limit: number): CallbackService => {
       const options = resolveOptions(serviceName, {

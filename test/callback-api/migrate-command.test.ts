@@ -135,7 +135,13 @@ async function fill(db: Database): Promise<void> {
     [SERVICE, "+15551000002"],
     [OTHER, "+15551000001"],
   ] as const) {
-    await store.incrementThrottle(service, "_customer_number", value, "2026-11-29");
+    await store.db.query(
+      `INSERT INTO throttle_counters (service_name, parameter, value, day, count)
+       VALUES ($1, '_customer_number', $2, '2026-11-29', 1)
+       ON CONFLICT (service_name, parameter, value, day)
+       DO UPDATE SET count = throttle_counters.count + 1`,
+      [service, value],
+    );
   }
   for (const [service, number] of [
     [SERVICE, "+18005550100"],

@@ -5,7 +5,12 @@
 // shared server with gigabytes); a control run without the cap shows the same flood starving starts.
 // On PGlite (one connection, statements in turn) the queries are real ones over a filled table.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DatabaseError, postgresDatabase, type Database } from "../../src/callback-api/database.ts";
+import {
+  DatabaseError,
+  postgresDatabase,
+  type Database,
+  type PreparedStatement,
+} from "../../src/callback-api/database.ts";
 import { migrate } from "../../src/callback-api/migrations.ts";
 import { Store } from "../../src/callback-api/store.ts";
 import { createPostgresDatabase, openStore, type TestStore } from "./support/databases.ts";
@@ -23,13 +28,14 @@ function slowHeavyQueries(db: Database, heavyQuerySlots: number): Database {
   return {
     ...db,
     heavyQuerySlots,
-    query: <Row>(text: string, params?: readonly unknown[]) =>
-      isHeavy(text)
+    // Heavy queries are plain text; the hot path's prepared statements are not heavy.
+    query: <Row>(statement: string | PreparedStatement, params?: readonly unknown[]) =>
+      typeof statement === "string" && isHeavy(statement)
         ? db.transaction(async (client) => {
             await client.query("SELECT pg_sleep($1)", [SLOW_SECONDS]);
-            return client.query<Row>(text, params);
+            return client.query<Row>(statement, params);
           })
-        : db.query<Row>(text, params),
+        : db.query<Row>(statement, params),
   };
 }
 

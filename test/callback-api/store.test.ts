@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/callback-api/migrations.ts";
-import type { NewCallback } from "../../src/callback-api/store.ts";
+import type { NewCallback, StartChecks } from "../../src/callback-api/store.ts";
 import { BACKENDS, openStore, type TestStore } from "./support/databases.ts";
 
 const T0 = Date.parse("2030-03-04T10:00:00.000Z");
@@ -22,6 +22,21 @@ function callback(serviceName: string, overrides: Partial<NewCallback> = {}): Ne
   };
 }
 
+/** A start that checks nothing but what a test sets: limits far away, no bucket, no booking. */
+const NO_CHECKS: StartChecks = {
+  locks: [],
+  hold: "lane",
+  rate: [
+    { since: T0 - 60_000, limit: 1_000_000 },
+    { since: T0 - 3_600_000, limit: 1_000_000 },
+  ],
+  throttles: { values: [], day: "2030-03-04", limit: 1 },
+  inQueueLimit: undefined,
+  queueCap: undefined,
+  bucket: undefined,
+  access: undefined,
+};
+
 describe.each(BACKENDS)("store on %s", (backend) => {
   let t: TestStore;
   beforeAll(async () => {
@@ -37,7 +52,7 @@ describe.each(BACKENDS)("store on %s", (backend) => {
     const rows = await t.db.query<{ version: number }>(
       "SELECT version FROM callback_api_migrations",
     );
-    expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
+    expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("stores and reads back a callback with its properties and times", async () => {
@@ -188,11 +203,20 @@ describe.each(BACKENDS)("store on %s", (backend) => {
     expect(await t.store.getById(later.id)).toBeDefined();
   });
 
-  it("counts throttle entries per day", async () => {
-    await t.store.incrementThrottle("s-t", "_customer_number", "5115", "2030-03-04");
-    await t.store.incrementThrottle("s-t", "_customer_number", "5115", "2030-03-04");
-    expect(await t.store.throttleCount("s-t", "_customer_number", "5115", "2030-03-04")).toBe(2);
-    expect(await t.store.throttleCount("s-t", "_customer_number", "5115", "2030-03-05")).toBe(0);
+  it("counts a throttled value's starts per day in the start statement", async () => {
+    const start = (day: string) =>
+      t.store.start(callback("s-t", { customerNumber: "+15115" }), {
+        ...NO_CHECKS,
+        throttles: { values: [["_customer_number", "+15115"]], day, limit: 2 },
+      });
+    expect((await start("2030-03-04")).outcome).toBe("admitted");
+    expect((await start("2030-03-04")).outcome).toBe("admitted");
+    expect(await start("2030-03-04")).toEqual({
+      outcome: "throttle",
+      parameter: "_customer_number",
+      value: "+15115",
+    });
+    expect((await start("2030-03-05")).outcome).toBe("admitted");
   });
 
   it("selects admin rows by service name or service group", async () => {

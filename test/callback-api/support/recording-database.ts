@@ -1,22 +1,32 @@
 // A Database that records the text of every statement it runs, to prove that no user text ever
-// becomes SQL text (issue 12, item 6): user keys and values travel as bound parameters only.
-import type { Database, SqlClient } from "../../../src/callback-api/database.ts";
+// becomes SQL text (issue 12, item 6): user keys and values travel as bound parameters only; and
+// every round trip to the engine in order, to count what one request costs (ADR 0121).
+import type { Database, PreparedStatement, SqlClient } from "../../../src/callback-api/database.ts";
 
 export interface RecordingDatabase {
   readonly db: Database;
   /** Every distinct statement text run so far. */
   readonly statements: Set<string>;
+  /**
+   * Every round trip so far, in order: each statement's text, and a transaction's BEGIN and COMMIT
+   * (or ROLLBACK), which the engine's transaction sends as statements of their own.
+   */
+  readonly trips: string[];
 }
 
 export function recording(inner: Database): RecordingDatabase {
   const statements = new Set<string>();
+  const trips: string[] = [];
   const wrap = (client: SqlClient): SqlClient => ({
-    query<Row>(text: string, params?: readonly unknown[]) {
+    query<Row>(statement: string | PreparedStatement, params?: readonly unknown[]) {
+      const text = typeof statement === "string" ? statement : statement.text;
       statements.add(text);
-      return client.query<Row>(text, params);
+      trips.push(text);
+      return client.query<Row>(statement, params);
     },
     exec(script: string) {
       statements.add(script);
+      trips.push(script);
       return client.exec(script);
     },
   });
@@ -24,12 +34,24 @@ export function recording(inner: Database): RecordingDatabase {
     ...wrap(inner),
     kind: inner.kind,
     heavyQuerySlots: inner.heavyQuerySlots,
-    transaction: (fn, statementClass) =>
-      inner.transaction((client) => fn(wrap(client)), statementClass),
+    async transaction(fn, statementClass) {
+      trips.push("BEGIN");
+      // The engine sets the class's statement timeout in one more statement (database.ts).
+      if (statementClass !== undefined && statementClass !== "request")
+        trips.push("SET LOCAL statement_timeout");
+      try {
+        const value = await inner.transaction((client) => fn(wrap(client)), statementClass);
+        trips.push("COMMIT");
+        return value;
+      } catch (error) {
+        trips.push("ROLLBACK");
+        throw error;
+      }
+    },
     ping: () => inner.ping(),
     close: () => inner.close(),
   };
-  return { db, statements };
+  return { db, statements, trips };
 }
 
 /** Names of JavaScript built-ins a careless lookup `object[userKey]` would resolve. */
