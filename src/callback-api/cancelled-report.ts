@@ -52,7 +52,7 @@ function names(value: unknown, key: string, max: number, example: string): strin
     typeof value === "string"
       ? csv(value)
       : Array.isArray(value) && value.every((item) => typeof item === "string")
-        ? (value as string[])
+        ? value
         : undefined;
   if (list === undefined) {
     throw badRequest(`${key} must be a list of names, such as ${example}.`);
