@@ -27,7 +27,7 @@ export const configMountPath = "/etc/callback-operator/service";
 export const servicesMountPath = "/etc/callback-operator/services";
 const dataPath = "/var/lib/callback-api";
 /** The admin password's own volume: a Secret volume, updated in place when the Secret rotates. */
-export const adminMountPath = "/etc/callback-operator/admin";
+const adminMountPath = "/etc/callback-operator/admin";
 const adminVolume = "admin";
 const apiPort = 8080;
 /** The Callback API's default --metrics-port: /metrics is never on the routed API port. */
@@ -131,7 +131,7 @@ export function databaseOf(
  * Callback API: its own spec.api.adminSecretRef, else the operator's default; none turns the admin
  * endpoints off. Like the other Secrets, only named here: the kubelet reads it.
  */
-export function adminSecretOf(ctx: Pick<ChildContext, "service" | "config">): string | undefined {
+function adminSecretOf(ctx: Pick<ChildContext, "service" | "config">): string | undefined {
   const own = ctx.service.spec.api?.adminSecretRef?.name;
   if (own !== undefined) return own;
   const fallback = ctx.config.adminCredentialsSecret;
