@@ -182,6 +182,12 @@ export const apiSpecSchema = withCel(
       "password",
       "Key in the Secret holding the password.",
     ).optional(),
+    adminSecretRef: z
+      .object({ name: secretName })
+      .optional()
+      .describe(
+        "Credentials of the GMS admin endpoints (/genesys/1/admin/callback/...: queues, cancel, reportcancelled, watermarks, services) of this service's Callback API: a Secret whose keys username and password hold the HTTP Basic user and password. The admin sees the callbacks of every service sharing the database. Overrides the operator's --admin-credentials-secret; without either, admin endpoints answer 403. The password is re-read on each admin request, so rotating it needs no restart; a new username takes effect when the pods restart (kubectl rollout restart). A missing Secret or key keeps the pods from starting (Ready=False, reason DeploymentUnavailable).",
+      ),
   }),
   [
     {

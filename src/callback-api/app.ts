@@ -25,6 +25,7 @@ import type { ServiceOptions } from "./options.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerAvailabilityRoutes } from "./routes/availability.ts";
 import { registerLinkedServiceRoutes } from "./routes/linked-services.ts";
+import { registerPhoneNumberRoutes } from "./routes/phone-number.ts";
 import { registerProbeRoutes } from "./routes/probes.ts";
 import { registerServiceRoutes } from "./routes/service-callbacks.ts";
 import { registerSessionRoutes } from "./routes/service-sessions.ts";
@@ -290,5 +291,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerLinkedServiceRoutes(app, context);
   registerSessionRoutes(app, context);
   registerAdminRoutes(app, context);
+  registerPhoneNumberRoutes(app, context);
   return app;
 }

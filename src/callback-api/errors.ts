@@ -36,6 +36,11 @@ export const errorCatalogue = {
   CallbackExceptionInternal: { status: 500, phrase: "Internal Server Error" },
   /** Confirmed (queue cap); also used for the per-number throttle. */
   CallbackExceptionServiceUnavailable: { status: 503, phrase: "Service Unavailable" },
+  /**
+   * Confirmed, with its own package: the phone-number API's "parsing impossible" (GMS phone-number
+   * validation functional tests); also its other bad parameters.
+   */
+  GSGException: { status: 400, phrase: "Bad Request", package: "com.genesyslab.gsg" },
 } as const;
 
 export type ErrorName = keyof typeof errorCatalogue;
@@ -67,12 +72,13 @@ export interface GmsErrorBody {
 }
 
 export function gmsErrorBody(error: CallbackError): GmsErrorBody {
-  const { status, phrase } = errorCatalogue[error.exception];
+  const entry: { status: number; phrase: string; package?: string } =
+    errorCatalogue[error.exception];
   const body: GmsErrorBody = {
-    code: status,
-    phrase,
+    code: entry.status,
+    phrase: entry.phrase,
     message: error.message,
-    exception: `${PACKAGE}.${error.exception}`,
+    exception: `${entry.package ?? PACKAGE}.${error.exception}`,
   };
   if (error.availability !== undefined) body.availability = error.availability;
   return body;
@@ -81,7 +87,8 @@ export function gmsErrorBody(error: CallbackError): GmsErrorBody {
 /** The catalogue entry for a bare HTTP status (errors raised by fastify itself). */
 export function errorNameForStatus(status: number): ErrorName {
   for (const [name, entry] of Object.entries(errorCatalogue) as [ErrorName, { status: number }][]) {
-    if (entry.status === status && name !== "CallbackExceptionNumber") return name;
+    if (entry.status === status && name !== "CallbackExceptionNumber" && name !== "GSGException")
+      return name;
   }
   return status >= 500 ? "CallbackExceptionInternal" : "CallbackExceptionBadRequest";
 }

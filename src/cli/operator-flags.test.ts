@@ -51,6 +51,25 @@ describe("--default-database-secret", () => {
   });
 });
 
+describe("--admin-credentials-secret", () => {
+  it("is unset by default (admin endpoints off) and names a Secret, also from its environment variable", () => {
+    expect(options().render.adminCredentialsSecret).toBeUndefined();
+    expect(options("--admin-credentials-secret=callback-admin").render.adminCredentialsSecret).toBe(
+      "callback-admin",
+    );
+    const fromEnv = operatorOptions([`--kubeconfig=${kubeconfig}`], {
+      CALLBACK_OPERATOR_ADMIN_CREDENTIALS_SECRET: "admin.creds",
+    });
+    expect(fromEnv !== "help" && fromEnv.render.adminCredentialsSecret).toBe("admin.creds");
+  });
+
+  it("rejects a name Kubernetes would refuse, naming the flag and the fix", () => {
+    expect(() => options("--admin-credentials-secret=Admin_Creds")).toThrow(
+      /--admin-credentials-secret "Admin_Creds" is invalid: use a Secret name/,
+    );
+  });
+});
+
 describe("--default-storage-size and --default-storage-class", () => {
   it("default to 1Gi on the cluster's default StorageClass", () => {
     expect(options().render).toMatchObject({ defaultStorageSize: "1Gi", defaultStorageClass: "" });

@@ -104,6 +104,12 @@ export const operatorFlags: readonly Flag[] = [
     default: "url",
   },
   {
+    name: "admin-credentials-secret",
+    env: "CALLBACK_OPERATOR_ADMIN_CREDENTIALS_SECRET",
+    help: "Secret, in each service's namespace, whose keys username and password are the admin credentials of the Callback API of services without spec.api.adminSecretRef; admin endpoints off (403) when empty.",
+    default: "",
+  },
+  {
     name: "default-storage-size",
     env: "CALLBACK_OPERATOR_DEFAULT_STORAGE_SIZE",
     help: "Size of the volume claim of services on the embedded database without spec.api.storage.size.",
@@ -229,6 +235,7 @@ function renderConfig(values: FlagValues): RenderConfig {
     urlScheme: choiceFlag(values, "url-scheme", ["https", "http"]),
     clusterDomain: values("cluster-domain") ?? defaultRenderConfig.clusterDomain,
     defaultDatabaseSecret: parseDefaultDatabaseSecret(values),
+    adminCredentialsSecret: parseAdminCredentialsSecret(values),
     ...parseDefaultStorage(values),
   };
 }
@@ -272,6 +279,17 @@ function parseDefaultDatabaseSecret(values: FlagValues): { name: string; key: st
     );
   }
   return { name, key };
+}
+
+function parseAdminCredentialsSecret(values: FlagValues): string | undefined {
+  const name = values("admin-credentials-secret") ?? "";
+  if (name === "") return undefined;
+  if (!new RegExp(dnsSubdomainPattern).test(name) || name.length > 253) {
+    throw new FlagError(
+      `--admin-credentials-secret "${name}" is invalid: use a Secret name (lowercase letters, digits, '-' and '.')`,
+    );
+  }
+  return name;
 }
 
 export function operatorOptions(

@@ -26,6 +26,9 @@ export const configMountPath = "/etc/callback-operator/service";
  */
 export const servicesMountPath = "/etc/callback-operator/services";
 const dataPath = "/var/lib/callback-api";
+/** The admin password's own volume: a Secret volume, updated in place when the Secret rotates. */
+const adminMountPath = "/etc/callback-operator/admin";
+const adminVolume = "admin";
 const apiPort = 8080;
 /** The Callback API's default --metrics-port: /metrics is never on the routed API port. */
 const metricsPort = 9464;
@@ -124,6 +127,18 @@ export function databaseOf(
 }
 
 /**
+ * The Secret whose `username` and `password` keys are the admin credentials of the service's
+ * Callback API: its own spec.api.adminSecretRef, else the operator's default; none turns the admin
+ * endpoints off. Like the other Secrets, only named here: the kubelet reads it.
+ */
+function adminSecretOf(ctx: Pick<ChildContext, "service" | "config">): string | undefined {
+  const own = ctx.service.spec.api?.adminSecretRef?.name;
+  if (own !== undefined) return own;
+  const fallback = ctx.config.adminCredentialsSecret;
+  return fallback === undefined || fallback === "" ? undefined : fallback;
+}
+
+/**
  * The Callback API's workload. With PostgreSQL, a Deployment: stateless pods, rolled with a surge
  * so that a change refuses no request. With the embedded database, a StatefulSet of one pod on a
  * volume claim: the claim outlives pods, rollouts, upgrades and (by default) the service, and the
@@ -214,6 +229,28 @@ function podTemplate(
     String(apiPort),
   ];
   if (database === undefined) args.push("--data-dir", dataPath);
+  const admin = adminSecretOf(ctx);
+  // The user name as an environment variable (read at start), the password as a file the API
+  // re-reads on each admin request: a rotated password needs no restart.
+  if (admin !== undefined) args.push("--admin-password-file", `${adminMountPath}/password`);
+  const env = [
+    ...(database === undefined
+      ? []
+      : [
+          {
+            name: "CALLBACK_API_DATABASE_URL",
+            valueFrom: { secretKeyRef: { name: database.name, key: database.key } },
+          },
+        ]),
+    ...(admin === undefined
+      ? []
+      : [
+          {
+            name: "CALLBACK_API_ADMIN_USERNAME",
+            valueFrom: { secretKeyRef: { name: admin, key: "username" } },
+          },
+        ]),
+  ];
   // Record URLs (`_url`) name the routed host, not whatever Host or X-Forwarded-Host a request
   // carries (the same host and scheme as status.url).
   const host = ctx.service.spec.route?.host ?? ctx.config.defaultHost;
@@ -223,16 +260,7 @@ function podTemplate(
     image: api?.image ?? ctx.config.image,
     imagePullPolicy: ctx.config.imagePullPolicy,
     args,
-    ...(database === undefined
-      ? {}
-      : {
-          env: [
-            {
-              name: "CALLBACK_API_DATABASE_URL",
-              valueFrom: { secretKeyRef: { name: database.name, key: database.key } },
-            },
-          ],
-        }),
+    ...(env.length === 0 ? {} : { env }),
     ports: [
       { name: "http", containerPort: apiPort, protocol: "TCP" },
       { name: "metrics", containerPort: metricsPort, protocol: "TCP" },
@@ -267,6 +295,9 @@ function podTemplate(
       })),
       { name: "tmp", mountPath: "/tmp" },
       ...(database === undefined ? [{ name: dataVolume, mountPath: dataPath }] : []),
+      ...(admin === undefined
+        ? []
+        : [{ name: adminVolume, mountPath: adminMountPath, readOnly: true }]),
     ],
   };
   return {
@@ -313,6 +344,19 @@ function volumes(ctx: ChildContext, linked: readonly string[]): unknown[] {
       configMap: { name: configMapName(service), optional: true },
     })),
     { name: "tmp", emptyDir: {} },
+    ...adminVolumes(ctx),
+  ];
+}
+
+/** The admin password file; the user name comes from the same Secret as an environment variable. */
+function adminVolumes(ctx: ChildContext): unknown[] {
+  const admin = adminSecretOf(ctx);
+  if (admin === undefined) return [];
+  return [
+    {
+      name: adminVolume,
+      secret: { secretName: admin, items: [{ key: "password", path: "password" }] },
+    },
   ];
 }
 

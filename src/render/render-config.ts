@@ -31,6 +31,11 @@ export interface RenderConfig {
    * spec.api names no databaseSecretRef; embedded PGlite when unset.
    */
   readonly defaultDatabaseSecret?: { readonly name: string; readonly key: string } | undefined;
+  /**
+   * Secret, in each service's own namespace, whose keys `username` and `password` are the admin
+   * credentials of services whose spec.api names no adminSecretRef; admin endpoints off when unset.
+   */
+  readonly adminCredentialsSecret?: string | undefined;
   /** Size of the embedded database's volume claim unless spec.api.storage.size says otherwise. */
   readonly defaultStorageSize: string;
   /** StorageClass of that claim unless spec.api.storage says otherwise; empty: the cluster default. */

@@ -397,6 +397,76 @@ describe("children", () => {
     ]);
   });
 
+  describe("admin credentials (issue 17 item 6: GMS admin endpoints on the cluster)", () => {
+    type Pod = {
+      volumes: { name: string; secret?: unknown }[];
+      containers: {
+        env?: { name: string; valueFrom: unknown }[];
+        args: string[];
+        volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+      }[];
+    };
+    const pod = (api: Record<string, unknown>, adminCredentialsSecret?: string): Pod => {
+      const result = ok(
+        render(
+          service({ scenario: "User-Terminated-Delayed", options: routePoint, api }),
+          template,
+          { ...defaultRenderConfig, adminCredentialsSecret },
+        ),
+      );
+      const workload = result.children.find(
+        (c) => c.kind === "StatefulSet" || c.kind === "Deployment",
+      );
+      return (workload?.["spec"] as { template: { spec: Pod } }).template.spec;
+    };
+    const adminParts = (spec: Pod) => ({
+      env: spec.containers[0]?.env?.filter((e) => e.name === "CALLBACK_API_ADMIN_USERNAME"),
+      args: spec.containers[0]?.args.slice(
+        spec.containers[0].args.indexOf("--admin-password-file"),
+      ),
+      mount: spec.containers[0]?.volumeMounts.find((m) => m.name === "admin"),
+      volume: spec.volumes.find((v) => v.name === "admin"),
+    });
+    const expected = (secret: string) => ({
+      env: [
+        {
+          name: "CALLBACK_API_ADMIN_USERNAME",
+          valueFrom: { secretKeyRef: { name: secret, key: "username" } },
+        },
+      ],
+      args: ["--admin-password-file", "/etc/callback-operator/admin/password"],
+      mount: { name: "admin", mountPath: "/etc/callback-operator/admin", readOnly: true },
+      volume: {
+        name: "admin",
+        secret: { secretName: secret, items: [{ key: "password", path: "password" }] },
+      },
+    });
+
+    it("renders none without the operator default or spec.api.adminSecretRef (admin endpoints off)", () => {
+      const spec = pod({});
+      expect(spec.containers[0]?.args).not.toContain("--admin-password-file");
+      expect(spec.containers[0]?.env).toBeUndefined();
+      expect(spec.volumes.map((v) => v.name)).not.toContain("admin");
+    });
+
+    it("takes the operator's --admin-credentials-secret: user name from env, password as a mounted file", () => {
+      expect(adminParts(pod({}, "callback-admin"))).toEqual(expected("callback-admin"));
+    });
+
+    it("prefers spec.api.adminSecretRef to the operator default, beside the database Secret", () => {
+      const spec = pod(
+        { adminSecretRef: { name: "support-admin" }, databaseSecretRef: { name: "db" } },
+        "callback-admin",
+      );
+      expect(adminParts(spec)).toEqual(expected("support-admin"));
+      expect(spec.containers[0]?.env?.map((e) => e.name)).toEqual([
+        "CALLBACK_API_DATABASE_URL",
+        "CALLBACK_API_ADMIN_USERNAME",
+      ]);
+      expect(JSON.stringify(spec)).not.toContain("callback-admin");
+    });
+  });
+
   it("routes with an HTTPRoute to the named Gateway, at both GMS paths, with the host in the URL", () => {
     const result = ok(
       render(

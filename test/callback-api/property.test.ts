@@ -242,6 +242,8 @@ type Endpoint =
   | "adminCancel"
   | "adminWatermarks"
   | "adminServices"
+  | "adminExport"
+  | "phoneNumber"
   | "byId"
   | "healthz"
   | "readyz"
@@ -276,6 +278,8 @@ const generated: fc.Arbitrary<Generated> = fc.record({
     "adminCancel",
     "adminWatermarks",
     "adminServices",
+    "adminExport",
+    "phoneNumber",
     "byId",
     "byId",
     "healthz",
@@ -326,6 +330,17 @@ function headersFor(g: Generated): Record<string, string> {
 function payloadFor(g: Generated, id: string): string | undefined {
   switch (g.body) {
     case "json":
+      if (g.endpoint === "adminExport") {
+        // The export's own fields, with generated values of every JSON type.
+        const values = g.pairs.map(([, v]) => v);
+        return JSON.stringify({
+          callback_reason: values[0] ?? "CANCELLED_BY_ADMIN",
+          exported_properties: g.idPick % 3 === 0 ? values.join(",") : values,
+          start_time: g.idPick % 2 === 0 ? values[1] : g.idPick,
+          end_time: values[2],
+          ...(g.idPick % 4 === 0 ? { services: values } : {}),
+        });
+      }
       return g.endpoint === "adminCancel"
         ? JSON.stringify({
             ids: [id, ...g.pairs.map(([, v]) => v)],
@@ -387,6 +402,8 @@ function build(g: Generated, apps: readonly TestApp[], ids: readonly string[]): 
       return { method: "DELETE", url: `${a.base}/${enc(id)}?${q}`, headers };
     case "adminCancel":
       return withBody("POST", "/genesys/1/admin/callback/cancel");
+    case "adminExport":
+      return withBody("POST", `/genesys/1/admin/callback/reportcancelled?${q}`);
     case "byId":
       return idPathRequest(g, id, headers, withBody);
     case "unknown":
@@ -406,6 +423,7 @@ const plainGets: Partial<Record<Endpoint, (a: TestApp, q: string, g: Generated) 
   adminQueues: (_a, q) => `/genesys/1/admin/callback/queues?${q}`,
   adminWatermarks: (_a, q) => `/genesys/1/admin/callback/watermarks?${q}`,
   adminServices: (_a, q) => `/genesys/1/admin/callback/services?${q}`,
+  phoneNumber: (_a, q, g) => `/genesys/1/phonenumber?number=${enc(g.idText)}&${q}`,
   healthz: (_a, q) => `/healthz?${q}`,
   readyz: () => "/readyz",
 };

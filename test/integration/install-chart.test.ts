@@ -231,6 +231,7 @@ describe("the chart", () => {
       "callbackApi.image.pullPolicy=Always",
       "callbackApi.database.secretName=callback-db",
       "callbackApi.database.secretKey=dsn",
+      "callbackApi.admin.secretName=callback-admin",
       "callbackApi.storage.size=2Gi",
       "callbackApi.storage.className=fast-ssd",
       "builtinTemplate.enabled=false",
@@ -268,6 +269,7 @@ describe("the chart", () => {
     expect(options.render.image).toBe("registry.example.com/callback-api:1.2.3");
     expect(options.render.imagePullPolicy).toBe("Always");
     expect(options.render.defaultDatabaseSecret).toEqual({ name: "callback-db", key: "dsn" });
+    expect(options.render.adminCredentialsSecret).toBe("callback-admin");
     expect(options.installBuiltinTemplate).toBe(false);
     expect(options.namespaces).toEqual(["team-a"]);
     expect(options.concurrency).toBe(3);

@@ -1,5 +1,5 @@
 // Secrets: the operator never reads one. Services name Secrets (the Basic-auth password, the
-// PostgreSQL URL, the operator's default database) whose values are random; once they are
+// PostgreSQL URL, the operator's default database, the admin credentials) whose values are random; once they are
 // reconciled, Ready or Stalled, no value (nor its base64) appears in the operator's debug log, the
 // namespace's Events, the services' status, any ConfigMap, the Deployments (which name each Secret
 // and key), the other objects of the namespace, or the metrics. The chart's RBAC grants nothing on
@@ -43,6 +43,8 @@ const databasePassword = `db-${random()}`;
 const databaseUrl = `postgres://callbacks:${databasePassword}@db.invalid:5432/callbacks`;
 const defaultDatabasePassword = `default-${random()}`;
 const defaultDatabaseUrl = `postgres://callbacks:${defaultDatabasePassword}@db.invalid:5432/default`;
+const adminUser = `admin-${random()}`;
+const adminPassword = `admin-pw-${random()}`;
 /** Every secret value, and how it would look if an object holding it were dumped. */
 const needles = [
   password,
@@ -50,6 +52,8 @@ const needles = [
   databasePassword,
   defaultDatabaseUrl,
   defaultDatabasePassword,
+  adminUser,
+  adminPassword,
 ].flatMap((value) => [value, Buffer.from(value).toString("base64")]);
 
 let ns = "";
@@ -125,6 +129,16 @@ beforeAll(async () => {
   ] as const) {
     kubectl(["create", "secret", "generic", name, "-n", ns, `--from-literal=${key}=${value}`]);
   }
+  kubectl([
+    "create",
+    "secret",
+    "generic",
+    "callbacks-admin",
+    "-n",
+    ns,
+    `--from-literal=username=${adminUser}`,
+    `--from-literal=password=${adminPassword}`,
+  ]);
   operator = await spawnOperator(
     operatorName,
     [
@@ -132,6 +146,7 @@ beforeAll(async () => {
       `--namespaces=${ns}`,
       "--log-level=debug",
       "--default-database-secret=callbacks-default-db",
+      "--admin-credentials-secret=callbacks-admin",
     ],
     { kubeconfig: credentials },
   );
@@ -268,10 +283,17 @@ describe("Secrets", () => {
           name: "CALLBACK_API_DATABASE_URL",
           valueFrom: { secretKeyRef: { name: "callbacks-db", key: "url" } },
         },
+        {
+          name: "CALLBACK_API_ADMIN_USERNAME",
+          valueFrom: { secretKeyRef: { name: "callbacks-admin", key: "username" } },
+        },
       ],
     });
     expect(container("default-db")).toMatchObject({
-      env: [{ valueFrom: { secretKeyRef: { name: "callbacks-default-db", key: "url" } } }],
+      env: [
+        { valueFrom: { secretKeyRef: { name: "callbacks-default-db", key: "url" } } },
+        { valueFrom: { secretKeyRef: { name: "callbacks-admin", key: "username" } } },
+      ],
     });
     const volumes = kubectlJson<{ spec: { template: { spec: { volumes: unknown[] } } } }>([
       "get",
@@ -288,6 +310,14 @@ describe("Secrets", () => {
           { configMap: { name: "service.with-secrets" } },
           { secret: { name: "callbacks-auth", items: [{ key: "password", path: "password" }] } },
         ],
+      },
+    });
+    expect(volumes).toContainEqual({
+      name: "admin",
+      secret: {
+        defaultMode: 0o644,
+        secretName: "callbacks-admin",
+        items: [{ key: "password", path: "password" }],
       },
     });
 

@@ -1,9 +1,10 @@
-// GMS admin endpoints (Callback UI back end): callbacks by queue, bulk cancel, watermarks, and the
-// service listing with `_service_groups`. `services` (names or group names, as a person's
+// GMS admin endpoints (Callback UI back end): callbacks by queue, bulk cancel, the cancelled-callbacks
+// export, watermarks, and the service listing with `_service_groups`. `services` (names or group names, as a person's
 // `gms/services` option in GMS) narrows every answer to those services.
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.ts";
 import { isCallbackReason } from "../callback-states.ts";
+import { cancelledCsv, MAX_EXPORT_ROWS, parseReportRequest } from "../cancelled-report.ts";
 import { badRequest, CallbackError } from "../errors.ts";
 import { csv } from "../../api/gms-option-readers.ts";
 import { toRecord } from "../record.ts";
@@ -119,6 +120,36 @@ export function registerAdminRoutes(app: FastifyInstance, context: AppContext): 
       }
     }
     return result;
+  });
+
+  // The Callback UI's "Export cancelled" (gms-reference-2.md §1.4, §7.2; format: ADR 0104).
+  app.post(`${BASE}/reportcancelled`, async (request, reply) => {
+    await context.requireAdmin(request);
+    const query = queryParams(request.query);
+    const asked = parseReportRequest(request.body, query["services"]);
+    const rows = await context.store.adminQuery({
+      selectors: asked.selectors,
+      from: asked.from,
+      to: asked.to,
+      states: ["COMPLETED"],
+      filters: [{ key: "_callback_reason", value: asked.reason, negate: false }],
+      limit: MAX_EXPORT_ROWS + 1,
+    });
+    if (rows.length > MAX_EXPORT_ROWS) {
+      throw badRequest(
+        `The export matches more than ${MAX_EXPORT_ROWS} callbacks (limit maxExportRows): narrow start_time and end_time, or services.`,
+      );
+    }
+    const records = await recordContext(context, request);
+    return reply
+      .type("text/csv; charset=utf-8")
+      .header("Content-Disposition", "attachment; filename=CancelledCallbacks.csv")
+      .send(
+        cancelledCsv(
+          asked.columns,
+          rows.map((row) => toRecord(row, records)),
+        ),
+      );
   });
 
   app.get(`${BASE}/watermarks`, async (request) => {
