@@ -10,6 +10,7 @@ import { admissionRejections, many, type Spec } from "../support/bad-objects.ts"
 import { installCrds, kubectl, kubectlJson, tryKubectl, uniqueName } from "../support/cluster.ts";
 import { acceptHttpRoutes } from "../support/examples.ts";
 import { operatorLogPath, startOperator, type RunningOperator } from "../support/operator.ts";
+import { scrapeMetrics } from "../support/operator-process.ts";
 
 const ns = uniqueName("bad-input");
 const prefix = uniqueName("bad-input"); // of the cluster-scoped templates
@@ -490,7 +491,7 @@ function metricsUrl(): string {
 
 /** Reconciles that failed (and were retried) so far, of services and templates. */
 async function reconcileErrors(): Promise<number> {
-  const metrics = await (await fetch(metricsUrl())).text();
+  const metrics = await scrapeMetrics(metricsUrl());
   const errors =
     /^controller_runtime_reconcile_errors_total\{controller="callbackservice"\} (\d+)/m;
   return Number(errors.exec(metrics)?.[1] ?? 0);

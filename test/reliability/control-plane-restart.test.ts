@@ -15,6 +15,7 @@ import {
   waitFleetReady,
 } from "../support/fleet.ts";
 import { spawnOperator, type OperatorProcess } from "../support/operator.ts";
+import { scrapeMetrics } from "../support/operator-process.ts";
 
 const soak = process.env["CALLBACK_OPERATOR_SOAK"] === "1";
 const services = soak ? 300 : 100;
@@ -40,7 +41,7 @@ afterAll(async () => {
 });
 
 async function watchRestarts(): Promise<Record<string, number>> {
-  const text = await (await fetch(operator.metricsUrl)).text();
+  const text = await scrapeMetrics(operator.metricsUrl);
   const counts: Record<string, number> = {};
   for (const m of text.matchAll(
     /^callback_operator_watch_restarts_total\{[^}]*reason="(\w+)"[^}]*\} (\d+)/gm,

@@ -20,7 +20,7 @@ import {
 } from "../support/cluster.ts";
 import { helmPath, helmTemplate } from "../support/helm.ts";
 import { operatorLogPath, spawnOperator, type OperatorProcess } from "../support/operator.ts";
-import { waitOk } from "../support/operator-process.ts";
+import { scrapeMetrics, waitOk } from "../support/operator-process.ts";
 
 interface Rule {
   apiGroups?: string[];
@@ -96,7 +96,7 @@ const options = { _route_point: "8999@SIP_Switch", username: "gms-client" };
 /** Requests of the operator the apiserver answered 403. */
 async function forbiddenRequests(): Promise<number> {
   if (operator === undefined) throw new Error("The operator did not start");
-  const metrics = await (await fetch(operator.metricsUrl)).text();
+  const metrics = await scrapeMetrics(operator.metricsUrl);
   let count = 0;
   for (const match of metrics.matchAll(/^rest_client_requests_total\{([^}]*)\} (\d+)/gm)) {
     if ((match[1] ?? "").includes('code="403"')) count += Number(match[2]);
@@ -345,7 +345,7 @@ describe("Secrets", () => {
       ]),
       "the Ingresses": kubectl(["get", "ingresses", "-n", ns, "-o", "json"]),
       "the ServiceTemplates": kubectl(["get", "servicetemplates", "-o", "json"]),
-      "the operator's metrics": await (await fetch(operator?.metricsUrl ?? "")).text(),
+      "the operator's metrics": await scrapeMetrics(operator?.metricsUrl ?? ""),
     };
     const leaks = Object.entries(places).flatMap(([place, text]) =>
       needles.filter((needle) => text.includes(needle)).map((needle) => `${place}: ${needle}`),

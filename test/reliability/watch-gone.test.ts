@@ -12,7 +12,7 @@ import { createNamespace, installCrds, kubectl, kubectlJson } from "../support/c
 import { recordFigures } from "../support/figures.ts";
 import { compactEtcd } from "../support/etcd.ts";
 import { applyFleet, fleetProblems, waitFleetReady } from "../support/fleet.ts";
-import { scrapeRequests } from "../support/operator-process.ts";
+import { scrapeMetrics, scrapeRequests } from "../support/operator-process.ts";
 import { spawnOperator, type OperatorProcess } from "../support/operator.ts";
 
 const services = 6;
@@ -43,7 +43,7 @@ afterAll(async () => {
 
 /** A counter of the operator's metrics, summed by its `informer` label. */
 async function byInformer(name: string, labels = ""): Promise<Record<string, number>> {
-  const text = await (await fetch(operator.metricsUrl)).text();
+  const text = await scrapeMetrics(operator.metricsUrl);
   const counts: Record<string, number> = {};
   const pattern = new RegExp(`^${name}\\{([^}]*)\\} (\\d+)`, "gm");
   for (const match of text.matchAll(pattern)) {
@@ -142,7 +142,7 @@ describe.runIf(inject("clusterKind") === "local")("a watch whose history is gone
         2 + (before.deletions["CallbackService"] ?? 0)
       ) {
         if (Date.now() > deadline) {
-          const text = await (await fetch(operator.metricsUrl)).text();
+          const text = await scrapeMetrics(operator.metricsUrl);
           throw new Error(
             `the services informer never relisted the deletions:\n${text
               .split("\n")

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import path from "node:path";
+import { Agent, fetch } from "undici";
 import { freePort } from "../../src/control-plane/ports.ts";
 
 const repoRoot = path.join(import.meta.dirname, "../..");
@@ -21,9 +22,19 @@ export interface OperatorProcess {
   readonly exited: Promise<never>;
 }
 
+// A new connection per scrape. Tests block the event loop with synchronous kubectl calls between
+// scrapes; a kept-alive socket the server closed meanwhile (its 5 s keep-alive timeout) is then
+// still in the pool, and reusing it fails with "other side closed".
+const freshConnections = new Agent({ pipelining: 0 });
+
+/** The text of a /metrics endpoint. */
+export async function scrapeMetrics(metricsUrl: string): Promise<string> {
+  return await (await fetch(metricsUrl, { dispatcher: freshConnections })).text();
+}
+
 /** Requests a controller sent to the apiserver so far, by HTTP method (controller-runtime's metric). */
 export async function scrapeRequests(metricsUrl: string): Promise<Record<string, number>> {
-  const text = await (await fetch(metricsUrl)).text();
+  const text = await scrapeMetrics(metricsUrl);
   const counts: Record<string, number> = {};
   for (const match of text.matchAll(/^rest_client_requests_total\{([^}]*)\} (\d+)/gm)) {
     const method = /method="([A-Z]+)"/.exec(match[1] ?? "")?.[1] ?? "?";
