@@ -886,6 +886,29 @@ export const gmsOptions = [
     category: noCategory,
     description: "Kept from the GMS template, which leaves it empty; Genesys documents no meaning.",
   },
+  // Keys of the GMS 8.5.110 template whose values the references give (gms-reference.md §2, "The
+  // 8.5.110 template has ≈100 keys"); Genesys documents neither, so the callback application in the
+  // orchestration interprets them (docs/adr/0113).
+  {
+    name: "_snooze_duration",
+    use: passedOn,
+    type: "integer",
+    default: "300",
+    class: ["optional"],
+    category: noCategory,
+    description:
+      "Kept from the GMS 8.5.110 template, which sets 300; Genesys documents no meaning. Passed on to the orchestration with each callback.",
+  },
+  {
+    name: "_max_time_to_wait_for_agent_on_the_call",
+    use: passedOn,
+    type: "integer",
+    default: "3600",
+    class: ["optional"],
+    category: noCategory,
+    description:
+      "Kept from the GMS 8.5.110 template, which sets 3600; Genesys documents no meaning. Passed on to the orchestration with each callback.",
+  },
 ] as const satisfies readonly GmsOption[];
 
 /** Legacy name → current name, for every alias in the table. */
