@@ -51,6 +51,13 @@ export interface GmsOption {
   readonly aliases?: readonly string[];
   /** Set when the Callback API honours the option: how it reads the value. */
   readonly read?: OptionReader;
+  /**
+   * A blank value is the option's empty value rather than "not specified". For every other option
+   * a blank value gives the default, as GMS treats an empty `_throttle_request_parameters` or
+   * limit (gms-reference-2.md §6.2); GMS answers a blank `_default_country` with "… is not
+   * configured" instead of using US.
+   */
+  readonly blankIsEmpty?: true;
   readonly category: string;
   readonly description: string;
 }
@@ -707,6 +714,7 @@ export const gmsOptions = [
     default: "US",
     class: ["optional"],
     read: "string",
+    blankIsEmpty: true,
     category: queueManagement,
     description:
       "ISO 3166 country of numbers without a country code; used to reject impossible and premium numbers (GMS 8.5.107.19).",
