@@ -202,8 +202,8 @@ describe.each(BACKENDS)("callbacks on %s", (backend) => {
     expect(bad.json()).toMatchObject({ exception: `${GMS}.CallbackExceptionBadRequest` });
   });
 
-  // GMS (issue 17, "smaller deviations"): a PUT that sets a user-data key to an empty value
-  // removes the key from the callback.
+  // GMS: a PUT that sets a key to "" removes it from the record (Genesys' functional tests,
+  // CallbackAPITests, Jira GMS-5183; gms-reference-2.md §7.3).
   it("removes a user-data key updated with an empty value", async () => {
     const a = await makeApp(t.store);
     const id = (
@@ -229,7 +229,8 @@ describe.each(BACKENDS)("callbacks on %s", (backend) => {
     );
   });
 
-  // GMS's mobile clients cancel with `Content-Type: application/json` and no body.
+  // GMS's mobile clients cancel with `Content-Type: application/json` and no body, which GMS
+  // accepts (issue 17, "smaller deviations"; the cancel row of gms-reference.md §5 takes no body).
   it("cancels on a DELETE with Content-Type application/json and no body", async () => {
     const a = await makeApp(t.store);
     const id = (
