@@ -181,7 +181,19 @@ const capacityTemplateInput: ServiceTemplateInput = {
         numbered: true,
         category: "Capacity",
         description:
-          'Capacity of weekday d (of _capacity) per hourly slot, {"<d>":{"HHmm":n,…}}, e.g. _capacity_1: {"1":{"0900":10}}; an hour left out has capacity 0; at most 1000 (GMS _max_capacity).',
+          'Capacity of weekday d (of _capacity) per hourly slot, {"<d>":{"HHmm":n,…}}, e.g. _capacity_1: {"1":{"0900":10}}; an hour left out has capacity 0; at most _max_capacity.',
+      },
+      {
+        name: "_max_capacity",
+        use: parsedBy(
+          "capacity: a slot given more makes the section invalid (GMS CapacityException)",
+        ),
+        type: "integer",
+        default: "1000",
+        mandatory: true,
+        category: "Capacity",
+        description:
+          "Maximum capacity of one hourly slot; a _capacity_<d> or _capacity_add hour above it makes the section invalid (GMS CapacityException).",
       },
       {
         name: "_capacity_add",
