@@ -23,6 +23,7 @@ import {
   kubeconfigPath,
   kubectl,
   kubectlJson,
+  tryKubectl,
 } from "../support/cluster.ts";
 import { startOperator } from "../support/operator.ts";
 import { waitFor } from "../support/wait.ts";
@@ -87,7 +88,13 @@ afterAll(async () => {
   const operator = await startOperator("builtin-templates-restore", [`--namespaces=${ns}`]);
   try {
     await waitFor(
-      () => Promise.resolve(names.every((name) => isCurrent(get(name)))),
+      () =>
+        Promise.resolve(
+          names.every((name) => {
+            const found = tryKubectl(["get", "servicetemplate", name, "-o", "json"]);
+            return found.status === 0 && isCurrent(JSON.parse(found.stdout) as LiveTemplate);
+          }),
+        ),
       60_000,
       "the built-in templates",
     );
@@ -107,7 +114,9 @@ function get(name: string): LiveTemplate {
 
 function isCurrent(live: LiveTemplate): boolean {
   const key = annotationKeys.builtinRevision;
-  return live.metadata.annotations[key] === current(live.metadata.name).metadata.annotations[key];
+  // A template the older operator created has no annotations at all.
+  const annotations = live.metadata.annotations as Record<string, string> | undefined;
+  return annotations?.[key] === current(live.metadata.name).metadata.annotations[key];
 }
 
 function deleteTemplates(): void {
