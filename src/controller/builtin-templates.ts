@@ -147,33 +147,47 @@ export async function applyBuiltinTemplate(
  * The patch tests the resourceVersion, so a concurrent change makes it fail and retry.
  */
 async function handOverLegacyFields(deps: BuiltinTemplateDeps, path: string): Promise<void> {
-  let live: KubeObject;
-  try {
-    live = await deps.client.get<KubeObject>(path);
-  } catch (error) {
-    if (isNotFound(error)) return;
-    throw error;
+  // The template's own status writes move its resourceVersion too: a failed test is read again.
+  for (let attempt = 1; ; attempt++) {
+    let live: KubeObject;
+    try {
+      live = await deps.client.get<KubeObject>(path);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    const entries = (live.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+    const adopted = adoptLegacyFields(
+      entries,
+      deps.fieldManager,
+      apiVersion,
+      new Date(deps.clock.now()).toISOString().replace(/\.\d+Z$/, "Z"),
+    );
+    if (adopted === undefined) return;
+    try {
+      await deps.client.request("PATCH", path, {
+        contentType: "application/json-patch+json",
+        body: [
+          { op: "test", path: "/metadata/resourceVersion", value: live.metadata.resourceVersion },
+          { op: "replace", path: "/metadata/managedFields", value: adopted },
+        ],
+      });
+    } catch (error) {
+      // 422: the test failed (the object changed since the GET); 409: a concurrent write.
+      const changed = error instanceof KubeApiError && [409, 422].includes(error.status);
+      if (changed && attempt < handOverAttempts) continue;
+      throw error;
+    }
+    deps.log.info(
+      { template: live.metadata.name },
+      "Took over the fields the older operator created in the built-in ServiceTemplate",
+    );
+    return;
   }
-  const entries = (live.metadata.managedFields ?? []) as ManagedFieldsEntry[];
-  const adopted = adoptLegacyFields(
-    entries,
-    deps.fieldManager,
-    apiVersion,
-    new Date(deps.clock.now()).toISOString().replace(/\.\d+Z$/, "Z"),
-  );
-  if (adopted === undefined) return;
-  await deps.client.request("PATCH", path, {
-    contentType: "application/json-patch+json",
-    body: [
-      { op: "test", path: "/metadata/resourceVersion", value: live.metadata.resourceVersion },
-      { op: "replace", path: "/metadata/managedFields", value: adopted },
-    ],
-  });
-  deps.log.info(
-    { template: live.metadata.name },
-    "Took over the fields the older operator created in the built-in ServiceTemplate",
-  );
 }
+
+/** Reads of a template whose resourceVersion moved meanwhile, before the attempt backs off. */
+const handOverAttempts = 3;
 
 /** Retries: 1 s doubling to 30 s, spread across replicas. */
 const builtinTemplateRetry: BackoffPolicy = { base: 1_000, max: 30_000, jitter: 0.5 };
