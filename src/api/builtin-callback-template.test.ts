@@ -17,6 +17,26 @@ describe("the built-in callback template", () => {
     expect(templateSpecProblems(spec)).toEqual([]);
   });
 
+  // gms-reference.md §2, last paragraph: "The 8.5.110 template has ≈100 keys in all (e.g.
+  // `_status_notification_*`, `_snooze_duration` 300, `_plugin_on_dial_*`,
+  // `_max_time_to_wait_for_agent_on_the_call` 3600)" (Genesys' functional tests, ServiceOptions.java).
+  it("declares the 8.5.110 template keys whose values the references give, with those values", () => {
+    expect(option("_snooze_duration")).toMatchObject({ type: "integer", default: "300" });
+    expect(option("_max_time_to_wait_for_agent_on_the_call")).toMatchObject({
+      type: "integer",
+      default: "3600",
+    });
+    // The families named without members or values are not declared (docs/adr/0113).
+    expect(
+      spec.options.filter((o) =>
+        /^_(status_notification|plugin_on_dial|urs_vq_priority)/.test(o.name),
+      ),
+    ).toEqual([]);
+  });
+
+  // gms-reference.md §3: the 8.5.2 list (CLBCK:UG:Scenarios:8.5.2) also names User Terminated Agent
+  // First with Implicit Reservation, Capacity, IVR Classic Callback and Preview and Disposition, but
+  // the references give no option values for them: none is a preset here (docs/adr/0113).
   it("has the six Common Default Configurations of the GMS docs", () => {
     expect(spec.scenarios.map((s) => s.name)).toEqual([
       "User-Originated-Immediate",

@@ -67,7 +67,12 @@ function sourceName(section: Section, option: GmsOption): string {
 type Reader = (section: Section, option: GmsOption, warnings: string[]) => unknown;
 
 const readers: Readonly<Record<OptionReader, Reader>> = {
-  string: (section, option) => section[sourceName(section, option)] ?? option.default,
+  string: (section, option) => {
+    const name = sourceName(section, option);
+    const value = present(section, name);
+    if (value !== undefined) return value;
+    return option.blankIsEmpty === true && section[name] !== undefined ? "" : option.default;
+  },
   boolean: (section, option, warnings) => {
     const name = sourceName(section, option);
     const fallback = option.default === "true";

@@ -51,6 +51,13 @@ export interface GmsOption {
   readonly aliases?: readonly string[];
   /** Set when the Callback API honours the option: how it reads the value. */
   readonly read?: OptionReader;
+  /**
+   * A blank value is the option's empty value rather than "not specified". For every other option
+   * a blank value gives the default, as GMS treats an empty `_throttle_request_parameters` or
+   * limit (gms-reference-2.md §6.2); GMS answers a blank `_default_country` with "… is not
+   * configured" instead of using US.
+   */
+  readonly blankIsEmpty?: true;
   readonly category: string;
   readonly description: string;
 }
@@ -707,6 +714,7 @@ export const gmsOptions = [
     default: "US",
     class: ["optional"],
     read: "string",
+    blankIsEmpty: true,
     category: queueManagement,
     description:
       "ISO 3166 country of numbers without a country code; used to reject impossible and premium numbers (GMS 8.5.107.19).",
@@ -885,6 +893,29 @@ export const gmsOptions = [
     class: ["optional"],
     category: noCategory,
     description: "Kept from the GMS template, which leaves it empty; Genesys documents no meaning.",
+  },
+  // Keys of the GMS 8.5.110 template whose values the references give (gms-reference.md §2, "The
+  // 8.5.110 template has ≈100 keys"); Genesys documents neither, so the callback application in the
+  // orchestration interprets them (docs/adr/0113).
+  {
+    name: "_snooze_duration",
+    use: passedOn,
+    type: "integer",
+    default: "300",
+    class: ["optional"],
+    category: noCategory,
+    description:
+      "Kept from the GMS 8.5.110 template, which sets 300; Genesys documents no meaning. Passed on to the orchestration with each callback.",
+  },
+  {
+    name: "_max_time_to_wait_for_agent_on_the_call",
+    use: passedOn,
+    type: "integer",
+    default: "3600",
+    class: ["optional"],
+    category: noCategory,
+    description:
+      "Kept from the GMS 8.5.110 template, which sets 3600; Genesys documents no meaning. Passed on to the orchestration with each callback.",
   },
 ] as const satisfies readonly GmsOption[];
 

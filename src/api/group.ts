@@ -54,8 +54,13 @@ export function groupLabelKey(group: string): string {
   return `${groupLabelPrefix}${group}`;
 }
 
-/** Annotation keys read by the operator. */
+/** Annotation keys the operator reads or writes. */
 export const annotationKeys = {
+  /**
+   * On a built-in ServiceTemplate: the hash of the content the operator last applied to it, so a
+   * restart of the same version sends nothing (docs/adr/0112).
+   */
+  builtinRevision: "callback-operator.io/builtin-revision",
   /** Any new value forces a reconcile; the value is echoed to `status.lastHandledReconcileAt`. */
   requestedAt: "callback-operator.io/requested-at",
 } as const;

@@ -6,7 +6,8 @@ import { orsPayload } from "../callback-api/dispatcher.ts";
 import { resolveOptions } from "../callback-api/options.ts";
 import type { CallbackRow } from "../callback-api/store.ts";
 import { builtinCallbackTemplate } from "./builtin-callback-template.ts";
-import { gmsOptions, type GmsOption } from "./gms-options.ts";
+import { builtinSectionOptionUses, builtinSectionTemplates } from "./builtin-section-templates.ts";
+import { gmsOptions, type GmsOption, type OptionUse } from "./gms-options.ts";
 import { notEnforcedOptions, notEnforcedWarnings } from "./option-use.ts";
 
 const rows = gmsOptions as readonly GmsOption[];
@@ -31,18 +32,40 @@ const callback: CallbackRow = {
 };
 
 describe("who acts on each option", () => {
-  it("gives every option of the built-in template one of the three uses", () => {
+  // Every built-in template, as GMS lists callback, office-hours and capacity by default
+  // (gms-reference-2.md §2.1 office-hours options, §3 capacity options).
+  const templates = [builtinCallbackTemplate, ...builtinSectionTemplates];
+  const useOf = (template: string, name: string): OptionUse | undefined =>
+    template === builtinCallbackTemplate.metadata.name
+      ? row(name)?.use
+      : builtinSectionOptionUses.get(template)?.get(name);
+
+  it("gives every option of every built-in template one of the three uses", () => {
     const unaccounted: string[] = [];
-    for (const { name } of builtinCallbackTemplate.spec.options) {
-      const use = row(name)?.use;
-      const accounted =
-        (use?.by === "callback-api" && use.rule.trim() !== "") ||
-        use?.by === "orchestration" ||
-        (use?.by === "not-enforced" && use.why.trim() !== "");
-      if (!accounted) unaccounted.push(name);
+    for (const template of templates) {
+      for (const { name } of template.spec.options) {
+        const use = useOf(template.metadata.name, name);
+        const accounted =
+          (use?.by === "callback-api" && use.rule.trim() !== "") ||
+          use?.by === "orchestration" ||
+          (use?.by === "not-enforced" && use.why.trim() !== "");
+        if (!accounted) unaccounted.push(`${template.metadata.name}/${name}`);
+      }
     }
+    expect(templates.map((t) => t.metadata.name)).toEqual(["callback", "office-hours", "capacity"]);
     expect(builtinCallbackTemplate.spec.options.length).toBeGreaterThan(70);
+    expect(templates.reduce((n, t) => n + t.spec.options.length, 0)).toBeGreaterThan(80);
     expect(unaccounted).toEqual([]);
+  });
+
+  it("leaves no option of a section template not enforced unless its one allowed value is its default", () => {
+    // A section-only service gets no not-enforced warning, so such an option must be unsettable.
+    for (const template of builtinSectionTemplates) {
+      for (const option of template.spec.options) {
+        if (useOf(template.metadata.name, option.name)?.by !== "not-enforced") continue;
+        expect(option.enum, `${template.metadata.name}/${option.name}`).toEqual([option.default]);
+      }
+    }
   });
 
   it("says the Callback API honours every option it reads, and names the request parameters it honours unread", () => {

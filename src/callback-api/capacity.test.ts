@@ -47,6 +47,15 @@ describe("capacity service (§3)", () => {
     expect(capacityAt(c, at("2030-03-04T09:00:00Z"))).toBe(0); // Monday: not in use
   });
 
+  it("accepts a slot up to _max_capacity, above the default 1000 when raised", () => {
+    const c = capacity({
+      ...FT_SECTION,
+      _max_capacity: "1500",
+      _capacity_2: '{"2":{"0900":1500}}',
+    });
+    expect(capacityAt(c, at("2030-03-05T09:00:00Z"))).toBe(1500);
+  });
+
   it("lets a _capacity_add date replace its weekday (format ours: docs/callback-api.md)", () => {
     const c = capacity({ ...FT_SECTION, _capacity_add: '{"2030-03-06":{"1000":2}}' });
     expect(capacityAt(c, at("2030-03-06T10:00:00Z"))).toBe(2);
@@ -56,6 +65,11 @@ describe("capacity service (§3)", () => {
 
   it.each([
     [{ _capacity_1: '{"1":{"0900":1001}}' }, "more than the maximum capacity 1000"],
+    // _max_capacity (GMS capacity option, default 1000): "If a user tries to assign a capacity
+    // higher than the maximum capacity allowed, GMS throws the CapacityException error message."
+    [{ _max_capacity: "20", _capacity_1: '{"1":{"0900":21}}' }, "maximum capacity 20"],
+    [{ _max_capacity: "20", _capacity_add: '{"2030-03-06":{"1000":30}}' }, "maximum capacity 20"],
+    [{ _max_capacity: "lots" }, "_max_capacity=lots is not a whole number"],
     [{ _capacity_1: '{"1":{"0930":1}}' }, '"0930" is not an hour like "0900"'],
     [{ _capacity_1: '{"1":{"0900":-1}}' }, "not a whole number"],
     [{ _capacity_1: '{"2":{"0900":1}}' }, '_capacity_1 (expected {"1":'],

@@ -7,8 +7,8 @@
 import { parseSection, refuse, sectionZone, weekdayNumber, type Parsed } from "./office-hours.ts";
 import { isRealDate, localTime } from "./zoned-time.ts";
 
-/** GMS `capacity` section option `_max_capacity` (default 1000): no hourly slot may hold more. */
-export const MAX_CAPACITY = 1000;
+/** GMS capacity option `_max_capacity` (default 1000, mandatory): no hourly slot may hold more. */
+const DEFAULT_MAX_CAPACITY = 1000;
 
 /** Capacity by hour (0-23); a missing hour is 0. */
 type HourCapacity = ReadonlyMap<number, number>;
@@ -21,7 +21,7 @@ export interface Capacity {
   readonly dates: ReadonlyMap<string, HourCapacity>;
 }
 
-function parseHourMap(value: unknown, where: string): HourCapacity {
+function parseHourMap(value: unknown, where: string, max: number): HourCapacity {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     refuse(`${where} is not an object of "HHmm": capacity`);
   }
@@ -32,9 +32,9 @@ function parseHourMap(value: unknown, where: string): HourCapacity {
     if (hour > 23) refuse(`${where}: "${key.slice(0, 16)}" is not an hour like "0900"`);
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0)
       refuse(`${where}: "${key}" is not a whole number of callbacks`);
-    if (count > MAX_CAPACITY) {
+    if (count > max) {
       refuse(
-        `${where}: "${key}" is ${String(count)}, more than the maximum capacity ${String(MAX_CAPACITY)} (GMS CapacityException)`,
+        `${where}: "${key}" is ${String(count)}, more than the maximum capacity ${String(max)} of _max_capacity (GMS CapacityException)`,
       );
     }
     hours.set(hour, count);
@@ -48,6 +48,14 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** `_max_capacity`: the most callbacks one hourly slot may be given; 1000 when not specified. */
+function maxCapacity(section: Readonly<Record<string, string>>): number {
+  const text = section["_max_capacity"]?.trim() ?? "";
+  if (text === "") return DEFAULT_MAX_CAPACITY;
+  if (!/^\d{1,9}$/.test(text)) refuse(`_max_capacity=${text.slice(0, 16)} is not a whole number`);
+  return Number(text);
 }
 
 /** `_capacity`: the weekdays in use, in the order `_capacity_<d>` numbers them. */
@@ -64,7 +72,10 @@ function weekdaysInUse(section: Readonly<Record<string, string>>): number[] {
   );
 }
 
-function weeklyCapacity(section: Readonly<Record<string, string>>): Map<number, HourCapacity> {
+function weeklyCapacity(
+  section: Readonly<Record<string, string>>,
+  max: number,
+): Map<number, HourCapacity> {
   const inUse = weekdaysInUse(section);
   const weekly = new Map<number, HourCapacity>();
   for (const key of Object.keys(section).filter((k) => /^_capacity_\d+$/.test(k))) {
@@ -79,12 +90,15 @@ function weeklyCapacity(section: Readonly<Record<string, string>>): Map<number, 
       typeof parsed === "object" && parsed !== null
         ? (parsed as Record<string, unknown>)[index]
         : undefined;
-    weekly.set(weekday, parseHourMap(inner, `${key} (expected {"${index}":{"0900":10,…}})`));
+    weekly.set(weekday, parseHourMap(inner, `${key} (expected {"${index}":{"0900":10,…}})`, max));
   }
   return weekly;
 }
 
-function dateCapacity(section: Readonly<Record<string, string>>): Map<string, HourCapacity> {
+function dateCapacity(
+  section: Readonly<Record<string, string>>,
+  max: number,
+): Map<string, HourCapacity> {
   const dates = new Map<string, HourCapacity>();
   const text = (section["_capacity_add"] ?? "").trim();
   const add = text === "" ? {} : parseJson(text);
@@ -97,7 +111,7 @@ function dateCapacity(section: Readonly<Record<string, string>>): Map<string, Ho
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
     if (match === null || !isRealDate(Number(match[1]), Number(match[2]), Number(match[3])))
       refuse(`_capacity_add: "${date.slice(0, 16)}" is not a date like 2030-12-24`);
-    dates.set(date, parseHourMap(value, `_capacity_add "${date}"`));
+    dates.set(date, parseHourMap(value, `_capacity_add "${date}"`, max));
   }
   return dates;
 }
@@ -107,10 +121,11 @@ export function parseCapacity(section: Readonly<Record<string, string>>): Parsed
     const service = section["_service"]?.trim() ?? "";
     if (service !== "" && service !== "capacity")
       refuse(`its _service is ${service.slice(0, 64)}, not capacity`);
+    const max = maxCapacity(section);
     return {
       timezone: sectionZone(section, notes),
-      weekly: weeklyCapacity(section),
-      dates: dateCapacity(section),
+      weekly: weeklyCapacity(section, max),
+      dates: dateCapacity(section, max),
     };
   });
 }

@@ -124,7 +124,7 @@ export const operatorFlags: readonly Flag[] = [
   {
     name: "builtin-template",
     env: "CALLBACK_OPERATOR_BUILTIN_TEMPLATE",
-    help: "Create the built-in callback, office-hours and capacity ServiceTemplates when missing (never overwrites).",
+    help: "Create the built-in callback, office-hours and capacity ServiceTemplates and keep them current on upgrade (server-side apply; fields a user changed keep the user's value); false: never touch them.",
     default: "true",
   },
   {

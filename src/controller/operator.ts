@@ -2,22 +2,26 @@
 import { setTimeout as wait } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { builtinCallbackTemplate } from "../api/builtin-callback-template.ts";
-import { builtinSectionTemplates } from "../api/builtin-section-templates.ts";
 import type { CallbackService } from "../api/callback-service.ts";
-import { apiVersion, kinds, labelKeys, managedByValue } from "../api/group.ts";
+import { labelKeys, managedByValue } from "../api/group.ts";
 import type { ServiceTemplate } from "../api/service-template.ts";
 import type { RenderConfig } from "../render/render-config.ts";
-import { delay, stopped } from "../runtime/abort.ts";
-import { backoff, type BackoffPolicy } from "../runtime/backoff.ts";
+import { stopped } from "../runtime/abort.ts";
+import type { BackoffPolicy } from "../runtime/backoff.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { EventRecorder } from "../runtime/event-recorder.ts";
 import { startHealthServer } from "../runtime/health-server.ts";
 import { Informer, objectKey } from "../runtime/informer.ts";
-import { isConflict, isNotFound, KubeClient, type KubeObject } from "../runtime/kube-client.ts";
+import { isNotFound, KubeClient, type KubeObject } from "../runtime/kube-client.ts";
 import { LeaderElector } from "../runtime/leader-election.ts";
 import { createMetrics } from "../runtime/metrics.ts";
 import { WorkQueue } from "../runtime/work-queue.ts";
+import {
+  builtinTemplateIsCurrent,
+  builtinTemplateObject,
+  builtinTemplates,
+  keepBuiltinTemplateCurrent,
+} from "./builtin-templates.ts";
 import { onlyStatusChanged } from "./event-filters.ts";
 import { linkedNames, ReferrerIndex } from "./linked-services.ts";
 import { childKinds, collectionPath, type ChildKind, type ResourceKind } from "./resources.ts";
@@ -103,11 +107,14 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
     });
     if (leadership === undefined) return;
     mayWrite = leadership.holdsFreshLease;
-    // From the synced cache: a restart over existing templates sends no request at all.
+    const events = new EventRecorder(client, "callback-operator", log, clock);
+    // From the synced cache: a restart of the same version sends no request at all.
     if (options.installBuiltinTemplate) {
+      const builtinDeps = { client, fieldManager: options.fieldManager, events, log, clock };
       for (const template of builtinTemplates) {
-        if (informers.templates.get(template.metadata.name) === undefined)
-          void ensureBuiltinTemplate(client, template, options, stop);
+        const desired = builtinTemplateObject(template);
+        if (!builtinTemplateIsCurrent(informers.templates.get(template.metadata.name), desired))
+          void keepBuiltinTemplateCurrent(builtinDeps, desired, stop);
       }
     }
     for (const template of informers.templates.list())
@@ -118,7 +125,7 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
       ...informers,
       config: options.render,
       fieldManager: options.fieldManager,
-      events: new EventRecorder(client, "callback-operator", log, clock),
+      events,
       log,
       clock,
     };
@@ -345,48 +352,6 @@ async function lead(
     };
   } catch {
     return undefined; // stopped while waiting
-  }
-}
-
-/** Retries of the built-in template's creation: 1 s doubling to 30 s, spread across replicas. */
-const builtinTemplateRetry: BackoffPolicy = { base: 1_000, max: 30_000, jitter: 0.5 };
-
-/** GMS's builtin templates: callback, and the section-only office-hours and capacity. */
-const builtinTemplates: readonly ServiceTemplate[] = [
-  builtinCallbackTemplate,
-  ...builtinSectionTemplates,
-];
-
-/**
- * GMS lists the callback, office-hours and capacity templates by default; so does the operator,
- * never overwriting a user's. Retried in the background until it succeeds, so a slow apiserver
- * delays it but stops nothing.
- */
-async function ensureBuiltinTemplate(
-  client: KubeClient,
-  template: ServiceTemplate,
-  options: OperatorOptions,
-  stop: AbortSignal,
-): Promise<void> {
-  const { name } = template.metadata;
-  for (let attempt = 0; !stopped(stop); attempt++) {
-    try {
-      await client.create(collectionPath("ServiceTemplate"), {
-        ...template,
-        apiVersion,
-        kind: kinds.serviceTemplate.kind,
-        metadata: { name, labels: { [labelKeys.managedBy]: managedByValue } },
-      });
-      options.log.info({ template: name }, "Created the built-in ServiceTemplate");
-      return;
-    } catch (error) {
-      if (isConflict(error)) return;
-      options.log.warn(
-        { template: name, err: (error as Error).message },
-        "Could not create the built-in ServiceTemplate; retrying",
-      );
-      await delay(backoff(attempt, builtinTemplateRetry), stop);
-    }
   }
 }
 

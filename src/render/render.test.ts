@@ -190,9 +190,12 @@ describe("warnings", () => {
   });
 
   it("warns when a mandatory option without a default stays unset", () => {
-    expect(warningsOf({ scenario: "User-Originated-Immediate" })).toEqual([
-      expect.stringContaining("option _route_point is mandatory and has no value"),
-    ]);
+    expect(
+      warningsOf({
+        scenario: "User-Originated-Immediate",
+        options: { _access_numbers: "+18005550100" },
+      }),
+    ).toEqual([expect.stringContaining("option _route_point is mandatory and has no value")]);
   });
 });
 
@@ -826,5 +829,31 @@ describe("options nothing acts on yet (issue 17, item 1)", () => {
     ).toEqual([
       expect.stringMatching(/^option _request_queue_time_stat is set but not enforced: /),
     ]);
+  });
+});
+
+// gms-reference-2.md §4.1–4.2 (the Android demo's DialNumber; request-access: the number comes from
+// the `_resource_group` pool): a user-originated service without numbers can answer no DialNumber.
+describe("a user-originated service without _access_numbers", () => {
+  const warnings = (scenario: string, options: Record<string, string>) =>
+    ok(render(service({ scenario, options }), template, defaultRenderConfig)).facts.warnings.filter(
+      (w) => !w.startsWith("option _route_point is mandatory"),
+    );
+
+  it("is warned, naming the option to set and the resource group", () => {
+    expect(warnings("User-Originated-Immediate", {})).toEqual([
+      expect.stringMatching(
+        /^option _call_direction is USERORIGINATED but _access_numbers is empty: .*set spec\.options\._access_numbers to the numbers of resource group DNIS/,
+      ),
+    ]);
+    expect(warnings("User-Originated-Delayed", { _resource_group: "Mobile" })).toEqual([
+      expect.stringContaining("resource group Mobile"),
+    ]);
+    expect(warnings("User-Originated-Immediate", { _access_numbers: "  " })).toHaveLength(1);
+  });
+
+  it("is not warned once it has numbers, nor when it is user-terminated", () => {
+    expect(warnings("User-Originated-Immediate", { _access_numbers: "+18005550100" })).toEqual([]);
+    expect(warnings("User-Terminated-Immediate", routePoint)).toEqual([]);
   });
 });

@@ -183,6 +183,7 @@ export function render(
   const warnings = [
     ...effective.warnings,
     ...notEnforcedWarnings(effective.options),
+    ...accessNumberWarnings(effective.options),
     ...storage.warnings,
     ...linked.warnings,
   ];
@@ -208,6 +209,20 @@ export function render(
       workloadKind: storage.embedded ? "StatefulSet" : "Deployment",
     },
   };
+}
+
+/**
+ * A user-originated service gives the customer a number to dial (GMS `DialNumber`, from the
+ * `_resource_group` pool; gms-reference-2.md §4.1–4.2). Without `_access_numbers` every start that
+ * should answer one is refused, so the service says so before its first customer does.
+ */
+function accessNumberWarnings(options: Readonly<Record<string, string>>): string[] {
+  const direction = options["_call_direction"]?.trim().toUpperCase() ?? "";
+  if (direction !== "USERORIGINATED" || (options["_access_numbers"]?.trim() ?? "") !== "")
+    return [];
+  return [
+    `option _call_direction is USERORIGINATED but _access_numbers is empty: the customer gets no number to dial (every DialNumber answer is a 503); set spec.options._access_numbers to the numbers of resource group ${options["_resource_group"]?.trim() || "DNIS"}, e.g. "+18005550100, +18005550101", or pick a User-Terminated scenario`,
+  ];
 }
 
 /** What a section-only service would ignore: it runs no Callback API and is not routed. */

@@ -31,8 +31,9 @@ export class EventRecorder {
     message: string,
   ): Promise<void> {
     const { namespace, name, uid } = object.metadata;
-    if (namespace === undefined) return;
-    const dedupeKey = `${namespace}/${name}/${type}/${reason}/${message}`;
+    // Events of a cluster-scoped object (a ServiceTemplate) live in `default`, as client-go puts them.
+    const eventNamespace = namespace ?? "default";
+    const dedupeKey = `${eventNamespace}/${name}/${type}/${reason}/${message}`;
     const since = this.#clock.monotonic();
     const last = this.#recent.get(dedupeKey);
     if (last !== undefined && since - last < this.#coalesceMs) return;
@@ -40,15 +41,15 @@ export class EventRecorder {
     if (this.#recent.size > 10_000) this.#recent.clear();
     const time = new Date(this.#clock.now()).toISOString();
     try {
-      await this.#client.create(`/api/v1/namespaces/${namespace}/events`, {
+      await this.#client.create(`/api/v1/namespaces/${eventNamespace}/events`, {
         apiVersion: "v1",
         kind: "Event",
-        metadata: { generateName: `${name}.`, namespace },
+        metadata: { generateName: `${name}.`, namespace: eventNamespace },
         involvedObject: {
           apiVersion: object.apiVersion,
           kind: object.kind,
           name,
-          namespace,
+          ...(namespace === undefined ? {} : { namespace }),
           uid,
           resourceVersion: object.metadata.resourceVersion,
         },

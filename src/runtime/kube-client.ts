@@ -14,11 +14,26 @@ export class KubeApiError extends Error {
   override readonly name = "KubeApiError";
   readonly status: number;
   readonly reason: string;
-  constructor(status: number, reason: string, message: string) {
+  /** `details.causes` of the Status: a server-side apply conflict names each field here. */
+  readonly causes: readonly StatusCause[];
+  constructor(
+    status: number,
+    reason: string,
+    message: string,
+    causes: readonly StatusCause[] = [],
+  ) {
     super(message);
     this.status = status;
     this.reason = reason;
+    this.causes = causes;
   }
+}
+
+/** One cause of a failed request (metav1.StatusCause; `reason` is its type). */
+export interface StatusCause {
+  readonly reason?: string;
+  readonly message?: string;
+  readonly field?: string;
 }
 
 export const isNotFound = (error: unknown): boolean =>
@@ -330,8 +345,17 @@ export class KubeClient implements KubeApi {
 
 function toApiError(status: number, text: string, what: string): KubeApiError {
   try {
-    const body = JSON.parse(text) as { reason?: string; message?: string };
-    return new KubeApiError(status, body.reason ?? "", body.message ?? `${what}: HTTP ${status}`);
+    const body = JSON.parse(text) as {
+      reason?: string;
+      message?: string;
+      details?: { causes?: StatusCause[] };
+    };
+    return new KubeApiError(
+      status,
+      body.reason ?? "",
+      body.message ?? `${what}: HTTP ${status}`,
+      body.details?.causes ?? [],
+    );
   } catch {
     return new KubeApiError(status, "", `${what}: HTTP ${status} ${text.slice(0, 200)}`);
   }

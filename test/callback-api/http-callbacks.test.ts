@@ -66,6 +66,35 @@ describe.each(BACKENDS)("callbacks on %s", (backend) => {
     expect(record).toMatchObject({ _customer_number: "+16504661100", count: "3" });
   });
 
+  // gms-reference-2.md §7.3 (Genesys' functional tests, CallbackAPITests): a custom key listed in
+  // `_customer_lookup_keys` (`_customer_number,CB_SUBSCRIPTION_ID`) can then be queried, on the
+  // service's path and across services, and is returned with the record.
+  it("finds callbacks by a custom key listed in _customer_lookup_keys", async () => {
+    const a = await makeApp(t.store, {
+      ...PERMISSIVE,
+      _customer_lookup_keys: "_customer_number,CB_SUBSCRIPTION_ID",
+    });
+    const start = async (number: string, subscription: string) =>
+      (
+        await a.app.inject({
+          method: "POST",
+          url: a.base,
+          payload: { _customer_number: number, CB_SUBSCRIPTION_ID: subscription },
+        })
+      ).json<{ _id: string }>()._id;
+    const first = await start("5301", "SUB-1");
+    await start("5302", "SUB-2");
+    for (const url of [
+      `${a.base}?CB_SUBSCRIPTION_ID=SUB-1`,
+      "/genesys/1/service/callback?CB_SUBSCRIPTION_ID=SUB-1",
+    ]) {
+      const records = (await a.app.inject({ url })).json<Record<string, string>[]>();
+      expect(records, url).toEqual([
+        expect.objectContaining({ _id: first, CB_SUBSCRIPTION_ID: "SUB-1" }),
+      ]);
+    }
+  });
+
   it("schedules with _desired_time and reports SCHEDULED", async () => {
     const a = await makeApp(t.store);
     const desired = iso(T0 + 3 * 3_600_000);
@@ -202,8 +231,8 @@ describe.each(BACKENDS)("callbacks on %s", (backend) => {
     expect(bad.json()).toMatchObject({ exception: `${GMS}.CallbackExceptionBadRequest` });
   });
 
-  // GMS (issue 17, "smaller deviations"): a PUT that sets a user-data key to an empty value
-  // removes the key from the callback.
+  // GMS: a PUT that sets a key to "" removes it from the record (Genesys' functional tests,
+  // CallbackAPITests, Jira GMS-5183; gms-reference-2.md §7.3).
   it("removes a user-data key updated with an empty value", async () => {
     const a = await makeApp(t.store);
     const id = (
@@ -229,7 +258,8 @@ describe.each(BACKENDS)("callbacks on %s", (backend) => {
     );
   });
 
-  // GMS's mobile clients cancel with `Content-Type: application/json` and no body.
+  // GMS's mobile clients cancel with `Content-Type: application/json` and no body, which GMS
+  // accepts (issue 17, "smaller deviations"; the cancel row of gms-reference.md §5 takes no body).
   it("cancels on a DELETE with Content-Type application/json and no body", async () => {
     const a = await makeApp(t.store);
     const id = (

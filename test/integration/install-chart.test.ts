@@ -165,7 +165,7 @@ describe("the chart", () => {
     expect(operatorContainer(docs).args).toContain("--namespaces=team-a,team-b");
   });
 
-  it("drops the create right on ServiceTemplates when the built-in template is off", async () => {
+  it("drops the get, create and patch rights on ServiceTemplates when the built-in templates are off", async () => {
     const on = find(await render(), "ClusterRole", "cbo-callback-operator")[0];
     const off = find(
       await render("builtinTemplate.enabled=false"),
@@ -174,7 +174,7 @@ describe("the chart", () => {
     )[0];
     const templateVerbs = (role?: Manifest): string[] =>
       role?.rules?.find((r) => r.resources.includes("servicetemplates"))?.verbs ?? [];
-    expect(templateVerbs(on)).toContain("create");
+    expect(templateVerbs(on)).toEqual(["list", "watch", "get", "create", "patch"]);
     expect(templateVerbs(off)).toEqual(["list", "watch"]);
   });
 

@@ -119,10 +119,11 @@ Granted by the ClusterRole, or by one Role per watched namespace when watchNames
 
 {{/* Rules on ServiceTemplates, which are cluster-scoped: always in a ClusterRole. */}}
 {{- define "callback-operator.clusterRules" -}}
-# ServiceTemplates: the informer lists and watches; the built-in template is created if missing.
+# ServiceTemplates: the informer lists and watches; the built-in templates are server-side applied
+# (patch; create when missing) after reading who owns their fields (get, docs/adr/0112).
 - apiGroups: ["callback-operator.io"]
   resources: ["servicetemplates"]
-  verbs: ["list", "watch"{{ if .Values.builtinTemplate.enabled }}, "create"{{ end }}]
+  verbs: ["list", "watch"{{ if .Values.builtinTemplate.enabled }}, "get", "create", "patch"{{ end }}]
 - apiGroups: ["callback-operator.io"]
   resources: ["servicetemplates/status"]
   verbs: ["patch"]
