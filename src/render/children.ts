@@ -29,6 +29,8 @@ const dataPath = "/var/lib/callback-api";
 const apiPort = 8080;
 /** The Callback API's default --metrics-port: /metrics is never on the routed API port. */
 const metricsPort = 9464;
+/** The port of the Service in front of each Callback API (the entry point reaches it there too). */
+export const servicePort = 80;
 const configHashAnnotation = "callback-operator.io/config-hash";
 
 /** The GMS paths a service answers at: v1 for everything, v2 for availability. */
@@ -93,7 +95,7 @@ export function service(ctx: ChildContext): ChildObject {
     spec: {
       type: "ClusterIP",
       selector: ctx.selector,
-      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+      ports: [{ name: "http", port: servicePort, targetPort: "http", protocol: "TCP" }],
     },
   };
 }
@@ -373,7 +375,7 @@ export function httpRoute(
           matches: servicePaths(name).map((path) => ({
             path: { type: "PathPrefix", value: path },
           })),
-          backendRefs: [{ name, port: 80 }],
+          backendRefs: [{ name, port: servicePort }],
         },
       ],
     },
