@@ -62,7 +62,10 @@ function sendError(reply: FastifyReply, error: CallbackError): FastifyReply {
   return reply.code(error.status).type("application/json; charset=utf-8").send(gmsErrorBody(error));
 }
 
-/** An upstream's answer passed on as it is (a 4xx about the request, the owner's answer). */
+/**
+ * An upstream's answer passed on as it is: a 4xx about the request, or the owner's answer to a
+ * request about its callback (a 503 of its own included, which says what to fix there).
+ */
 function relay(reply: FastifyReply, answer: Extract<Answer, { kind: "answered" }>): FastifyReply {
   if (answer.status === 401) {
     reply.header("WWW-Authenticate", 'Basic realm="genesys", charset="UTF-8"');
@@ -96,6 +99,8 @@ function sortAnswers(answers: readonly Answer[]): Sorted {
   const sorted: Sorted = { ok: [], denied: [], missing: [], rejected: [], failed: [] };
   for (const answer of answers) {
     if (answer.kind === "failed") sorted.failed.push(`${answer.upstream.name} ${answer.problem}`);
+    else if (answer.status >= 500)
+      sorted.failed.push(`${answer.upstream.name} answered ${answer.status}`);
     else if (answer.status < 300) sorted.ok.push(answer);
     else if (answer.status === 401 || answer.status === 403) sorted.denied.push(answer);
     else if (answer.status === 404) sorted.missing.push(answer);
@@ -345,10 +350,11 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
     return mergeServices(answers);
   });
 
-  // A CSV report: one header, then each service's lines.
-  app.get(`${ADMIN}/reportcancelled`, async (request, reply) => {
+  // The cancelled-callbacks export (gms-reference-2.md §7.2: a POST whose body names the reason and
+  // the exported properties), as CSV: one header, then each service's lines.
+  app.post(`${ADMIN}/reportcancelled`, async (request, reply) => {
     queryParams(request.query);
-    const ok = await adminFanOut(request, reply, "GET");
+    const ok = await adminFanOut(request, reply, "POST");
     if (ok === undefined) return reply;
     return reply
       .type(ok[0]?.contentType ?? "text/csv; charset=utf-8")
@@ -376,7 +382,14 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
     const known = cached === undefined ? undefined : upstreams().find((u) => u.name === cached);
     if (known !== undefined) {
       const answer = await deps.forwarder.one(known, probe);
-      if (answer.kind === "answered" && answer.status !== 404) return { owner: known, answer };
+      // Only an answer about the callback itself confirms the owner; a refusal of the credentials,
+      // a 404 or a failure sends the question to everyone, as if nothing were cached.
+      if (
+        answer.kind === "answered" &&
+        answer.status < 500 &&
+        ![401, 403, 404].includes(answer.status)
+      )
+        return { owner: known, answer };
       owners.forget(id);
     }
     const sorted = sortAnswers(await deps.forwarder.all(upstreams(), probe));
@@ -389,7 +402,9 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
       return { owner: owner.upstream, answer: owner };
     }
     if (sorted.failed.length > 0) return { answer: unavailable(sorted.failed) };
-    if (sorted.denied.length > 0) return { answer: unauthorized() };
+    // Not found where the credentials were accepted is not found (another service's id reads as
+    // an unknown one, ADR 0050); a 401 only when no upstream accepted them at all.
+    if (sorted.missing.length === 0 && sorted.denied.length > 0) return { answer: unauthorized() };
     return {
       answer: new CallbackError("CallbackExceptionNotFound", `Callback ${id} is not found.`),
     };

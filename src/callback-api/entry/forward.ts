@@ -1,6 +1,6 @@
 // One request of a client sent on to Callback APIs: to one upstream, or to all of them at once
 // with at most `parallel` in flight and a timeout each. An upstream that cannot be reached, times
-// out or answers 5xx is a failure, reported by name; the caller decides what the answers mean.
+// out or answers too much is a failure, reported by name; the caller decides what answers mean.
 import { Agent, request } from "undici";
 import type { Upstream } from "./upstreams.ts";
 
@@ -74,9 +74,6 @@ export class Forwarder {
         chunks.push(buffer);
       }
       const body = Buffer.concat(chunks).toString("utf8");
-      if (response.statusCode >= 500) {
-        return failed(upstream, `answered ${response.statusCode}`);
-      }
       const type = response.headers["content-type"];
       return {
         kind: "answered",
