@@ -2,7 +2,7 @@
 // processes: A and B with credentials of their own, C open. On PostgreSQL the three share one
 // database, as services of one cluster may; on PGlite each keeps its own. GMS clients call these
 // paths without a service name (gms-reference.md §5; gms-reference-2.md §4.3, §4.4, §7.2, §7.3).
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,13 +87,25 @@ describe.each(["postgres", "pglite"] as const)(
         storage = (name) => ["--data-dir", join(dir, `data-${name}`)];
       }
       const credentials: Record<Name, Record<string, string>> = {
-        a: { username: "user-a", password: "secret-a" },
+        a: { username: "user-a", password: "secret-a", _business_hours_service: "hours-a" },
         b: { username: "user-b", password: "secret-b" },
         c: {},
       };
       const start = async (name: Name): Promise<ServerProcess> => {
         const configDir = await writeConfigDir({ ...PERMISSIVE, ...credentials[name] });
         cleanups.push(() => rm(configDir, { recursive: true, force: true }));
+        if (name === "a") {
+          // The office-hours section A names, mounted as the operator mounts it: open all day.
+          const hours = join(configDir, "services", "hours-a");
+          await mkdir(hours, { recursive: true });
+          const section = {
+            _service: "office-hours",
+            _timezone: "UTC",
+            _bh_regular1: "Mon-Sun 00:00-24:00",
+          };
+          for (const [key, value] of Object.entries(section))
+            await writeFile(join(hours, key), value);
+        }
         const server = await startServer([
           "--service-name",
           `svc-${name}`,
@@ -265,6 +277,21 @@ describe.each(["postgres", "pglite"] as const)(
         { auth: AUTH.b },
       );
       expect(foreign.status).toBe(404);
+    });
+
+    // gms-reference-2.md §2.3: the office-hours query, served by the services that name the section.
+    it("answers an office-hours query from the service that names that section", async () => {
+      const hours = await call(fixture.entry.base, "/genesys/1/service/hours-a", { auth: AUTH.a });
+      expect(hours.status, hours.text).toBe(200);
+      expect(hours.body).toMatchObject({ error: null, timezone: "UTC" });
+      expect((hours.body as { periods: unknown[] }).periods).toHaveLength(1);
+      // Without A's credentials it is as unknown as a name no service uses.
+      const anonymous = await call(fixture.entry.base, "/genesys/1/service/hours-a");
+      expect(anonymous.status).toBe(404);
+      const unknown = await call(fixture.entry.base, "/genesys/1/service/no-such-hours", {
+        auth: AUTH.a,
+      });
+      expect(unknown.status).toBe(404);
     });
 
     // gms-reference.md §5 admin rows; gms-reference-2.md §7.2.

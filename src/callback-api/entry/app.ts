@@ -429,6 +429,23 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
     ),
   );
 
+  // The office-hours and capacity queries (`/genesys/1/service/{name}`, gms-reference-2.md §2.3,
+  // §3): served by every Callback API whose service names that section, each with the same answer;
+  // an office-hours service runs no API of its own, so on a cluster they arrive here.
+  app.get<{ Params: { name: string } }>(`${SERVICE}/:name`, async (request, reply) => {
+    checkPathParam("service name", request.params.name);
+    queryParams(request.query);
+    const sorted = sortAnswers(await deps.forwarder.all(upstreams(), outgoing(request, "GET")));
+    const first = sorted.ok[0] ?? sorted.rejected[0];
+    if (first !== undefined) return relay(reply, first);
+    if (sorted.failed.length > 0) throw unavailable(sorted.failed);
+    if (sorted.missing.length === 0 && sorted.denied.length > 0) throw unauthorized();
+    throw new CallbackError(
+      "CallbackExceptionNotFound",
+      `Service ${JSON.stringify(request.params.name.slice(0, 128))} is not found: no service names it as its _business_hours_service or _capacity_service.`,
+    );
+  });
+
   // gms-reference-2.md §4.4: check-queue-position by `_id` alone; its answer is the owner's.
   app.get<{ Params: { id: string } }>(
     `${SERVICE}/:id/check-queue-position`,
