@@ -97,7 +97,7 @@ it("lists the CallbackServices with a Callback API, at the Service the operator 
   ]);
   cleanups.push(() => stopServer(entry));
   await expect
-    .poll(async () => (await (await fetch(`${entry.base}/readyz`)).json()), poll)
+    .poll(async () => await (await fetch(`${entry.base}/readyz`)).json(), poll)
     .toEqual({ status: "ready", upstreams: 1 });
   const answer = await fetch(`${entry.base}/genesys/1/service/callback?_id=x`);
   expect(answer.status).toBe(503);
