@@ -173,6 +173,11 @@ describe.each(["postgres", "pglite"] as const)(
       expect(
         (admin.body as { _service_name: string }[]).map((r) => r._service_name).sort(),
       ).toEqual(["svc-a", "svc-b", "svc-c"]);
+      // Each record's URL is built by its service from the Host the client called: the entry point.
+      for (const record of admin.body as { _url: string }[])
+        expect(
+          record._url.startsWith(`${fixture.entry.base}/genesys/1/service/callback/svc-`),
+        ).toBe(true);
     });
 
     // gms-reference.md §5: query by `_id` answers an array; another service's id is an empty one.

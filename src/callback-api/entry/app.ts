@@ -221,7 +221,7 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
   };
 
   /**
-   * An admin request to every upstream: a 4xx about the request is passed on; an upstream that
+   * An admin request (its credentials checked first) to every upstream: a 4xx about the request is passed on; an upstream that
    * failed or refused the admin credentials makes the whole answer a 503 naming it, never a
    * silently shorter list.
    */
@@ -230,7 +230,6 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
     reply: FastifyReply,
     method: "GET" | "POST",
   ): Promise<Sorted["ok"] | undefined> => {
-    await requireAdmin(request);
     const sorted = sortAnswers(await deps.forwarder.all(upstreams(), outgoing(request, method)));
     const first = sorted.rejected[0] ?? sorted.missing[0];
     if (first !== undefined) {
@@ -279,6 +278,7 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
   });
 
   app.get(`${ADMIN}/queues`, async (request, reply) => {
+    await requireAdmin(request);
     const params = queryParams(request.query);
     const limit = positiveInt(params, "max", QUEUES_LIMIT) ?? QUERY_LIMIT;
     const ok = await adminFanOut(request, reply, "GET");
@@ -295,6 +295,7 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
   // Every upstream gets every id: only the owner's store holds it (or, on a shared store, the
   // first to cancel it), and the ids' owners are not known here.
   app.post(`${ADMIN}/cancel`, async (request, reply) => {
+    await requireAdmin(request);
     const ok = await adminFanOut(request, reply, "POST");
     if (ok === undefined) return reply;
     // The upstreams accepted the body, so it is JSON with a list of ids.
@@ -312,6 +313,7 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
   });
 
   app.get(`${ADMIN}/watermarks`, async (request, reply) => {
+    await requireAdmin(request);
     // `service_name` may repeat: the same hygiene as the Callback API's, without queryParams.
     for (const [key, value] of Object.entries(request.query as Record<string, unknown>)) {
       checkKey(key);
@@ -334,6 +336,7 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
   });
 
   app.get(`${ADMIN}/services`, async (request, reply) => {
+    await requireAdmin(request);
     queryParams(request.query);
     const ok = await adminFanOut(request, reply, "GET");
     if (ok === undefined) return reply;
@@ -353,6 +356,7 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
   // The cancelled-callbacks export (gms-reference-2.md §7.2: a POST whose body names the reason and
   // the exported properties), as CSV: one header, then each service's lines.
   app.post(`${ADMIN}/reportcancelled`, async (request, reply) => {
+    await requireAdmin(request);
     queryParams(request.query);
     const ok = await adminFanOut(request, reply, "POST");
     if (ok === undefined) return reply;
