@@ -221,9 +221,9 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
   };
 
   /**
-   * An admin request (its credentials checked first) to every upstream: a 4xx about the request is passed on; an upstream that
-   * failed or refused the admin credentials makes the whole answer a 503 naming it, never a
-   * silently shorter list.
+   * An admin request (the handler has checked its credentials) to every upstream: a 4xx about the
+   * request is passed on; an upstream that failed or refused the admin credentials makes the whole
+   * answer a 503 naming it, never a silently shorter list.
    */
   const adminFanOut = async (
     request: FastifyRequest,
