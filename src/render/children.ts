@@ -2,6 +2,7 @@
 // the controller applies them with server-side apply, so each holds only the fields we own.
 import type { CallbackService } from "../api/callback-service.ts";
 import { apiVersion, kinds } from "../api/group.ts";
+import { servicePort } from "../api/service-address.ts";
 import type { GatewayRef, RenderConfig } from "./render-config.ts";
 
 export interface ChildObject {
@@ -29,8 +30,6 @@ const dataPath = "/var/lib/callback-api";
 const apiPort = 8080;
 /** The Callback API's default --metrics-port: /metrics is never on the routed API port. */
 const metricsPort = 9464;
-/** The port of the Service in front of each Callback API (the entry point reaches it there too). */
-export const servicePort = 80;
 const configHashAnnotation = "callback-operator.io/config-hash";
 
 /** The GMS paths a service answers at: v1 for everything, v2 for availability. */

@@ -3,8 +3,8 @@
 // operator has written its status.url; section-only services (office hours, capacity) never do.
 import type { Logger } from "pino";
 import type { CallbackService } from "../../api/callback-service.ts";
-import { collectionPath } from "../../controller/resources.ts";
-import { servicePort } from "../../render/children.ts";
+import { apiVersion, kinds } from "../../api/group.ts";
+import { serviceOrigin, servicePort } from "../../api/service-address.ts";
 import { Informer } from "../../runtime/informer.ts";
 import type { KubeApi } from "../../runtime/kube-client.ts";
 import type { Upstream, UpstreamTable } from "./upstreams.ts";
@@ -23,7 +23,7 @@ export function upstreamOf(service: CallbackService, clusterDomain: string): Ups
   const namespace = service.metadata.namespace ?? "default";
   return {
     name: `${namespace}/${name}`,
-    url: `http://${name}.${namespace}.svc.${clusterDomain}:${servicePort}`,
+    url: `${serviceOrigin(name, namespace, clusterDomain)}:${servicePort}`,
   };
 }
 
@@ -37,8 +37,11 @@ export class DiscoveredUpstreams implements UpstreamTable {
       name: "CallbackService",
       paths:
         options.namespaces.length === 0
-          ? [collectionPath("CallbackService")]
-          : options.namespaces.map((namespace) => collectionPath("CallbackService", namespace)),
+          ? [`/apis/${apiVersion}/${kinds.callbackService.plural}`]
+          : options.namespaces.map(
+              (namespace) =>
+                `/apis/${apiVersion}/namespaces/${namespace}/${kinds.callbackService.plural}`,
+            ),
       log: options.log,
     });
   }

@@ -1,6 +1,6 @@
 // Flags of `callback-operator callback-api entry`: rows of the one flag module
 // (src/runtime/flags.ts), listed in docs/configuration.md. Pure: command.ts prints the error.
-import { defaultRenderConfig } from "../../render/render-config.ts";
+import { defaultClusterDomain } from "../../api/service-address.ts";
 import {
   choiceFlag,
   durationFlag,
@@ -33,7 +33,7 @@ export const entryFlags: readonly Flag[] = [
   {
     name: "cluster-domain",
     env: "CALLBACK_ENTRY_CLUSTER_DOMAIN",
-    help: `Cluster DNS domain of the discovered services' URLs (http://<name>.<namespace>.svc.<domain>); ${defaultRenderConfig.clusterDomain} when unset. Not with --upstreams.`,
+    help: `Cluster DNS domain of the discovered services' URLs (http://<name>.<namespace>.svc.<domain>); ${defaultClusterDomain} when unset. Not with --upstreams.`,
   },
   {
     name: "port",
@@ -131,7 +131,7 @@ export function parseEntryFlags(
       kind: "discovered",
       kubeconfig: values("kubeconfig"),
       namespaces: listFlag(values, "namespaces"),
-      clusterDomain: values("cluster-domain") ?? defaultRenderConfig.clusterDomain,
+      clusterDomain: values("cluster-domain") ?? defaultClusterDomain,
     };
   }
   const username = values("admin-username");
