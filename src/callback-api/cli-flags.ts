@@ -158,7 +158,8 @@ export function usage(): string {
        [--database-url URL [--database-pool-size N] | --data-dir DIR | --in-memory] [--admin-username USER --admin-password-file FILE]
 
 Serves the GMS Callback API of one service. "callback-operator callback-api migrate --help" shows
-the command that moves a service's callbacks between embedded PGlite and PostgreSQL.
+the command that moves a service's callbacks between embedded PGlite and PostgreSQL;
+"callback-operator callback-api entry --help" the entry point for the paths that name no service.
 
 Flags (each also read from the environment variable shown):
 ${flagHelp(callbackApiFlags)}

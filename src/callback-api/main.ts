@@ -1,9 +1,10 @@
 // `callback-operator callback-api ...`: parse flags, wire the real dependencies, listen, and shut
 // down gracefully (in-flight requests and POSTs finish; the store closes last).
 import { randomUUID } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { pino } from "pino";
+import { checkAdminPassword, readSecretFile } from "./admin-password.ts";
 import { buildApp } from "./app.ts";
 import { serviceCredentials } from "./auth.ts";
 import { parseFlags, usage } from "./cli-flags.ts";
@@ -19,7 +20,6 @@ import { linkedNames, ServiceSections } from "./service-sections.ts";
 import {
   asStartFailure,
   exitNow,
-  fileFailure,
   firstLine,
   listenFailure,
   StartFailure,
@@ -28,19 +28,16 @@ import { Store } from "./store.ts";
 
 const SHUTDOWN_GRACE_MS = 25_000;
 
-async function readSecretFile(path: string): Promise<string | undefined> {
-  try {
-    return (await readFile(path, "utf8")).replace(/\r?\n$/, "");
-  } catch {
-    return undefined;
-  }
-}
-
 export async function run(argv: string[]): Promise<void> {
   if (argv[0] === "migrate") {
     // Loaded only when asked for, as the commands of src/cli/main.ts are.
     const { runMigrate } = await import("./migrate-command.ts");
     await runMigrate(argv.slice(1));
+    return;
+  }
+  if (argv[0] === "entry") {
+    const { runEntry } = await import("./entry/command.ts");
+    await runEntry(argv.slice(1));
     return;
   }
   try {
@@ -73,21 +70,6 @@ async function readOptions(configDir: string): Promise<RawOptions> {
     throw new StartFailure(
       `--config-dir ${configDir} cannot be read: ${firstLine(error)}: make it and its files readable by the server's user, or fix the path`,
       2,
-    );
-  }
-}
-
-/** The admin password is re-read on each admin request; a missing or empty file is caught now. */
-async function checkAdminPassword(path: string): Promise<void> {
-  let password: string;
-  try {
-    password = await readFile(path, "utf8");
-  } catch (error) {
-    throw fileFailure("--admin-password-file", path, error);
-  }
-  if (password.trim() === "") {
-    throw new StartFailure(
-      `--admin-password-file ${path} is empty: put the admin password in it, or drop --admin-username and --admin-password-file to disable the admin API`,
     );
   }
 }

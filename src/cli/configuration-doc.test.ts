@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { callbackApiFlags } from "../callback-api/cli-flags.ts";
+import { entryFlags } from "../callback-api/entry/flags.ts";
 import { migrateFlags } from "../callback-api/migrate-command.ts";
 import type { Flag } from "../runtime/flags.ts";
 import { operatorFlags } from "./operator.ts";
@@ -38,6 +39,7 @@ describe("docs/configuration.md", () => {
     ["operator", operatorFlags],
     ["callback-api", callbackApiFlags],
     ["callback-api migrate", migrateFlags],
+    ["callback-api entry", entryFlags],
   ] as const)("callback-operator %s", (command, flags) => {
     const rows = flagRows(command);
     const documented = flags.filter((f) => f.name !== "help");

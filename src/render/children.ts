@@ -2,6 +2,7 @@
 // the controller applies them with server-side apply, so each holds only the fields we own.
 import type { CallbackService } from "../api/callback-service.ts";
 import { apiVersion, kinds } from "../api/group.ts";
+import { servicePort } from "../api/service-address.ts";
 import type { GatewayRef, RenderConfig } from "./render-config.ts";
 
 export interface ChildObject {
@@ -96,7 +97,7 @@ export function service(ctx: ChildContext): ChildObject {
     spec: {
       type: "ClusterIP",
       selector: ctx.selector,
-      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+      ports: [{ name: "http", port: servicePort, targetPort: "http", protocol: "TCP" }],
     },
   };
 }
@@ -417,7 +418,7 @@ export function httpRoute(
           matches: servicePaths(name).map((path) => ({
             path: { type: "PathPrefix", value: path },
           })),
-          backendRefs: [{ name, port: 80 }],
+          backendRefs: [{ name, port: servicePort }],
         },
       ],
     },

@@ -1,5 +1,6 @@
 // Operator-wide settings that shape every service's children; each has a flag and an environment
 // variable (docs/configuration.md).
+import { defaultClusterDomain } from "../api/service-address.ts";
 
 export const routingModes = ["ingress", "httproute"] as const;
 export type RoutingMode = (typeof routingModes)[number];
@@ -50,7 +51,7 @@ export const defaultRenderConfig: RenderConfig = {
   ingressClassName: "",
   gatewayParentRefs: [],
   urlScheme: "https",
-  clusterDomain: "cluster.local",
+  clusterDomain: defaultClusterDomain,
   defaultStorageSize: "1Gi",
   defaultStorageClass: "",
 };

@@ -6,6 +6,7 @@ import { groupLabelKey, groupLabelValue, labelKeys, managedByValue } from "../ap
 import { isSectionOnly } from "../api/builtin-section-templates.ts";
 import { limits } from "../api/limits.ts";
 import { notEnforcedWarnings } from "../api/option-use.ts";
+import { serviceOrigin } from "../api/service-address.ts";
 import { parseServiceGroups, serviceGroupsOption } from "../api/service-groups.ts";
 import {
   templateSpecProblems,
@@ -369,5 +370,5 @@ function serviceUrl(service: CallbackService, host: string, config: RenderConfig
   const [path] = servicePaths(service.metadata.name);
   if (host !== "") return `${config.urlScheme}://${host}${path ?? ""}`;
   const namespace = service.metadata.namespace ?? "default";
-  return `http://${service.metadata.name}.${namespace}.svc.${config.clusterDomain}${path ?? ""}`;
+  return `${serviceOrigin(service.metadata.name, namespace, config.clusterDomain)}${path ?? ""}`;
 }

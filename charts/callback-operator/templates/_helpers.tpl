@@ -128,3 +128,14 @@ Granted by the ClusterRole, or by one Role per watched namespace when watchNames
   resources: ["servicetemplates/status"]
   verbs: ["patch"]
 {{- end }}
+
+{{/* The entry point (entryPoint.enabled): its name and the labels that select its pods. */}}
+{{- define "callback-operator.entryPointName" -}}
+{{- printf "%s-entry" (include "callback-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "callback-operator.entryPointSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "callback-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: entry-point
+{{- end }}

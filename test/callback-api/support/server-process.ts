@@ -95,7 +95,7 @@ export async function startServer(
 }
 
 export async function stopServer(
-  server: ServerProcess,
+  server: { readonly child: ChildProcess },
   signal: NodeJS.Signals = "SIGTERM",
 ): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
@@ -104,5 +104,56 @@ export async function stopServer(
       resolvePromise();
     });
     server.child.kill(signal);
+  });
+}
+
+export interface EntryProcess {
+  readonly child: ChildProcess;
+  readonly base: string;
+  output(): string;
+}
+
+/** `callback-api entry` on 127.0.0.1 with an ephemeral port; resolves once it listens. */
+export async function startEntry(args: string[], timeoutMs = 30_000): Promise<EntryProcess> {
+  const child = spawn(
+    NODE,
+    [
+      CLI,
+      "callback-api",
+      "entry",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--log-level",
+      process.env["CBAPI_TEST_LOG_LEVEL"] ?? "info",
+      ...args,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`Entry point did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString("utf8");
+      const match = /"port":(\d+),"msg":"Entry point listening"/.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        child.stdout.off("data", onData);
+        child.stderr.off("data", onData);
+        child.stdout.on("data", (more: Buffer) => (output += more.toString("utf8")));
+        child.stderr.on("data", (more: Buffer) => (output += more.toString("utf8")));
+        resolvePromise({ child, base: `http://127.0.0.1:${match[1]}`, output: () => output });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Entry point exited with ${String(code)} before listening:\n${output}`));
+    });
   });
 }
