@@ -299,6 +299,26 @@ describe.each(["postgres", "pglite"] as const)(
       expect(unknown.status).toBe(404);
     });
 
+    // gms-reference-2.md §7.1 (GMS_Phone_Validation_Service_API_Tests): the phone-number API names
+    // no service; any Callback API that accepts the caller's credentials answers it.
+    it("answers the phone-number API from a service that accepts the credentials", async () => {
+      const valid = await call(
+        fixture.entry.base,
+        "/genesys/1/phonenumber?number=06%2004%2012%2004%2005&country=FR&geocodingLocale=DE",
+        { auth: AUTH.b },
+      );
+      expect(valid.status, valid.text).toBe(200);
+      expect(valid.body).toMatchObject({ "e164-format": "+33604120405", location: "Frankreich" });
+      const bad = await call(fixture.entry.base, "/genesys/1/phonenumber?number=bad&country=DE", {
+        auth: AUTH.b,
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({
+        exception: "com.genesyslab.gsg.GSGException",
+        message: "Invalid Phone Number bad for Country DE (parsing impossible)",
+      });
+    });
+
     // gms-reference.md §5 admin rows; gms-reference-2.md §7.2.
     it("merges the admin answers of every service, with the admin credentials only", async () => {
       const { ids } = fixture;

@@ -89,11 +89,13 @@ describe("the chart's entry point", () => {
       {
         host: "gms.example.com",
         http: {
-          paths: ["/genesys/1/service", "/genesys/1/admin"].map((path) => ({
-            path,
-            pathType: "Prefix",
-            backend: { service: { name: ENTRY, port: { name: "http" } } },
-          })),
+          paths: ["/genesys/1/service", "/genesys/1/admin", "/genesys/1/phonenumber"].map(
+            (path) => ({
+              path,
+              pathType: "Prefix",
+              backend: { service: { name: ENTRY, port: { name: "http" } } },
+            }),
+          ),
         },
       },
     ]);
@@ -147,6 +149,7 @@ describe("the chart's entry point", () => {
           matches: [
             { path: { type: "PathPrefix", value: "/genesys/1/service" } },
             { path: { type: "PathPrefix", value: "/genesys/1/admin" } },
+            { path: { type: "PathPrefix", value: "/genesys/1/phonenumber" } },
           ],
           backendRefs: [{ name: ENTRY, port: 80 }],
         },

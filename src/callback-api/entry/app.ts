@@ -450,6 +450,18 @@ export function buildEntryApp(deps: EntryDeps): FastifyInstance {
     );
   });
 
+  // The phone-number validation API (gms-reference-2.md §7.1) names no service; every Callback API
+  // answers it alike, so the first that accepts the caller's credentials answers (a number that
+  // does not parse is its 400 with GMS's GSGException).
+  app.get("/genesys/1/phonenumber", async (request, reply) => {
+    queryParams(request.query);
+    const sorted = sortAnswers(await deps.forwarder.all(upstreams(), outgoing(request, "GET")));
+    const first = sorted.ok[0] ?? sorted.rejected[0];
+    if (first !== undefined) return relay(reply, first);
+    if (sorted.failed.length > 0) throw unavailable(sorted.failed);
+    throw unauthorized();
+  });
+
   // gms-reference-2.md §4.4: check-queue-position by `_id` alone; its answer is the owner's.
   app.get<{ Params: { id: string } }>(
     `${SERVICE}/:id/check-queue-position`,
