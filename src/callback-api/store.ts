@@ -195,17 +195,7 @@ export class StoreQueries {
       `INSERT INTO callbacks (id, service_name, state, customer_number, desired_time, scheduled,
          expiration_time, created_at, updated_at, properties)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING *`,
-      [
-        callback.id,
-        callback.serviceName,
-        callback.state,
-        callback.customerNumber,
-        date(callback.desiredTime),
-        callback.scheduled,
-        date(callback.expirationTime),
-        date(callback.now),
-        JSON.stringify(callback.properties),
-      ],
+      rowParams(callback),
     );
     return toRow(firstRow(rows));
   }
@@ -595,6 +585,13 @@ function startParams(callback: NewCallback, checks: StartChecks): unknown[] {
           date(access.expiresAt),
           JSON.stringify(access.properties),
         ]),
+    ...rowParams(callback),
+  ];
+}
+
+/** A new row's columns, in the order of the INSERT and of the start function's last arguments. */
+function rowParams(callback: NewCallback): unknown[] {
+  return [
     callback.id,
     callback.serviceName,
     callback.state,
