@@ -322,9 +322,11 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
   it("drains in-flight requests on SIGTERM within the grace period", async () => {
     const [pod] = pods(service).filter(isReady) as [Pod];
     const { base } = await forward(pod);
-    // Slow database answers keep these requests in flight past the preStop pause, into SIGTERM.
-    // Starts take the service's lock one after another, and wait at most 5 s for it: two fit.
-    relay.delayMs = 700;
+    // A slow database answer keeps these requests in flight past the 3 s preStop pause, into
+    // SIGTERM. A start is one statement round trip (ADR 0121), so its one answer is held back
+    // longer than the pause; the readiness probe's ping (2 s timeout) fails meanwhile, but fewer
+    // times than its failure threshold (3 × 5 s).
+    relay.delayMs = 4_500;
     const inFlight = Array.from({ length: 2 }, () =>
       startCallback(base, service).then(
         (status) => ({ status, at: Date.now() }),
