@@ -325,7 +325,11 @@ describe("Callback API pods on PostgreSQL (reached at the real node's bridge add
     // A slow database answer keeps these requests in flight past the 3 s preStop pause, into
     // SIGTERM. A start is one statement round trip (ADR 0121), so its one answer is held back
     // longer than the pause; the readiness probe's ping (2 s timeout) fails meanwhile, but fewer
-    // times than its failure threshold (3 × 5 s).
+    // times than its failure threshold (3 × 5 s). Two starts first, undelayed, so that the pool
+    // holds two open connections: a new one's handshake through the delay would meet the pool's
+    // 5 s connection timeout.
+    const warm = await Promise.all([startCallback(base, service), startCallback(base, service)]);
+    expect(warm).toEqual([200, 200]);
     relay.delayMs = 4_500;
     const inFlight = Array.from({ length: 2 }, () =>
       startCallback(base, service).then(
