@@ -17,7 +17,7 @@ import type { AppContext } from "./app-context.ts";
 import { CallbackService } from "./callback-service.ts";
 import { systemClock, type Clock } from "../runtime/clock.ts";
 import { DatabaseError } from "./database.ts";
-import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "./http-timeouts.ts";
+import { serverLimits, type HttpTimeouts } from "./http-timeouts.ts";
 import { CallbackError, errorNameForStatus, gmsErrorBody } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
 import { linkedServices, type SectionLookup } from "./linked-services.ts";
@@ -139,21 +139,9 @@ function clientErrorHandler(this: FastifyInstance, error: ConnectionError, socke
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
-  const headersMs = Math.min(timeouts.headersMs, timeouts.requestMs);
   const serverOptions: FastifyHttpOptions<Server> = {
     bodyLimit,
-    requestTimeout: timeouts.requestMs,
-    connectionTimeout: timeouts.connectionMs,
-    keepAliveTimeout: timeouts.keepAliveMs,
-    http: {
-      requestTimeout: timeouts.requestMs,
-      headersTimeout: headersMs,
-      // How often Node checks the two timeouts above; its default (30 s) would let a slow client
-      // hold its connection up to 30 s past them.
-      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.round(headersMs / 4))),
-      maxHeaderSize: MAX_HEADER_BYTES,
-    },
+    ...serverLimits(deps.timeouts, MAX_HEADER_BYTES),
     clientErrorHandler,
     trustProxy:
       deps.trustedProxies === undefined || deps.trustedProxies.length === 0

@@ -20,3 +20,35 @@ export const DEFAULT_TIMEOUTS: HttpTimeouts = {
   // Longer than the 60 s idle timeout of common load balancers, so that they close first.
   keepAliveMs: 65_000,
 };
+
+/** The Node server options both HTTP servers of this image take from the limits above. */
+export function serverLimits(
+  overrides: Partial<HttpTimeouts> | undefined,
+  maxHeaderSize: number,
+): {
+  requestTimeout: number;
+  connectionTimeout: number;
+  keepAliveTimeout: number;
+  http: {
+    requestTimeout: number;
+    headersTimeout: number;
+    connectionsCheckingInterval: number;
+    maxHeaderSize: number;
+  };
+} {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...overrides };
+  const headersMs = Math.min(timeouts.headersMs, timeouts.requestMs);
+  return {
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: headersMs,
+      // How often Node checks the two timeouts above; its default (30 s) would let a slow client
+      // hold its connection up to 30 s past them.
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.round(headersMs / 4))),
+      maxHeaderSize,
+    },
+  };
+}

@@ -9,11 +9,13 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifyHttpOptions,
 } from "fastify";
+import type { Server } from "node:http";
 import { matches, parseBasicAuth, type Credentials } from "../auth.ts";
 import { DEFAULT_BODY_LIMIT, MAX_HEADER_BYTES } from "../app.ts";
 import { CallbackError, errorNameForStatus, gmsErrorBody } from "../errors.ts";
-import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "../http-timeouts.ts";
+import { serverLimits, type HttpTimeouts } from "../http-timeouts.ts";
 import {
   checkKey,
   checkPathParam,
@@ -128,18 +130,9 @@ function isObject<T extends object = Record<string, unknown>>(value: unknown): v
 const isList = (value: unknown): value is unknown[] => Array.isArray(value);
 
 export function buildEntryApp(deps: EntryDeps): FastifyInstance {
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
-  const headersMs = Math.min(timeouts.headersMs, timeouts.requestMs);
-  const base = {
+  const base: FastifyHttpOptions<Server> = {
     bodyLimit: DEFAULT_BODY_LIMIT,
-    requestTimeout: timeouts.requestMs,
-    connectionTimeout: timeouts.connectionMs,
-    keepAliveTimeout: timeouts.keepAliveMs,
-    http: {
-      requestTimeout: timeouts.requestMs,
-      headersTimeout: headersMs,
-      maxHeaderSize: MAX_HEADER_BYTES,
-    },
+    ...serverLimits(deps.timeouts, MAX_HEADER_BYTES),
     // The URL carries phone numbers: the onResponse hook logs the route pattern instead.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
