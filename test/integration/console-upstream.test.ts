@@ -108,10 +108,9 @@ it("names an unreachable Callback API instead of leaving its service out", async
   for (const query of [`service=${ns}/billing`, ""]) {
     const response = await sam.fetch(`/api/callbacks?${window}&${query}`);
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({
-      error: "upstream",
-      message: expect.stringContaining(`${ns}/billing`),
-    });
+    const answer = (await response.json()) as { error: string; message: string };
+    expect(answer.error).toBe("upstream");
+    expect(answer.message).toContain(`${ns}/billing`);
   }
   expect((await sam.fetch(`/api/callbacks?${window}&service=${ns}/support`)).status).toBe(200);
 });
@@ -122,10 +121,9 @@ it("names the service whose Callback API refuses the admin credentials, and re-r
   await writeFile(adminPasswordFile, "not-the-admin-password\n");
   const refused = await sam.fetch(`/api/callbacks?${window}&service=${ns}/support`);
   expect(refused.status).toBe(502);
-  expect(await refused.json()).toMatchObject({
-    error: "upstream",
-    message: expect.stringContaining(`${ns}/support`),
-  });
+  const answer = (await refused.json()) as { error: string; message: string };
+  expect(answer.error).toBe("upstream");
+  expect(answer.message).toContain(`${ns}/support`);
   await writeFile(adminPasswordFile, `${ADMIN.password}\n`);
   expect((await sam.fetch(`/api/callbacks?${window}&service=${ns}/support`)).status).toBe(200);
 });
