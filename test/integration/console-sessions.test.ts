@@ -95,8 +95,8 @@ describe("sessions", () => {
     const copied = client.cookieHeader();
     const logout = await client.post("/auth/logout", {});
     expect(logout.status).toBe(204);
-    expect(logout.headers.getSetCookie().some((line) => line.startsWith("cbo_session=;"))).toBe(
-      true,
+    expect(logout.headers.getSetCookie().filter((line) => line.startsWith("cbo_session="))).toEqual(
+      ["cbo_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"],
     );
     const replayed = await fetch(`${server.base}/api/session`, { headers: { cookie: copied } });
     expect(replayed.status).toBe(401);
