@@ -1,21 +1,25 @@
-// The sign-in routes against a real OpenID provider (oidc-provider on loopback): the console is
-// driven with inject(), openid-client talks to the provider over HTTP. The sessions are a recorder
-// here (the server's own are tested with these routes in test/integration/console-oidc.test.ts).
+// The sign-in routes against a real OpenID provider (oidc-provider on loopback), with the
+// console's own sessions: the console is driven with inject(), openid-client talks to the provider
+// over HTTP. With the whole server and ConsolePermissions: test/integration/console-oidc.test.ts.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../runtime/clock.ts";
 import {
   signInAtProvider,
   startTestProvider,
   type TestProvider,
 } from "../../test/support/oidc-provider.ts";
 import type { OidcConfig } from "./oidc-flags.ts";
-import { registerOidcRoutes, type OidcPerson, type OidcStatus } from "./oidc.ts";
+import { registerOidcRoutes, type OidcStatus } from "./oidc.ts";
+import type { Person } from "./permissions.ts";
+import { Sessions } from "./sessions.ts";
 
 const CONSOLE = "http://127.0.0.1:8080";
+const SESSION_KEY = Buffer.alloc(32, 1);
 const REDIRECT = `${CONSOLE}/auth/oidc/callback`;
 const USERS = {
   alice: { groups: ["support-supervisors", "sales"] },
@@ -41,7 +45,8 @@ afterAll(async () => {
 interface Console {
   readonly app: FastifyInstance;
   readonly status: OidcStatus;
-  readonly people: OidcPerson[];
+  /** Who each session the console established names. */
+  readonly people: Person[];
 }
 
 const consoles: Console[] = [];
@@ -65,18 +70,25 @@ function oidcConfig(issuer: string): OidcConfig {
 async function startConsole(issuer = provider.issuer): Promise<Console> {
   await writeFile(secretFile, `${provider.clientSecret}\n`);
   const app = Fastify();
-  const people: OidcPerson[] = [];
+  const people: Person[] = [];
+  const real = new Sessions({
+    key: SESSION_KEY,
+    ttlMs: 3_600_000,
+    idleMs: 600_000,
+    secure: false,
+    clock: systemClock,
+  });
   const sessions = {
-    establish: (reply: { header(name: string, value: string): unknown }, person: OidcPerson) => {
-      people.push(person);
-      reply.header("set-cookie", `cbo_session=${person.username}; Path=/; HttpOnly`);
+    establish: (...args: Parameters<Sessions["establish"]>) => {
+      people.push(args[1]);
+      return real.establish(...args);
     },
   };
   const status = registerOidcRoutes(app, {
     config: oidcConfig(issuer),
     sessions,
     log: app.log,
-    sessionKey: Buffer.alloc(32, 1),
+    sessionKey: SESSION_KEY,
   });
   await app.ready();
   const started = { app, status, people };
@@ -139,7 +151,7 @@ describe("single sign-on against a real OpenID provider", () => {
     ]);
     const cookies = [done.headers["set-cookie"]].flat().join("\n");
     expect(cookies).toMatch(/cbo_oidc=; Path=\/auth\/oidc; Max-Age=0/);
-    expect(cookies).toMatch(/cbo_session=alice/);
+    expect(cookies).toMatch(/cbo_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax/);
   });
 
   it("takes a groups claim that is one string as one group", async () => {

@@ -5,7 +5,9 @@
 // console serves everything else and status.problem() tells /readyz why sign-in is not ready.
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import * as client from "openid-client";
+import { readFile } from "node:fs/promises";
 import { readSecretFile } from "../callback-api/admin-password.ts";
+import { fileFailure, StartFailure } from "../callback-api/start-failure.ts";
 import { backoff, type BackoffPolicy } from "../runtime/backoff.ts";
 import { lacksClaims, personFromClaims, type ClaimSet } from "./oidc-claims.ts";
 import type { OidcConfig } from "./oidc-flags.ts";
@@ -18,21 +20,12 @@ import {
   stateCookieKey,
 } from "./oidc-state-cookie.ts";
 import { safeReturnTo } from "./return-to.ts";
-
-export interface OidcPerson {
-  readonly username: string;
-  readonly groups: readonly string[];
-  readonly via: "oidc";
-}
-
-/** The server's sessions: `establish` sets the session cookie on the reply (issue-18a). */
-export interface SessionStarter {
-  establish(reply: FastifyReply, person: OidcPerson): unknown;
-}
+import type { Sessions } from "./sessions.ts";
 
 export interface OidcDeps {
   readonly config: OidcConfig;
-  readonly sessions: SessionStarter;
+  /** The server's sessions: `establish` sets the session cookie on the reply. */
+  readonly sessions: Pick<Sessions, "establish">;
   readonly log: FastifyBaseLogger;
   /** The session key (--session-key-file, or the random one): the state cookie's key derives from it. */
   readonly sessionKey: Uint8Array;
@@ -127,7 +120,7 @@ export function registerOidcRoutes(app: FastifyInstance, deps: OidcDeps): OidcSt
       log.warn({ reason: "claims" }, "Refused an OIDC sign-in: %s", person.message);
       return errorPage(reply, 401, "Sign-in failed", person.message);
     }
-    await deps.sessions.establish(reply, {
+    deps.sessions.establish(reply, {
       username: person.username,
       groups: person.groups,
       via: "oidc",
@@ -140,6 +133,22 @@ export function registerOidcRoutes(app: FastifyInstance, deps: OidcDeps): OidcSt
   });
 
   return { problem: () => issuer.problem() };
+}
+
+/** A missing or empty client secret file is caught at start (it is read again at each sign-in). */
+export async function checkClientSecret(path: string): Promise<void> {
+  let secret: string;
+  try {
+    secret = await readFile(path, "utf8");
+  } catch (error) {
+    throw fileFailure("--oidc-client-secret-file", path, error);
+  }
+  if (secret.trim() === "") {
+    throw new StartFailure(
+      `--oidc-client-secret-file ${path} is empty: put the client secret the issuer gave the console in it`,
+      2,
+    );
+  }
 }
 
 /** The code exchange (state, nonce and PKCE checked by openid-client), then userinfo if needed. */
