@@ -112,7 +112,12 @@ export function registerOidcRoutes(app: FastifyInstance, deps: OidcDeps): OidcSt
       claims = await exchange(configuration, currentUrl, pending, config);
     } catch (error) {
       const refusal = refusalOf(error);
-      log.warn({ reason: refusal.code }, "Refused an OIDC sign-in");
+      // The message names the provider's error or the failed check; it holds no token or code.
+      log.warn(
+        { reason: refusal.code },
+        "Refused an OIDC sign-in: %s",
+        refusal.message.slice(0, 500),
+      );
       return errorPage(reply, refusal.status, "Sign-in failed", refusal.message);
     }
     const person = personFromClaims(claims, config);

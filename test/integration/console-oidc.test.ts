@@ -80,37 +80,50 @@ spec:
   dir = await mkdtemp(path.join(tmpdir(), "console-oidc-"));
   await writeFile(path.join(dir, "client-secret"), provider.clientSecret);
   await writeFile(path.join(dir, "session-key"), "k".repeat(48));
+  consoleProcess = spawnConsole([
+    `--port=${String(port)}`,
+    `--namespaces=${namespace}`,
+    // No Callback API runs: the services are listed from the cluster, their counts fail apart.
+    `--callback-api-urls=${namespace}/callback-support=${nowhere},${namespace}/callback-sales=${nowhere}`,
+    `--external-url=${origin}`,
+    `--session-key-file=${path.join(dir, "session-key")}`,
+    `--oidc-issuer=${provider.issuer}`,
+    `--oidc-client-id=${provider.clientId}`,
+    `--oidc-client-secret-file=${path.join(dir, "client-secret")}`,
+  ]);
+  await waitOk(`${origin}/readyz`);
+});
+
+afterAll(async () => {
+  await stopConsole(consoleProcess);
+  await provider.close();
+  await rm(dir, { recursive: true, force: true });
+  kubectl(["delete", "consolepermission", permissionName, "--ignore-not-found"]);
+});
+
+/** `callback-operator console` on loopback, against the test plane, its log in .cluster/test-logs. */
+function spawnConsole(args: readonly string[], stdout: "log" | "pipe" = "log"): ChildProcess {
   mkdirSync(logDir, { recursive: true });
   const log = openSync(path.join(logDir, "console-oidc.log"), "a");
-  consoleProcess = spawn(
+  return spawn(
     path.join(repoRoot, "node_modules/.bin/node"),
     [
       path.join(repoRoot, "bin/callback-operator.js"),
       "console",
       "--host=127.0.0.1",
-      `--port=${String(port)}`,
       `--kubeconfig=${kubeconfigPath()}`,
-      `--namespaces=${namespace}`,
-      // No Callback API runs: the services are listed from the cluster, their counts fail apart.
-      `--callback-api-urls=${namespace}/callback-support=${nowhere},${namespace}/callback-sales=${nowhere}`,
-      `--external-url=${origin}`,
-      `--session-key-file=${path.join(dir, "session-key")}`,
-      `--oidc-issuer=${provider.issuer}`,
-      `--oidc-client-id=${provider.clientId}`,
-      `--oidc-client-secret-file=${path.join(dir, "client-secret")}`,
+      ...args,
     ],
-    { stdio: ["ignore", log, log] },
+    { stdio: ["ignore", log, stdout === "log" ? log : "pipe"] },
   );
-  await waitOk(`${origin}/readyz`);
-});
+}
 
-afterAll(async () => {
-  consoleProcess.kill("SIGTERM");
-  await new Promise((resolve) => consoleProcess.once("exit", resolve));
-  await provider.close();
-  await rm(dir, { recursive: true, force: true });
-  kubectl(["delete", "consolepermission", permissionName, "--ignore-not-found"]);
-});
+async function stopConsole(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}
 
 /** Signs in at the provider through the console; returns the session cookie and where it led. */
 async function signIn(
@@ -170,4 +183,57 @@ it("never returns to another origin after sign-in", async () => {
   for (const returnTo of ["https://evil.example/", "//evil.example"]) {
     expect((await signIn("alice", returnTo)).location).toBe("/");
   }
+});
+
+it("starts while the issuer does not answer, and /readyz says why", async () => {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${String(await freePort())}`;
+  const late = spawnConsole([
+    `--port=${String(port)}`,
+    `--namespaces=${namespace}`,
+    `--external-url=http://127.0.0.1:${String(port)}`,
+    `--oidc-issuer=${issuer}`,
+    "--oidc-client-id=callback-console",
+    `--oidc-client-secret-file=${path.join(dir, "client-secret")}`,
+  ]);
+  try {
+    await waitOk(`http://127.0.0.1:${String(port)}/healthz`);
+    await expect
+      .poll(async () => {
+        const readyz = await fetch(`http://127.0.0.1:${String(port)}/readyz`);
+        return { status: readyz.status, body: await readyz.text() };
+      })
+      .toMatchObject({
+        status: 503,
+        body: expect.stringContaining(`${issuer}/ did not answer discovery`),
+      });
+    const login = await fetch(`http://127.0.0.1:${String(port)}/auth/oidc/login`, {
+      redirect: "manual",
+    });
+    expect(login.status).toBe(503);
+  } finally {
+    await stopConsole(late);
+  }
+});
+
+it("refuses to start without its client secret, naming the flag", async () => {
+  const missing = path.join(dir, "no-such-secret");
+  const child = spawnConsole(
+    [
+      "--port=0",
+      "--external-url=http://127.0.0.1:1",
+      `--oidc-issuer=${provider.issuer}`,
+      "--oidc-client-id=callback-console",
+      `--oidc-client-secret-file=${missing}`,
+    ],
+    "pipe",
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const code = await new Promise((resolve) => child.once("exit", resolve));
+  expect(code).not.toBe(0);
+  expect(stderr).toContain(`--oidc-client-secret-file`);
+  expect(stderr).toContain(missing);
 });
