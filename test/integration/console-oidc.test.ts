@@ -3,13 +3,12 @@
 // loopback); a ConsolePermission bound to a Group of the provider's groups claim decides what
 // they see. The flow's refusals (state, replayed code, returnTo) are tested in-process beside the
 // source (src/console/oidc.test.ts); here the same routes run in the shipped command.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, openSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freePort } from "../../src/control-plane/ports.ts";
+import { startConsole, type ConsoleProcess } from "../support/console.ts";
 import { waitOk } from "../support/operator-process.ts";
 import {
   createNamespace,
@@ -24,11 +23,8 @@ import {
   type TestProvider,
 } from "../support/oidc-provider.ts";
 
-const repoRoot = path.join(import.meta.dirname, "../..");
-const logDir = path.join(repoRoot, ".cluster", "test-logs");
-
 let provider: TestProvider;
-let consoleProcess: ChildProcess;
+let consoleProcess: ConsoleProcess;
 let origin: string;
 let dir: string;
 let namespace: string;
@@ -80,8 +76,9 @@ spec:
   dir = await mkdtemp(path.join(tmpdir(), "console-oidc-"));
   await writeFile(path.join(dir, "client-secret"), provider.clientSecret);
   await writeFile(path.join(dir, "session-key"), "k".repeat(48));
-  consoleProcess = spawnConsole([
-    `--port=${String(port)}`,
+  consoleProcess = await startConsole([
+    `--kubeconfig=${kubeconfigPath()}`,
+    `--port=${String(port)}`, // after startConsole's --port 0: the last one counts
     `--namespaces=${namespace}`,
     // No Callback API runs: the services are listed from the cluster, their counts fail apart.
     `--callback-api-urls=${namespace}/callback-support=${nowhere},${namespace}/callback-sales=${nowhere}`,
@@ -95,35 +92,11 @@ spec:
 });
 
 afterAll(async () => {
-  await stopConsole(consoleProcess);
+  await consoleProcess.stop();
   await provider.close();
   await rm(dir, { recursive: true, force: true });
   kubectl(["delete", "consolepermission", permissionName, "--ignore-not-found"]);
 });
-
-/** `callback-operator console` on loopback, against the test plane, its log in .cluster/test-logs. */
-function spawnConsole(args: readonly string[], stdout: "log" | "pipe" = "log"): ChildProcess {
-  mkdirSync(logDir, { recursive: true });
-  const log = openSync(path.join(logDir, "console-oidc.log"), "a");
-  return spawn(
-    path.join(repoRoot, "node_modules/.bin/node"),
-    [
-      path.join(repoRoot, "bin/callback-operator.js"),
-      "console",
-      "--host=127.0.0.1",
-      `--kubeconfig=${kubeconfigPath()}`,
-      ...args,
-    ],
-    { stdio: ["ignore", log, stdout === "log" ? log : "pipe"] },
-  );
-}
-
-async function stopConsole(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
-}
 
 /** Signs in at the provider through the console; returns the session cookie and where it led. */
 async function signIn(
@@ -188,7 +161,8 @@ it("never returns to another origin after sign-in", async () => {
 it("starts while the issuer does not answer, and /readyz says why", async () => {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${String(await freePort())}`;
-  const late = spawnConsole([
+  const late = await startConsole([
+    `--kubeconfig=${kubeconfigPath()}`,
     `--port=${String(port)}`,
     `--namespaces=${namespace}`,
     `--external-url=http://127.0.0.1:${String(port)}`,
@@ -197,7 +171,6 @@ it("starts while the issuer does not answer, and /readyz says why", async () => 
     `--oidc-client-secret-file=${path.join(dir, "client-secret")}`,
   ]);
   try {
-    await waitOk(`http://127.0.0.1:${String(port)}/healthz`);
     await expect
       .poll(async () => {
         const readyz = await fetch(`http://127.0.0.1:${String(port)}/readyz`);
@@ -207,33 +180,24 @@ it("starts while the issuer does not answer, and /readyz says why", async () => 
     const readyz = await fetch(`http://127.0.0.1:${String(port)}/readyz`);
     expect(readyz.status).toBe(503);
     expect(await readyz.text()).toContain(`${issuer}/ did not answer discovery`);
+    expect((await fetch(`http://127.0.0.1:${String(port)}/healthz`)).status).toBe(200);
     const login = await fetch(`http://127.0.0.1:${String(port)}/auth/oidc/login`, {
       redirect: "manual",
     });
     expect(login.status).toBe(503);
   } finally {
-    await stopConsole(late);
+    await late.stop();
   }
 });
 
 it("refuses to start without its client secret, naming the flag", async () => {
   const missing = path.join(dir, "no-such-secret");
-  const child = spawnConsole(
-    [
-      "--port=0",
+  await expect(
+    startConsole([
       "--external-url=http://127.0.0.1:1",
       `--oidc-issuer=${provider.issuer}`,
       "--oidc-client-id=callback-console",
       `--oidc-client-secret-file=${missing}`,
-    ],
-    "pipe",
-  );
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  const code = await new Promise((resolve) => child.once("exit", resolve));
-  expect(code).not.toBe(0);
-  expect(stderr).toContain(`--oidc-client-secret-file`);
-  expect(stderr).toContain(missing);
+    ]),
+  ).rejects.toThrow(`--oidc-client-secret-file ${missing}`);
 });
