@@ -180,6 +180,7 @@ export function buildConsoleApp(deps: ConsoleDeps): FastifyInstance {
           sessions: deps.sessions,
           log: deps.logger,
           sessionKey: deps.oidc.sessionKey,
+          clock: deps.clock,
         });
   app.get("/readyz", (_request, reply) => {
     if (!deps.cluster.synced)

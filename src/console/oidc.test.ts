@@ -89,6 +89,7 @@ async function startConsole(issuer = provider.issuer): Promise<Console> {
     sessions,
     log: app.log,
     sessionKey: SESSION_KEY,
+    clock: systemClock,
   });
   await app.ready();
   const started = { app, status, people };

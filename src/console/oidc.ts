@@ -3,12 +3,13 @@
 // (oidc-state-cookie.ts), so the console keeps no server-side store and any replica finishes what
 // another started. The issuer is discovered at start and retried until it answers; meanwhile the
 // console serves everything else and status.problem() tells /readyz why sign-in is not ready.
+import { readFile } from "node:fs/promises";
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import * as client from "openid-client";
-import { readFile } from "node:fs/promises";
 import { readSecretFile } from "../callback-api/admin-password.ts";
 import { fileFailure, StartFailure } from "../callback-api/start-failure.ts";
 import { backoff, type BackoffPolicy } from "../runtime/backoff.ts";
+import type { Clock } from "../runtime/clock.ts";
 import { lacksClaims, personFromClaims, type ClaimSet } from "./oidc-claims.ts";
 import type { OidcConfig } from "./oidc-flags.ts";
 import { errorPage } from "./oidc-page.ts";
@@ -29,7 +30,8 @@ export interface OidcDeps {
   readonly log: FastifyBaseLogger;
   /** The session key (--session-key-file, or the random one): the state cookie's key derives from it. */
   readonly sessionKey: Uint8Array;
-  readonly now?: () => number;
+  /** Wall time for the state cookie's 5 minutes. */
+  readonly clock: Clock;
 }
 
 export interface OidcStatus {
@@ -44,7 +46,7 @@ const CALLBACK_PATH = "/auth/oidc/callback";
 
 export function registerOidcRoutes(app: FastifyInstance, deps: OidcDeps): OidcStatus {
   const { config, log } = deps;
-  const now = deps.now ?? Date.now;
+  const now = (): number => deps.clock.now();
   const key = stateCookieKey(deps.sessionKey);
   const secret = { current: "" };
   const issuer = discoverIssuer(config, secret, log);
@@ -170,7 +172,8 @@ async function exchange(
     idTokenExpected: true,
   });
   const idClaims = tokens.claims();
-  if (idClaims === undefined) throw new Error("the provider returned no ID token");
+  // Unreachable with idTokenExpected (openid-client refuses such an answer), but typed so.
+  if (idClaims === undefined) throw new client.ClientError("the provider sent no ID token");
   if (
     !lacksClaims(idClaims, config) ||
     configuration.serverMetadata().userinfo_endpoint === undefined
