@@ -155,6 +155,40 @@ describe("single sign-on against a real OpenID provider", () => {
     expect(cookies).toMatch(/cbo_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax/);
   });
 
+  it("asks userinfo only for claims the ID token lacks", async () => {
+    const { app, status, people } = await startConsole();
+    await discovered(status);
+    const before = provider.userinfoRequests();
+    const start = await startSignIn(app);
+    await callback(app, await signInAtProvider(start.location, "alice"), start.cookie);
+    // oidc-provider keeps profile claims out of a code flow's ID token: userinfo gives them.
+    expect(provider.userinfoRequests()).toBe(before + 1);
+
+    const keycloakLike = await startTestProvider({
+      redirectUri: REDIRECT,
+      users: USERS,
+      claimsInIdToken: true,
+    });
+    try {
+      const other = await startConsole(keycloakLike.issuer);
+      await discovered(other.status);
+      const second = await startSignIn(other.app);
+      const done = await callback(
+        other.app,
+        await signInAtProvider(second.location, "alice"),
+        second.cookie,
+      );
+      expect(done.statusCode).toBe(302);
+      expect(other.people).toEqual([
+        { username: "alice", groups: ["support-supervisors", "sales"], via: "oidc" },
+      ]);
+      expect(keycloakLike.userinfoRequests()).toBe(0);
+    } finally {
+      await keycloakLike.close();
+    }
+    expect(people).toHaveLength(1);
+  });
+
   it("takes a groups claim that is one string as one group", async () => {
     const { app, status, people } = await startConsole();
     await discovered(status);

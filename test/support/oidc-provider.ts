@@ -18,6 +18,8 @@ export interface TestProvider {
   readonly clientSecret: string;
   /** Query parameters of every authorization request the provider received, in order. */
   readonly authorizationRequests: URLSearchParams[];
+  /** How many userinfo requests it answered. */
+  userinfoRequests(): number;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,11 @@ export async function startTestProvider(options: {
   readonly users: Readonly<Record<string, TestUser>>;
   /** A port chosen beforehand, e.g. one a console already tries to discover; a free one when unset. */
   readonly port?: number;
+  /**
+   * Put the scopes' claims in the ID token too, as Keycloak does. By default oidc-provider keeps
+   * them for userinfo in a code flow (conformIdTokenClaims), as the OpenID Connect spec suggests.
+   */
+  readonly claimsInIdToken?: boolean;
 }): Promise<TestProvider> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
@@ -45,6 +52,7 @@ export async function startTestProvider(options: {
     ],
     claims: { openid: ["sub"], profile: ["preferred_username", "groups"], email: ["email"] },
     pkce: { required: () => true },
+    conformIdTokenClaims: options.claimsInIdToken !== true,
     cookies: { keys: ["test-cookie-key"] },
     findAccount: (_ctx, id) => {
       const user = options.users[id];
@@ -61,10 +69,12 @@ export async function startTestProvider(options: {
     },
   });
   const authorizationRequests: URLSearchParams[] = [];
+  let userinfoRequests = 0;
   provider.use(async (ctx, next) => {
     if (ctx.path === "/auth" && ctx.method === "GET") {
       authorizationRequests.push(new URLSearchParams(ctx.querystring));
     }
+    if (ctx.path === "/me") userinfoRequests++;
     await next();
   });
   const handle = provider.callback();
@@ -76,6 +86,7 @@ export async function startTestProvider(options: {
     clientId,
     clientSecret,
     authorizationRequests,
+    userinfoRequests: () => userinfoRequests,
     close: () => closeServer(server),
   };
 }
