@@ -19,6 +19,8 @@ import type { Audit } from "./audit.ts";
 import type { ConsoleService } from "./cluster.ts";
 import { ConsoleError } from "./errors.ts";
 import type { LocalUsers } from "./local-users.ts";
+import type { OidcConfig } from "./oidc-flags.ts";
+import { registerOidcRoutes } from "./oidc.ts";
 import { grantsOf, type Grant } from "./permissions.ts";
 import type { Session, Sessions } from "./sessions.ts";
 import { GmsRefusal, UpstreamError, type CallbackApis } from "./upstream.ts";
@@ -35,7 +37,8 @@ export interface ConsoleDeps {
   readonly apis: CallbackApis;
   readonly sessions: Sessions;
   readonly localUsers: LocalUsers | undefined;
-  readonly oidc: boolean;
+  /** Single sign-on (oidc.ts), when --oidc-issuer is set; its cookie's key derives from the session key. */
+  readonly oidc: { readonly config: OidcConfig; readonly sessionKey: Buffer } | undefined;
   readonly audit: Audit;
   readonly clock: Clock;
   /** The public origin (--external-url); the request's own origin when undefined. */
@@ -169,14 +172,28 @@ export function buildConsoleApp(deps: ConsoleDeps): FastifyInstance {
     sendStatic(reply, request.params["*"]),
   );
   app.get("/healthz", () => ({ status: "ok" }));
-  app.get("/readyz", (_request, reply) =>
-    deps.cluster.synced
-      ? { status: "ready" }
-      : reply.code(503).send({
-          status: "starting",
-          message: "CallbackServices and ConsolePermissions are not listed yet",
-        }),
-  );
+  const oidc =
+    deps.oidc === undefined
+      ? undefined
+      : registerOidcRoutes(app, {
+          config: deps.oidc.config,
+          sessions: deps.sessions,
+          log: deps.logger,
+          sessionKey: deps.oidc.sessionKey,
+          clock: deps.clock,
+        });
+  app.get("/readyz", (_request, reply) => {
+    if (!deps.cluster.synced)
+      return reply.code(503).send({
+        status: "starting",
+        message: "CallbackServices and ConsolePermissions are not listed yet",
+      });
+    // An issuer that does not answer (a wrong --oidc-issuer) holds a rollout back.
+    const problem = oidc?.problem();
+    if (problem !== undefined)
+      return reply.code(503).send({ status: "starting", message: `single sign-on: ${problem}` });
+    return { status: "ready" };
+  });
 
   /** The caller, or a 401; for a POST also the CSRF checks (a 403). */
   const caller = (request: FastifyRequest, reply: FastifyReply): Caller => {
@@ -227,7 +244,7 @@ export function buildConsoleApp(deps: ConsoleDeps): FastifyInstance {
       );
   };
 
-  const signIn = { local: deps.localUsers !== undefined, oidc: deps.oidc };
+  const signIn = { local: deps.localUsers !== undefined, oidc: deps.oidc !== undefined };
   const sessionAnswer = (session: Session) => ({
     username: session.person.username,
     groups: session.person.groups,

@@ -23,6 +23,7 @@ import { Audit, consoleComponent } from "./audit.ts";
 import { ConsoleCluster } from "./cluster.ts";
 import { consoleUsage, parseConsoleFlags, type ConsoleConfig } from "./flags.ts";
 import { hashPassword, LocalUsers } from "./local-users.ts";
+import { checkClientSecret } from "./oidc.ts";
 import { Sessions } from "./sessions.ts";
 import { CallbackApis } from "./upstream.ts";
 
@@ -117,11 +118,7 @@ const noCluster: ClusterView = { services: () => [], permissions: () => [], sync
 async function start(config: ConsoleConfig): Promise<void> {
   const log = pino({ level: config.logLevel, base: { component: "callback-console" } });
   if (config.admin !== undefined) await checkAdminPassword(config.admin.passwordFile);
-  if (config.oidc !== undefined)
-    throw new StartFailure(
-      "--oidc-issuer: single sign-on is not part of this build yet; use --local-users-dir",
-      2,
-    );
+  if (config.oidc !== undefined) await checkClientSecret(config.oidc.clientSecretFile);
   const key = await sessionKey(config.sessionKeyFile, log);
   const stop = new AbortController();
   const client = kubeClient(config.kubeconfig);
@@ -146,7 +143,7 @@ async function start(config: ConsoleConfig): Promise<void> {
         );
     });
   }
-  if (config.localUsersDir === undefined) {
+  if (config.localUsersDir === undefined && config.oidc === undefined) {
     log.warn(
       "No sign-in is configured, so nobody can sign in: add a local user with `printf %s 'PASSWORD' | callback-operator console hash-password > DIR/USERNAME` (in Kubernetes: a Secret with one key per user, mounted at DIR) and start the console with --local-users-dir DIR; then give the user a ConsolePermission",
     );
@@ -174,7 +171,7 @@ async function start(config: ConsoleConfig): Promise<void> {
     }),
     localUsers:
       config.localUsersDir === undefined ? undefined : new LocalUsers(config.localUsersDir),
-    oidc: false,
+    oidc: config.oidc === undefined ? undefined : { config: config.oidc, sessionKey: key },
     audit: new Audit(
       log.child({ component: "audit" }),
       client === undefined ? undefined : new EventRecorder(client, consoleComponent, log),

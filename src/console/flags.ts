@@ -12,6 +12,7 @@ import {
   readFlags,
   type Flag,
 } from "../runtime/flags.ts";
+import { oidcFlags, parseOidcFlags, type OidcConfig } from "./oidc-flags.ts";
 
 export const consoleFlags: readonly Flag[] = [
   {
@@ -78,39 +79,7 @@ export const consoleFlags: readonly Flag[] = [
     env: "CALLBACK_CONSOLE_EXTERNAL_URL",
     help: "The console's public origin, e.g. https://console.example.com: the only Origin accepted on actions (the request's Host otherwise); https makes cookies Secure. Required with OIDC.",
   },
-  {
-    name: "oidc-issuer",
-    env: "CALLBACK_CONSOLE_OIDC_ISSUER",
-    help: "OpenID Connect issuer URL; sign-in with single sign-on when set.",
-  },
-  {
-    name: "oidc-client-id",
-    env: "CALLBACK_CONSOLE_OIDC_CLIENT_ID",
-    help: "OIDC client id of the console.",
-  },
-  {
-    name: "oidc-client-secret-file",
-    env: "CALLBACK_CONSOLE_OIDC_CLIENT_SECRET_FILE",
-    help: "File holding the OIDC client secret (a mounted Secret).",
-  },
-  {
-    name: "oidc-groups-claim",
-    env: "CALLBACK_CONSOLE_OIDC_GROUPS_CLAIM",
-    help: "ID token claim holding the person's groups (the Group subjects of ConsolePermissions).",
-    default: "groups",
-  },
-  {
-    name: "oidc-username-claim",
-    env: "CALLBACK_CONSOLE_OIDC_USERNAME_CLAIM",
-    help: "ID token claim holding the user name (the User subjects of ConsolePermissions).",
-    default: "preferred_username",
-  },
-  {
-    name: "oidc-scopes",
-    env: "CALLBACK_CONSOLE_OIDC_SCOPES",
-    help: "Space-separated scopes asked of the issuer.",
-    default: "openid profile email",
-  },
+  ...oidcFlags,
   {
     name: "upstream-timeout",
     env: "CALLBACK_CONSOLE_UPSTREAM_TIMEOUT",
@@ -125,15 +94,6 @@ export const consoleFlags: readonly Flag[] = [
   },
   { name: "help", env: "", help: "Print this help.", boolean: true },
 ];
-
-export interface OidcConfig {
-  readonly issuer: string;
-  readonly clientId: string;
-  readonly clientSecretFile: string | undefined;
-  readonly groupsClaim: string;
-  readonly usernameClaim: string;
-  readonly scopes: string;
-}
 
 export interface ConsoleConfig {
   readonly port: number;
@@ -236,16 +196,6 @@ export function parseConsoleFlags(
     );
   }
   const externalOrigin = origin(values("external-url"));
-  const issuer = values("oidc-issuer");
-  const clientId = values("oidc-client-id");
-  if ((issuer === undefined) !== (clientId === undefined)) {
-    throw new FlagError("--oidc-issuer and --oidc-client-id go together: pass both, or neither");
-  }
-  if (issuer !== undefined && externalOrigin === undefined) {
-    throw new FlagError(
-      "--oidc-issuer needs --external-url: the issuer redirects back to <external-url>/auth/oidc/callback",
-    );
-  }
   return {
     port: intFlag(values, "port", 0, 65535),
     host: values("host") ?? "0.0.0.0",
@@ -260,17 +210,7 @@ export function parseConsoleFlags(
     sessionTtlMs: duration(values, "session-ttl", 1000),
     sessionIdleMs: duration(values, "session-idle", 1000),
     externalOrigin,
-    oidc:
-      issuer === undefined || clientId === undefined
-        ? undefined
-        : {
-            issuer,
-            clientId,
-            clientSecretFile: values("oidc-client-secret-file"),
-            groupsClaim: values("oidc-groups-claim") ?? "groups",
-            usernameClaim: values("oidc-username-claim") ?? "preferred_username",
-            scopes: values("oidc-scopes") ?? "openid profile email",
-          },
+    oidc: parseOidcFlags(values, externalOrigin),
     upstreamTimeoutMs: timeout,
     logLevel: choiceFlag(values, "log-level", [
       "fatal",
