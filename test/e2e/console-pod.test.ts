@@ -311,15 +311,13 @@ describe("the chart's console Deployment in a real pod", () => {
               namespace,
               "--field-selector",
               "reason=CallbackCancelled",
-            ]).items,
+            ]).items.map((event) => ({
+              service: event.involvedObject.name,
+              namesTheUser: event.message.includes(USER),
+            })),
           { timeout: 30_000 },
         )
-        .toEqual([
-          expect.objectContaining({
-            involvedObject: expect.objectContaining({ name: "support" }),
-            message: expect.stringContaining(USER),
-          }),
-        ]);
+        .toEqual([{ service: "support", namesTheUser: true }]);
     } finally {
       await context.close();
     }
