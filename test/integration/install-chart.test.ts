@@ -126,6 +126,7 @@ describe("the chart", () => {
     const crds = find(await render(), "CustomResourceDefinition");
     expect(crds.map((c) => c.metadata.name).sort()).toEqual([
       "callbackservices.callback-operator.io",
+      "consolepermissions.callback-operator.io",
       "servicetemplates.callback-operator.io",
     ]);
     for (const crd of crds) {
@@ -186,7 +187,12 @@ describe("the chart", () => {
     expect(view?.rules?.[0]?.verbs).toEqual(["get", "list", "watch"]);
     expect(edit?.metadata.labels?.["rbac.authorization.k8s.io/aggregate-to-edit"]).toBe("true");
     expect(edit?.rules?.[0]?.resources).toEqual(["callbackservices"]);
-    expect(find(await render("rbac.aggregateToDefaultRoles=false"), "ClusterRole")).toHaveLength(1);
+    // The operator's and the console's own ClusterRoles remain.
+    expect(
+      find(await render("rbac.aggregateToDefaultRoles=false"), "ClusterRole").map(
+        (r) => r.metadata.name,
+      ),
+    ).toEqual(["cbo-callback-operator", "cbo-callback-operator-console"]);
   });
 
   it("runs a hardened operator pod with probes, a PodDisruptionBudget and metrics", async () => {
@@ -337,11 +343,12 @@ describe("dist/install.yaml", () => {
       kind: "Namespace",
       metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
     });
-    expect(find(docs, "CustomResourceDefinition")).toHaveLength(2);
+    expect(find(docs, "CustomResourceDefinition")).toHaveLength(3);
     // The operator and the console (console.enabled by default).
-    expect(find(docs, "Deployment").map((d) => d.metadata.name)).toEqual([
-      "callback-operator",
-      "callback-operator-console",
-    ]);
+    expect(
+      find(docs, "Deployment")
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(["callback-operator", "callback-operator-console"]);
   });
 });
