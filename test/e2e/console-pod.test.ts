@@ -29,8 +29,15 @@ import {
   writeConfigDir,
   type ServerProcess,
 } from "../callback-api/support/server-process.ts";
-import { createNamespace, installCrds, kubectl, kubectlJson } from "../support/cluster.ts";
+import {
+  createNamespace,
+  installCrds,
+  kubectl,
+  kubectlJson,
+  tryKubectl,
+} from "../support/cluster.ts";
 import { helmPath, helmTemplate } from "../support/helm.ts";
+import { waitFor } from "../support/wait.ts";
 import { portForward, type PortForward } from "./support/port-forward.ts";
 import { startRelay, type Relay } from "./support/tcp-relay.ts";
 
@@ -184,6 +191,15 @@ function onRealNode(deployment: Manifest, apiRelay: Relay): void {
   ];
 }
 
+function consoleReady(): boolean {
+  const pods = kubectlJson<{
+    items: { status: { conditions?: { type: string; status: string }[] } }[];
+  }>(["get", "pods", "-n", namespace, "-l", "app.kubernetes.io/component=console"]).items;
+  return pods.some((pod) =>
+    (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+  );
+}
+
 const basic = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString("base64")}`;
 
 beforeAll(async () => {
@@ -236,7 +252,40 @@ beforeAll(async () => {
   kubectl(["apply", "--server-side", "--field-manager=e2e", "-f", "-"], {
     input: all.map((o) => stringify(o)).join("---\n"),
   });
-  kubectl(["rollout", "status", "-n", namespace, `deployment/${CONSOLE}`, "--timeout=180s"]);
+  // Polled, not `kubectl rollout status`: a synchronous kubectl would block this process's event
+  // loop, and with it the relays the pod reaches the apiserver through.
+  const ready = await waitFor(
+    () => Promise.resolve(consoleReady()),
+    180_000,
+    "the console pod Ready",
+    1_000,
+  ).then(
+    () => true,
+    () => false,
+  );
+  if (!ready) {
+    // What the pod went through, for whoever reads the failure.
+    const selector = "app.kubernetes.io/component=console";
+    const describe = tryKubectl(["describe", "pods", "-n", namespace, "-l", selector]).stdout;
+    const logs = tryKubectl(["logs", "-n", namespace, "-l", selector, "--tail=20"]);
+    const probe = tryKubectl([
+      "exec",
+      "-n",
+      namespace,
+      `deployment/${CONSOLE}`,
+      "--",
+      "/usr/local/bin/node",
+      "-e",
+      `const net = require("net"); require("dns").lookup("kubernetes.default.svc", (e, a) => console.log("lookup", e?.code, a));
+       const s = net.connect(${String(apiRelay.port)}, "${apiRelay.host}"); s.setTimeout(3000);
+       s.on("connect", () => { console.log("connected"); s.end(); }); s.on("timeout", () => { console.log("timeout"); s.destroy(); });
+       s.on("error", (e) => console.log("error", e.code));
+       console.log(require("fs").readFileSync("/etc/hosts", "utf8"));`,
+    ]);
+    throw new Error(
+      `The console pod did not become Ready:\n${describe}\n${logs.stdout}${logs.stderr}\n${probe.stdout}${probe.stderr}`,
+    );
+  }
   forward = await portForward(namespace, `deployment/${CONSOLE}`, 8080);
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
 });
