@@ -104,7 +104,7 @@ let timer: number | undefined;
 /** Selected rows by `<service>|<id>`, kept across refreshes of the same page. */
 const selected = new Map<string, Callback>();
 /** What the open confirmation dialog will cancel, and the callback being rescheduled. */
-let pendingCancel: readonly Callback[] = [];
+let pendingCancel: { items: readonly Callback[]; bulk: boolean } = { items: [], bulk: false };
 let rescheduling: Callback | undefined;
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -424,7 +424,7 @@ function callbackRow(item: Callback, columns: readonly Column[]): HTMLTableRowEl
     actions.append(
       " ",
       button("Cancel", () => {
-        askCancel([item]);
+        askCancel([item], false);
       }),
     );
   if (canReschedule(item))
@@ -487,8 +487,9 @@ function describe(item: Callback): string {
   return `${item.customerNumber} — ${item.service} — ${formatTime(item.desiredTime)} (${item.state})`;
 }
 
-function askCancel(items: readonly Callback[]): void {
-  pendingCancel = items;
+/** Per-row Cancel asks for one callback; "Cancel Callbacks" for the selection, as one request. */
+function askCancel(items: readonly Callback[], bulk: boolean): void {
+  pendingCancel = { items, bulk };
   ui.confirmText.textContent =
     items.length === 1
       ? "Cancel this callback? The customer will not be called."
@@ -499,11 +500,11 @@ function askCancel(items: readonly Callback[]): void {
 }
 
 async function confirmCancel(): Promise<void> {
-  const items = pendingCancel;
-  pendingCancel = [];
+  const { items, bulk } = pendingCancel;
+  pendingCancel = { items: [], bulk: false };
   ui.confirm.close();
   const [single] = items;
-  if (items.length === 1 && single !== undefined) {
+  if (!bulk && single !== undefined) {
     const { result } = await callApi<{ result: string }>(`${path(single)}/cancel`, {
       method: "POST",
     });
@@ -661,12 +662,12 @@ on(ui.refresh, "click", refresh);
 on(ui.previous, "click", () => turnPage(-1));
 on(ui.next, "click", () => turnPage(1));
 on(ui.bulkCancel, "click", () => {
-  askCancel([...selected.values()]);
+  askCancel([...selected.values()], true);
 });
 on(ui.exportCsv, "click", exportCsv);
 on(ui.confirmYes, "click", confirmCancel);
 on(ui.confirmNo, "click", () => {
-  pendingCancel = [];
+  pendingCancel = { items: [], bulk: false };
   ui.confirm.close();
 });
 on(ui.rescheduleDate, "change", loadSlots);
