@@ -26,7 +26,8 @@ export interface CrdSource {
   readonly scope: "Namespaced" | "Cluster";
   readonly description: string;
   readonly spec: z.ZodType;
-  readonly status: z.ZodType;
+  /** Absent for a kind without status (no status subresource either). */
+  readonly status?: z.ZodType;
   /** Rules on the whole object (they may read metadata.name). */
   readonly rootRules: readonly CelRule[];
   /** A bound on metadata.name, tighter than the apiserver's 253 characters. */
@@ -218,7 +219,7 @@ export interface CustomResourceDefinition {
       storage: boolean;
       additionalPrinterColumns: PrinterColumn[];
       schema: { openAPIV3Schema: SchemaNode };
-      subresources: { status: Record<string, never> };
+      subresources?: { status: Record<string, never> };
     }[];
   };
 }
@@ -251,7 +252,9 @@ export function toCrd(source: CrdSource): CustomResourceDefinition {
               properties: { name: { type: "string", maxLength: source.maxNameLength } },
             },
       spec: toStructuralSchema(source.spec, "spec"),
-      status: toStructuralSchema(source.status, "status"),
+      ...(source.status === undefined
+        ? {}
+        : { status: toStructuralSchema(source.status, "status") }),
     },
     required: ["spec"],
   };
@@ -281,7 +284,7 @@ export function toCrd(source: CrdSource): CustomResourceDefinition {
           storage: true,
           additionalPrinterColumns: [...source.printerColumns],
           schema: { openAPIV3Schema: root },
-          subresources: { status: {} },
+          ...(source.status === undefined ? {} : { subresources: { status: {} } }),
         },
       ],
     },

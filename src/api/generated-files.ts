@@ -4,6 +4,7 @@
 import { stringify } from "yaml";
 import { builtinCallbackTemplateInput } from "./builtin-callback-template.ts";
 import { callbackServiceCrd } from "./callback-service.ts";
+import { consolePermissionCrd } from "./console-permission.ts";
 import { toCrd, type CrdSource } from "./crd.ts";
 import { apiGroup } from "./group.ts";
 import { serviceTemplateCrd } from "./service-template.ts";
@@ -17,7 +18,11 @@ export interface GeneratedFile {
 export const generateCommand = "npm run generate";
 
 /** The kinds of this API, in the order their CRDs are listed. */
-export const crdSources: readonly CrdSource[] = [callbackServiceCrd, serviceTemplateCrd];
+export const crdSources: readonly CrdSource[] = [
+  callbackServiceCrd,
+  serviceTemplateCrd,
+  consolePermissionCrd,
+];
 
 /** A YAML document with a header saying it is generated and how. */
 export function yamlFile(path: string, what: string, document: unknown): GeneratedFile {

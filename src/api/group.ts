@@ -28,6 +28,13 @@ export const kinds = {
     singular: "servicetemplate",
     shortNames: ["svctpl"],
   },
+  consolePermission: {
+    kind: "ConsolePermission",
+    listKind: "ConsolePermissionList",
+    plural: "consolepermissions",
+    singular: "consolepermission",
+    shortNames: ["cperm"],
+  },
 } as const;
 
 /** Name of the built-in template (and the default of `CallbackService.spec.template`). */

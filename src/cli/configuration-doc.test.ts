@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { callbackApiFlags } from "../callback-api/cli-flags.ts";
 import { entryFlags } from "../callback-api/entry/flags.ts";
 import { migrateFlags } from "../callback-api/migrate-command.ts";
+import { consoleFlags } from "../console/flags.ts";
 import type { Flag } from "../runtime/flags.ts";
 import { operatorFlags } from "./operator.ts";
 
@@ -40,6 +41,7 @@ describe("docs/configuration.md", () => {
     ["callback-api", callbackApiFlags],
     ["callback-api migrate", migrateFlags],
     ["callback-api entry", entryFlags],
+    ["console", consoleFlags],
   ] as const)("callback-operator %s", (command, flags) => {
     const rows = flagRows(command);
     const documented = flags.filter((f) => f.name !== "help");

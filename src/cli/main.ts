@@ -3,6 +3,7 @@
 const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<void> }>> = {
   operator: () => import("./operator.ts"),
   "callback-api": () => import("../callback-api/main.ts"),
+  console: () => import("../console/command.ts"),
   render: () => import("./render.ts"),
   generate: () => import("./generate.ts"),
   demo: () => import("./demo.ts"),

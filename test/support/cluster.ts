@@ -17,6 +17,7 @@ const repoRoot = path.join(import.meta.dirname, "../..");
 export const crdNames = [
   "callbackservices.callback-operator.io",
   "servicetemplates.callback-operator.io",
+  "consolepermissions.callback-operator.io",
 ] as const;
 
 /** Installs the generated CRDs and waits until they are served; idempotent across test files. */

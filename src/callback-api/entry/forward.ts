@@ -6,7 +6,7 @@ import type { Upstream } from "./upstreams.ts";
 
 /** What the client sent that an upstream needs: method, path with query, and a few headers. */
 export interface Outgoing {
-  readonly method: "GET" | "POST";
+  readonly method: "GET" | "POST" | "PUT";
   /** The path and query string exactly as the client sent them. */
   readonly path: string;
   readonly authorization: string | undefined;
