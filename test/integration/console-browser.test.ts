@@ -443,6 +443,47 @@ describe("an Administrator", () => {
       await context.close();
     }
   });
+
+  it("filters by phone number, group, service and state", async () => {
+    const { context, page } = await newPage();
+    try {
+      await signIn(page, USERS.administrator);
+      await showSeedDay(page);
+      await expect.poll(() => found(page), poll).toBe(FOUND);
+      await page.locator("#filter-number").fill("+16505550104");
+      await page.getByRole("button", { name: "Search" }).click();
+      await expect.poll(() => found(page), poll).toBe("1 callback(s) found");
+      expect(await rows(page).textContent()).toContain("A-1004");
+      await page.locator("#filter-number").fill("");
+      await page.locator("#filter-group").selectOption("silver");
+      const sales = SEEDS.filter((seed) => seed.service === "sales").length;
+      await expect.poll(() => found(page), poll).toBe(`${sales} callback(s) found`);
+      await page.locator("#filter-group").selectOption("");
+      await page.locator("#filter-service").selectOption(`${NAMESPACE}/support`);
+      await expect.poll(() => found(page), poll).toBe(`${inSupport} callback(s) found`);
+      await page.locator("#filter-state").selectOption("COMPLETED");
+      await expect.poll(() => found(page), poll).toBe("0 callback(s) found");
+      expect(await page.locator("#no-callbacks").isVisible()).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("an Administrator's actions", () => {
+  it("cancels a callback in the page", async () => {
+    const { context, page } = await newPage();
+    try {
+      await signIn(page, USERS.administrator);
+      await showSeedDay(page);
+      await row(page, "+16505550108").getByRole("button", { name: "Cancel", exact: true }).click();
+      await page.getByRole("button", { name: "Cancel these callbacks" }).click();
+      await expect.poll(() => page.locator("#status").textContent(), poll).toContain("Cancelled");
+      expect((await record("+16505550108"))["_callback_state"]).toBe("COMPLETED");
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 describe("a CallbackReadOnly person", () => {
@@ -462,6 +503,16 @@ describe("a CallbackReadOnly person", () => {
       await expect
         .poll(() => page.locator("dialog#details").textContent(), poll)
         .toContain(ids.get("+16505550201"));
+      // What the page hides the API refuses: a crafted cancel changes nothing.
+      const session = (await (await page.request.get("/api/session")).json()) as {
+        csrfToken: string;
+      };
+      const crafted = await page.request.post(
+        `/api/callbacks/${NAMESPACE}/sales/${ids.get("+16505550201") ?? ""}/cancel`,
+        { headers: { "X-CSRF-Token": session.csrfToken } },
+      );
+      expect(crafted.status()).toBe(403);
+      expect((await record("+16505550201"))["_callback_state"]).toBe("SCHEDULED");
     } finally {
       await context.close();
     }
