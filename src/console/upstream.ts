@@ -66,9 +66,13 @@ function isRecord(value: unknown): value is GmsRecord {
   );
 }
 
+type Counts = Record<(typeof openStates)[number], number>;
+const COUNTS_TTL_MS = 2_000;
+
 export class CallbackApis {
   readonly #forwarder: Forwarder;
   readonly #admin: AdminCredentials | undefined;
+  readonly #counts = new Map<string, { at: number; url: string; counts: Promise<Counts> }>();
 
   constructor(forwarder: Forwarder, admin: AdminCredentials | undefined) {
     this.#forwarder = forwarder;
@@ -151,8 +155,26 @@ export class CallbackApis {
     );
   }
 
-  /** Counts of the open states over every desired time. */
-  async counts(service: ConsoleService): Promise<Record<(typeof openStates)[number], number>> {
+  /**
+   * Counts of the open states over every desired time. Every open page asks every few seconds, so
+   * one answer per service is shared for COUNTS_TTL_MS by everyone asking meanwhile.
+   */
+  counts(service: ConsoleService): Promise<Counts> {
+    const key = serviceKey(service);
+    const now = performance.now();
+    const cached = this.#counts.get(key);
+    if (cached !== undefined && now - cached.at < COUNTS_TTL_MS && cached.url === service.url)
+      return cached.counts;
+    const counts = this.#countsOf(service);
+    this.#counts.set(key, { at: now, url: service.url, counts });
+    // A failure is not kept: the next asker tries again.
+    counts.catch(() => {
+      if (this.#counts.get(key)?.counts === counts) this.#counts.delete(key);
+    });
+    return counts;
+  }
+
+  async #countsOf(service: ConsoleService): Promise<Counts> {
     const records = await this.queue(service, {
       from: 0,
       to: Date.UTC(9999, 11, 31),

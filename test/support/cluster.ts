@@ -36,6 +36,15 @@ export function installCrds(): void {
     "--timeout=60s",
     ...crdNames.map((n) => `crd/${n}`),
   ]);
+  // Established is not yet published in the OpenAPI document `kubectl explain` reads: on a fresh
+  // plane that follows a moment later, and a test explaining at once would fail now and then.
+  for (const name of crdNames) {
+    const resource = name.split(".")[0] ?? name;
+    for (let tries = 0; tryKubectl(["explain", resource]).status !== 0; tries++) {
+      if (tries >= 120) throw new Error(`kubectl explain ${resource} still fails after 30 s`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
 }
 
 export function kubeconfigPath(): string {
