@@ -2,22 +2,19 @@
 // the real console process, CallbackServices and ConsolePermissions in the test plane (the operator
 // writes their group labels) and real Callback APIs on loopback holding fixed callbacks. For each
 // role and for a person limited to one group: what the page shows and which actions succeed.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashPassword } from "../../src/console/local-users.ts";
+import { ADMIN } from "../callback-api/support/app.ts";
 import {
-  CLI,
-  NODE,
   startServer,
   stopServer,
   writeConfigDir,
   type ServerProcess,
 } from "../callback-api/support/server-process.ts";
 import { installCrds, kubeconfigPath, kubectl, tryKubectl } from "../support/cluster.ts";
+import { consoleFiles, startConsole, type ConsoleProcess } from "../support/console.ts";
 import { startOperator, type RunningOperator } from "../support/operator.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -28,9 +25,7 @@ const NAMESPACE = "contact-centre";
 const DAY = "2030-03-04";
 const WINDOW = { from: `${DAY}T00:00`, to: "2030-03-05T00:00" };
 const PASSWORD = "correct horse battery staple";
-const ADMIN = { username: "gms-admin", password: "admin-password-for-tests" };
 const poll = { timeout: 30_000, interval: 250 };
-const LISTENING = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"Console listening"/;
 
 const USERS = {
   administrator: "ada.admin",
@@ -73,8 +68,7 @@ const inSupport = SEEDS.filter((seed) => seed.service === "support").length;
 
 let operator: RunningOperator | undefined;
 const apis = new Map<string, ServerProcess>();
-let consoleProcess: ChildProcess | undefined;
-let consoleOutput = "";
+let consoleProcess: ConsoleProcess | undefined;
 let base = "";
 let browser: Browser | undefined;
 /** Callback id by customer number. */
@@ -175,46 +169,29 @@ async function record(number: string): Promise<Record<string, string>> {
   return found;
 }
 
-async function startConsole(usersDir: string, passwordFile: string): Promise<void> {
+/** The console process, with the Callback APIs at their loopback addresses. */
+async function startTheConsole(): Promise<void> {
   const overrides = ["support", "sales"]
     .map((name) => `${NAMESPACE}/${name}=${api(name).base}`)
     .join(",");
-  const child = spawn(
-    NODE,
-    [
-      CLI,
-      "console",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--kubeconfig",
-      kubeconfigPath(),
-      "--namespaces",
-      NAMESPACE,
-      "--callback-api-urls",
-      overrides,
-      "--admin-username",
-      ADMIN.username,
-      "--admin-password-file",
-      passwordFile,
-      "--local-users-dir",
-      usersDir,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+  const files = await consoleFiles(
+    Object.fromEntries(Object.values(USERS).map((user) => [user, PASSWORD])),
   );
-  consoleProcess = child;
-  const collect = (chunk: Buffer): void => {
-    consoleOutput += chunk.toString("utf8");
-  };
-  child.stdout.on("data", collect);
-  child.stderr.on("data", collect);
-  await waitFor(
-    () => Promise.resolve(LISTENING.test(consoleOutput)),
-    60_000,
-    `the console to listen:\n${consoleOutput}`,
-  );
-  base = LISTENING.exec(consoleOutput)?.[1] ?? "";
+  consoleProcess = await startConsole([
+    "--kubeconfig",
+    kubeconfigPath(),
+    "--namespaces",
+    NAMESPACE,
+    "--callback-api-urls",
+    overrides,
+    "--admin-username",
+    ADMIN.username,
+    "--admin-password-file",
+    files.adminPasswordFile,
+    "--local-users-dir",
+    files.usersDir,
+  ]);
+  base = consoleProcess.base;
   await waitFor(async () => (await fetch(`${base}/readyz`)).ok, 60_000, "the console to be ready");
 }
 
@@ -314,12 +291,7 @@ beforeAll(async () => {
   for (const name of ["support", "sales"]) apis.set(name, await startCallbackApi(name));
   for (const seed of SEEDS) await schedule(seed);
 
-  const usersDir = await mkdtemp(path.join(tmpdir(), "console-users-"));
-  const hash = await hashPassword(PASSWORD);
-  for (const user of Object.values(USERS)) await writeFile(path.join(usersDir, user), `${hash}\n`);
-  const passwordFile = path.join(await mkdtemp(path.join(tmpdir(), "console-admin-")), "password");
-  await writeFile(passwordFile, ADMIN.password);
-  await startConsole(usersDir, passwordFile);
+  await startTheConsole();
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
 });
 
@@ -329,7 +301,7 @@ afterAll(async () => {
     browser?.close(),
     new Promise((resolve) => setTimeout(resolve, 10_000)),
   ]).catch(() => undefined);
-  if (consoleProcess !== undefined) await stopServer({ child: consoleProcess });
+  await consoleProcess?.stop();
   for (const server of apis.values()) await stopServer(server);
   tryKubectl(["delete", "consolepermissions", ...PERMISSIONS, "--ignore-not-found"]);
   tryKubectl(["delete", "namespace", NAMESPACE, "--wait=false"]);
