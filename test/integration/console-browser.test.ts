@@ -325,6 +325,17 @@ describe("the sign-in page", () => {
       await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await expect.poll(() => page.locator("#error").textContent(), poll).toMatch(/\S/);
       expect(await page.locator("#console-view").isVisible()).toBe(false);
+
+      // By keyboard alone: the fields in tab order, Enter submits.
+      await page.locator("#password").fill("");
+      await page.locator("#username").focus();
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate("document.activeElement.id")).toBe("password");
+      await page.keyboard.type(PASSWORD);
+      await page.keyboard.press("Enter");
+      await expect
+        .poll(() => page.locator("#user-name").textContent(), poll)
+        .toBe(USERS.supervisor);
     } finally {
       await context.close();
     }
@@ -499,10 +510,20 @@ describe("a Supervisor", () => {
       await showSeedDay(page);
       await expect.poll(() => found(page), poll).toBe(FOUND);
 
-      // Cancel one row, confirmed in the dialog.
-      await row(page, "+16505550101").getByRole("button", { name: "Cancel", exact: true }).click();
+      // Cancel one row, confirmed in the dialog; the dialog opens on its safe choice and Escape
+      // leaves the callback alone.
+      const cancelFirst = row(page, "+16505550101").getByRole("button", {
+        name: "Cancel",
+        exact: true,
+      });
+      await cancelFirst.click();
       const confirm = page.locator("dialog#confirm-cancel");
       await expect.poll(() => confirm.textContent(), poll).toContain("+16505550101");
+      expect(await page.evaluate("document.activeElement.id")).toBe("confirm-no");
+      await page.keyboard.press("Escape");
+      await expect.poll(() => confirm.isVisible(), poll).toBe(false);
+      expect((await record("+16505550101"))["_callback_state"]).toBe("SCHEDULED");
+      await cancelFirst.click();
       await confirm.getByRole("button", { name: "Cancel these callbacks" }).click();
       await expect.poll(() => row(page, "+16505550101").textContent(), poll).toContain("COMPLETED");
       expect(await record("+16505550101")).toMatchObject({
