@@ -128,8 +128,14 @@ export class CallbackApis {
     return "the Callback API refused the request";
   }
 
-  /** The service's callbacks in the window and states (admin queues narrowed to that service). */
-  async queue(service: ConsoleService, query: QueueQuery): Promise<GmsRecord[]> {
+  /**
+   * The service's callbacks in the window and states (admin queues narrowed to that service);
+   * `complete` is false when the Callback API may have held back more than it sent.
+   */
+  async queue(
+    service: ConsoleService,
+    query: QueueQuery,
+  ): Promise<{ records: GmsRecord[]; complete: boolean }> {
     const params = new URLSearchParams({
       target: service.name,
       start_time: iso(query.from),
@@ -150,9 +156,13 @@ export class CallbackApis {
     const records = (body as Record<string, unknown>)[service.name] ?? [];
     if (!Array.isArray(records))
       throw new UpstreamError(serviceKey(service), "answered queues that are not lists", false);
-    return records.filter(
-      (record): record is GmsRecord => isRecord(record) && record["_service_name"] === service.name,
-    );
+    return {
+      records: records.filter(
+        (record): record is GmsRecord =>
+          isRecord(record) && record["_service_name"] === service.name,
+      ),
+      complete: records.length < MAX_RECORDS_PER_SERVICE,
+    };
   }
 
   /**
@@ -175,7 +185,8 @@ export class CallbackApis {
   }
 
   async #countsOf(service: ConsoleService): Promise<Counts> {
-    const records = await this.queue(service, {
+    // Past MAX_RECORDS_PER_SERVICE open callbacks the counts are a lower bound.
+    const { records } = await this.queue(service, {
       from: 0,
       to: Date.UTC(9999, 11, 31),
       states: openStates,
