@@ -16,7 +16,7 @@ import {
   type ListQuery,
 } from "./listing.ts";
 import type { ConsoleAction } from "./permissions.ts";
-import { openStates, type GmsRecord } from "./upstream.ts";
+import { MAX_RECORDS_PER_SERVICE, openStates, type GmsRecord } from "./upstream.ts";
 
 export interface RouteDeps extends ConsoleDeps {
   readonly caller: (request: FastifyRequest, reply: FastifyReply) => Caller;
@@ -104,13 +104,19 @@ export function registerApiRoutes(app: FastifyInstance, deps: RouteDeps): void {
   ): Promise<Item[]> => {
     const lists = await Promise.all(
       services.map(async (service) => {
-        const records = await apis.queue(service, {
+        const key = `${service.namespace}/${service.name}`;
+        const { records, complete } = await apis.queue(service, {
           from: query.from,
           to: query.to,
           states: query.states,
           ...(query.customerNumber === undefined ? {} : { customerNumber: query.customerNumber }),
         });
-        return records.map((record) => toItem(`${service.namespace}/${service.name}`, record));
+        // A page or an export of a cut list would be wrong without saying so.
+        if (!complete)
+          throw invalid(
+            `Service ${key} has ${MAX_RECORDS_PER_SERVICE} or more callbacks in this window: narrow from and to, state or customerNumber`,
+          );
+        return records.map((record) => toItem(key, record));
       }),
     );
     return sortItems(lists.flat(), query.sort, query.order);

@@ -87,10 +87,23 @@ function asConsoleError(error: Error & { statusCode?: number }): ConsoleError {
   return new ConsoleError(500, "invalid", "The console failed on this request; see its log");
 }
 
-/** The console's origin, as an Origin header of its own page would carry it. */
-function ownOrigin(request: FastifyRequest, external: string | undefined): string {
-  if (external !== undefined) return external;
-  return `${request.protocol}://${request.host}`;
+/**
+ * Whether an Origin header is the console's own: `--external-url` exactly when given; otherwise the
+ * host the request was sent to (the scheme is not compared: behind a TLS-terminating ingress the
+ * console sees http while the page's Origin says https).
+ */
+function sameOrigin(
+  origin: string,
+  request: FastifyRequest,
+  external: string | undefined,
+): boolean {
+  if (external !== undefined) return origin === external;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.host === request.host;
+  } catch {
+    return false;
+  }
 }
 
 export function buildConsoleApp(deps: ConsoleDeps): FastifyInstance {
@@ -187,7 +200,15 @@ export function buildConsoleApp(deps: ConsoleDeps): FastifyInstance {
 
   const checkOrigin = (request: FastifyRequest): void => {
     const origin = request.headers.origin;
-    if (origin !== undefined && origin !== ownOrigin(request, deps.externalOrigin))
+    // A browser that says the request comes from another site is refused whatever the Origin.
+    const site = request.headers["sec-fetch-site"];
+    if (site === "cross-site")
+      throw new ConsoleError(
+        403,
+        "csrf",
+        "A cross-site request cannot act in the console: use the console's own page",
+      );
+    if (origin !== undefined && !sameOrigin(origin, request, deps.externalOrigin))
       throw new ConsoleError(
         403,
         "csrf",

@@ -66,9 +66,13 @@ function isRecord(value: unknown): value is GmsRecord {
   );
 }
 
+type Counts = Record<(typeof openStates)[number], number>;
+const COUNTS_TTL_MS = 2_000;
+
 export class CallbackApis {
   readonly #forwarder: Forwarder;
   readonly #admin: AdminCredentials | undefined;
+  readonly #counts = new Map<string, { at: number; url: string; counts: Promise<Counts> }>();
 
   constructor(forwarder: Forwarder, admin: AdminCredentials | undefined) {
     this.#forwarder = forwarder;
@@ -124,8 +128,14 @@ export class CallbackApis {
     return "the Callback API refused the request";
   }
 
-  /** The service's callbacks in the window and states (admin queues narrowed to that service). */
-  async queue(service: ConsoleService, query: QueueQuery): Promise<GmsRecord[]> {
+  /**
+   * The service's callbacks in the window and states (admin queues narrowed to that service);
+   * `complete` is false when the Callback API may have held back more than it sent.
+   */
+  async queue(
+    service: ConsoleService,
+    query: QueueQuery,
+  ): Promise<{ records: GmsRecord[]; complete: boolean }> {
     const params = new URLSearchParams({
       target: service.name,
       start_time: iso(query.from),
@@ -146,14 +156,37 @@ export class CallbackApis {
     const records = (body as Record<string, unknown>)[service.name] ?? [];
     if (!Array.isArray(records))
       throw new UpstreamError(serviceKey(service), "answered queues that are not lists", false);
-    return records.filter(
-      (record): record is GmsRecord => isRecord(record) && record["_service_name"] === service.name,
-    );
+    return {
+      records: records.filter(
+        (record): record is GmsRecord =>
+          isRecord(record) && record["_service_name"] === service.name,
+      ),
+      complete: records.length < MAX_RECORDS_PER_SERVICE,
+    };
   }
 
-  /** Counts of the open states over every desired time. */
-  async counts(service: ConsoleService): Promise<Record<(typeof openStates)[number], number>> {
-    const records = await this.queue(service, {
+  /**
+   * Counts of the open states over every desired time. Every open page asks every few seconds, so
+   * one answer per service is shared for COUNTS_TTL_MS by everyone asking meanwhile.
+   */
+  counts(service: ConsoleService): Promise<Counts> {
+    const key = serviceKey(service);
+    const now = performance.now();
+    const cached = this.#counts.get(key);
+    if (cached !== undefined && now - cached.at < COUNTS_TTL_MS && cached.url === service.url)
+      return cached.counts;
+    const counts = this.#countsOf(service);
+    this.#counts.set(key, { at: now, url: service.url, counts });
+    // A failure is not kept: the next asker tries again.
+    counts.catch(() => {
+      if (this.#counts.get(key)?.counts === counts) this.#counts.delete(key);
+    });
+    return counts;
+  }
+
+  async #countsOf(service: ConsoleService): Promise<Counts> {
+    // Past MAX_RECORDS_PER_SERVICE open callbacks the counts are a lower bound.
+    const { records } = await this.queue(service, {
       from: 0,
       to: Date.UTC(9999, 11, 31),
       states: openStates,

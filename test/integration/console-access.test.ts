@@ -351,6 +351,7 @@ describe("CSRF", () => {
       await sam.post(path, {}, {}),
       await sam.post(path, {}, { "x-csrf-token": other.csrfToken }),
       await sam.post(path, {}, { "x-csrf-token": sam.csrfToken, origin: "https://evil.example" }),
+      await sam.post(path, {}, { "x-csrf-token": sam.csrfToken, "sec-fetch-site": "cross-site" }),
       await sam.post("/api/callbacks/cancel", { items: [{ service: `${ns}/support`, id }] }, {}),
     ];
     for (const response of attempts) {
