@@ -2,7 +2,8 @@
 // KUBECONFIG names), the CRDs, the operator, the examples, and a curl that works: through a
 // port-forward to the example service's real pod when the plane has a real node
 // (`npm run demo -- --real-node`, or a plane started with `cluster:up -- --real-node`), otherwise —
-// pods being only simulated by kwok — to its Callback API run locally from its ConfigMap.
+// pods being only simulated by kwok — to its Callback API run locally from its ConfigMap. Then the
+// console (the Callback UI, docs/console.md) with a demo user who is Administrator of the example.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +21,8 @@ import { configMapName } from "../render/children.ts";
 
 const namespace = "callback-demo";
 const exampleService = "callback-support";
+/** The Callback APIs' admin credentials in the demo namespace (ADR 0105), for the console. */
+const adminSecretName = "callback-demo-admin";
 const say = (message: string): void => {
   process.stdout.write(`${message}\n`);
 };
@@ -131,6 +134,7 @@ export async function run(argv: string[]): Promise<void> {
       "--timeout=60s",
       "crd/callbackservices.callback-operator.io",
       "crd/servicetemplates.callback-operator.io",
+      "crd/consolepermissions.callback-operator.io",
     ]);
 
     say("Starting the operator (log: .cluster/demo/operator.log)");
@@ -204,7 +208,12 @@ export async function run(argv: string[]): Promise<void> {
       `Services of group support: ${kubectl(["get", "cbs", "-n", namespace, "-l", "group.callback-operator.io/support", "-o", "jsonpath={.items[*].metadata.name}"])}`,
     );
 
-    const url = `${c.realNode === undefined ? await localCallbackApi(kubectl, logDir, children) : await realPod(c, kubectl, children)}/genesys/1/service/callback/${exampleService}`;
+    const admin = adminCredentials(kubectl, logDir);
+    const apiBase =
+      c.realNode === undefined
+        ? await localCallbackApi(kubectl, logDir, children, admin)
+        : await realPod(c, kubectl, children);
+    const url = `${apiBase}/genesys/1/service/callback/${exampleService}`;
     const curl = `curl -s -X POST ${url} -d _customer_number=5145550199 -d name=Ada`;
     const answer = await fetch(url, {
       method: "POST",
@@ -217,9 +226,13 @@ export async function run(argv: string[]): Promise<void> {
     say(
       `\nAnd the callbacks waiting for that number:\n  curl -s '${url}?_customer_number=5145550199'`,
     );
+    const ui = await startConsole(c, logDir, children, { admin, apiBase });
+    say(
+      `\nThe console (Callback UI): ${ui.url}\n  sign in as ${ui.username} / ${ui.password} (Administrator of ${exampleService}; log: .cluster/demo/console.log)`,
+    );
     if (once) return;
     say(
-      "\nThe operator and the Callback API keep running; press Ctrl-C to stop them (the cluster stays up: npm run cluster:down).",
+      "\nThe operator, the Callback API and the console keep running; press Ctrl-C to stop them (the cluster stays up: npm run cluster:down).",
     );
     await new Promise((resolve) => operator.once("exit", resolve));
   } finally {
@@ -235,6 +248,7 @@ async function localCallbackApi(
   kubectl: ReturnType<typeof kubectlRunner>,
   logDir: string,
   children: ChildProcess[],
+  admin: AdminCredentials,
 ): Promise<string> {
   const section = JSON.parse(
     kubectl([
@@ -276,6 +290,11 @@ async function localCallbackApi(
       "0",
       "--data-dir",
       path.join(logDir, "data"),
+      // The admin endpoints, which the console calls.
+      "--admin-username",
+      admin.username,
+      "--admin-password-file",
+      admin.passwordFile,
     ],
     logDir,
   );
@@ -304,6 +323,8 @@ async function realPod(
   const api = {
     nodeSelector: { [realNodeTaint.key]: realNodeTaint.value },
     tolerations: [{ key: realNodeTaint.key, operator: "Exists", effect: realNodeTaint.effect }],
+    // The admin endpoints on, for the console (ADR 0105).
+    adminSecretRef: { name: adminSecretName },
   };
   kubectl([
     "patch",
@@ -347,4 +368,117 @@ async function realPod(
   });
   say(`Port-forward to ${exampleService}'s pod on 127.0.0.1:${port}`);
   return `http://127.0.0.1:${port}`;
+}
+
+interface AdminCredentials {
+  readonly username: string;
+  readonly passwordFile: string;
+}
+
+/**
+ * The Callback APIs' admin credentials (ADR 0105), which the console uses for every call: a new
+ * password each run, in a file for the local processes and in the Secret a real pod mounts.
+ */
+function adminCredentials(
+  kubectl: ReturnType<typeof kubectlRunner>,
+  logDir: string,
+): AdminCredentials {
+  const username = "demo-admin";
+  const password = randomBytes(18).toString("base64url");
+  const passwordFile = path.join(logDir, "admin-password");
+  writeFileSync(passwordFile, password, { mode: 0o600 });
+  kubectl(
+    ["apply", "--server-side", "-f", "-"],
+    kubectl([
+      "create",
+      "secret",
+      "generic",
+      adminSecretName,
+      "-n",
+      namespace,
+      `--from-literal=username=${username}`,
+      `--from-literal=password=${password}`,
+      "--dry-run=client",
+      "-o",
+      "yaml",
+    ]),
+  );
+  return { username, passwordFile };
+}
+
+/** Runs `callback-operator console hash-password` with the password on stdin; returns its line. */
+function hashPassword(password: string): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, "bin/callback-operator.js"), "console", "hash-password"],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stdin.end(password);
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code === 0) resolve(output.trim());
+      else reject(new Error(`console hash-password exited with ${String(code)}`));
+    });
+  });
+}
+
+/**
+ * The console as a local process: the services come from the cluster, the example's Callback API
+ * from `apiBase`. A demo user (a new password each run) is made Administrator of the example by a
+ * ConsolePermission; only the example, since the other examples' Callback APIs do not run here.
+ */
+async function startConsole(
+  c: Cluster,
+  logDir: string,
+  children: ChildProcess[],
+  upstream: { readonly admin: AdminCredentials; readonly apiBase: string },
+): Promise<{ url: string; username: string; password: string }> {
+  const kubectl = kubectlRunner(c);
+  const { admin, apiBase } = upstream;
+  const username = "demo";
+  const password = randomBytes(9).toString("base64url");
+  const usersDir = path.join(logDir, "console-users");
+  rmSync(usersDir, { recursive: true, force: true });
+  mkdirSync(usersDir, { recursive: true });
+  writeFileSync(path.join(usersDir, username), `${await hashPassword(password)}\n`, {
+    mode: 0o600,
+  });
+  kubectl(
+    ["apply", "--server-side", "--field-manager=callback-operator-demo", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "callback-operator.io/v1alpha1",
+      kind: "ConsolePermission",
+      metadata: { name: "callback-demo" },
+      spec: {
+        subjects: [{ kind: "User", name: username }],
+        role: "Administrator",
+        services: [exampleService],
+        namespaces: [namespace],
+      },
+    }),
+  );
+  const port = await freePort();
+  say(`Starting the console on 127.0.0.1:${String(port)} (log: .cluster/demo/console.log)`);
+  const server = startProcess(
+    "console",
+    [
+      "console",
+      `--kubeconfig=${c.kubeconfig}`,
+      "--host=127.0.0.1",
+      `--port=${String(port)}`,
+      `--namespaces=${namespace}`,
+      `--callback-api-urls=${namespace}/${exampleService}=${apiBase}`,
+      `--admin-username=${admin.username}`,
+      `--admin-password-file=${admin.passwordFile}`,
+      `--local-users-dir=${usersDir}`,
+    ],
+    logDir,
+  );
+  children.push(server);
+  const url = `http://127.0.0.1:${String(port)}`;
+  await waitHttp(`${url}/readyz`, server, "The console");
+  return { url: `${url}/`, username, password };
 }

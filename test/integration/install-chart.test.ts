@@ -56,7 +56,7 @@ const find = (docs: Manifest[], kind: string, name?: string): Manifest[] =>
   docs.filter((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
 
 function operatorContainer(docs: Manifest[]): Container {
-  const [deployment] = find(docs, "Deployment");
+  const [deployment] = find(docs, "Deployment", "cbo-callback-operator");
   const spec = deployment?.spec as { template: { spec: { containers: Container[] } } };
   const container = spec.template.spec.containers[0];
   if (container === undefined) throw new Error("The chart renders no operator container");
@@ -187,7 +187,12 @@ describe("the chart", () => {
     expect(view?.rules?.[0]?.verbs).toEqual(["get", "list", "watch"]);
     expect(edit?.metadata.labels?.["rbac.authorization.k8s.io/aggregate-to-edit"]).toBe("true");
     expect(edit?.rules?.[0]?.resources).toEqual(["callbackservices"]);
-    expect(find(await render("rbac.aggregateToDefaultRoles=false"), "ClusterRole")).toHaveLength(1);
+    // The operator's and the console's own ClusterRoles remain.
+    expect(
+      find(await render("rbac.aggregateToDefaultRoles=false"), "ClusterRole").map(
+        (r) => r.metadata.name,
+      ),
+    ).toEqual(["cbo-callback-operator", "cbo-callback-operator-console"]);
   });
 
   it("runs a hardened operator pod with probes, a PodDisruptionBudget and metrics", async () => {
@@ -199,7 +204,7 @@ describe("the chart", () => {
       capabilities: { drop: ["ALL"] },
     });
     expect(container.args).toContain("--leader-elect=true");
-    const text = JSON.stringify(find(docs, "Deployment")[0]);
+    const text = JSON.stringify(find(docs, "Deployment", "cbo-callback-operator")[0]);
     for (const expected of ['"path":"/healthz"', '"path":"/readyz"', '"containerPort":8081'])
       expect(text).toContain(expected);
     expect(find(docs, "PodDisruptionBudget")).toHaveLength(1);
@@ -214,10 +219,12 @@ describe("the chart", () => {
       "tolerations[0].key=dedicated",
       "tolerations[0].operator=Exists",
     );
-    expect(JSON.stringify(find(placed, "Deployment")[0])).toContain(
+    expect(JSON.stringify(find(placed, "Deployment", "cbo-callback-operator")[0])).toContain(
       '"nodeSelector":{"pool":"ops"}',
     );
-    expect(JSON.stringify(find(placed, "Deployment")[0])).toContain('"key":"dedicated"');
+    expect(JSON.stringify(find(placed, "Deployment", "cbo-callback-operator")[0])).toContain(
+      '"key":"dedicated"',
+    );
   });
 
   it("maps values to operator flags that the operator itself accepts", async () => {
@@ -337,6 +344,11 @@ describe("dist/install.yaml", () => {
       metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
     });
     expect(find(docs, "CustomResourceDefinition")).toHaveLength(3);
-    expect(find(docs, "Deployment")).toHaveLength(1);
+    // The operator and the console (console.enabled by default).
+    expect(
+      find(docs, "Deployment")
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(["callback-operator", "callback-operator-console"]);
   });
 });

@@ -403,9 +403,13 @@ describe("the chart's RBAC with watchNamespaces", () => {
       "RoleBinding",
     ];
     for (const doc of docs.filter((d) => rbacKinds.includes(d.kind))) apply(doc);
-    expect(docs.filter((d) => d.kind === "Role" && d.metadata.namespace === watched)).toHaveLength(
-      1,
-    );
+    // The operator's Role in the watched namespace (the console has one of its own there).
+    expect(
+      docs.filter(
+        (d) =>
+          d.kind === "Role" && d.metadata.namespace === watched && d.metadata.name === scopedName,
+      ),
+    ).toHaveLength(1);
     const token = await mintServiceAccountKubeconfig(releaseNs, scopedName);
     const operator = await spawnOperator(
       `rbac-${scoped}`,

@@ -35,7 +35,8 @@ describe("the README's prerequisites", () => {
 
   it("name the programs the suite needs and no system Lua", () => {
     const { programs } = readmePrerequisites();
-    for (const program of ["node", "npm", "go", "openssl"]) expect(programs).toContain(program);
+    for (const program of ["node", "npm", "go", "openssl", "chromium"])
+      expect(programs).toContain(program);
     expect([...programs].filter((p) => p.startsWith("lua"))).toEqual([]);
   });
 
@@ -63,6 +64,7 @@ describe("the program guard", () => {
     [fake("node/bin/node"), undefined],
     [fake("cache/callback-operator/tools/kstatus-1/bin/kstatus"), undefined],
     [fake("repo/.cluster/bin/kubectl"), undefined],
+    ["/usr/bin/go", undefined],
   ])("lets %s run", (command, expected) => {
     expect(refusal(command, listed, roots)).toBe(expected);
   });
@@ -72,6 +74,8 @@ describe("the program guard", () => {
     [fake("elsewhere/bin/lua5.4"), /outside the repository and the tool cache/],
     [fake("cache/callback-operator-evil/x"), /outside/],
     [`${fake("repo")}/../etc/x`, /outside/],
+    ["/usr/bin/lua5.4", /not a listed program in \/usr\/bin/],
+    ["/usr/local/bin/go", /outside/],
   ])("refuses %s", (command, message) => {
     expect(refusal(command, listed, roots)).toMatch(message);
   });

@@ -16,6 +16,9 @@ const repoRoot = path.join(import.meta.dirname, "../..");
 /** The log of refused programs, shared by the set-up and the workers of one run. */
 export const VIOLATIONS_ENV = "CALLBACK_OPERATOR_PROGRAM_GUARD_LOG";
 
+/** Where Debian installs the README's programs: a listed program may be run by its full path here. */
+const SYSTEM_BIN = ["/usr/bin", "/bin"];
+
 const inside = (file: string, dir: string): boolean => {
   const relative = path.relative(dir, file);
   return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
@@ -31,7 +34,10 @@ export function refusal(
     const file = path.resolve(command);
     if (file === roots.node || inside(file, roots.repo) || inside(file, roots.toolCache))
       return undefined;
-    return `${file} is outside the repository and the tool cache (${roots.toolCache})`;
+    // A listed program by its distribution path (playwright-core starts /usr/bin/chromium so).
+    if (SYSTEM_BIN.includes(path.dirname(file)) && listed.has(path.basename(file)))
+      return undefined;
+    return `${file} is outside the repository and the tool cache (${roots.toolCache}) and not a listed program in ${SYSTEM_BIN.join(" or ")}`;
   }
   if (listed.has(command)) return undefined;
   return `"${command}" is not built by the project and not listed in the README's prerequisites`;

@@ -139,3 +139,36 @@ app.kubernetes.io/name: {{ include "callback-operator.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: entry-point
 {{- end }}
+
+{{/* The console (console.enabled): its name, the labels that select its pods, and its image. */}}
+{{- define "callback-operator.consoleName" -}}
+{{- printf "%s-console" (include "callback-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "callback-operator.consoleSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "callback-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: console
+{{- end }}
+
+{{- define "callback-operator.consoleImage" -}}
+{{- if .Values.console.image.repository }}
+{{- printf "%s:%s" .Values.console.image.repository (default .Chart.AppVersion .Values.console.image.tag) }}
+{{- else }}
+{{- include "callback-operator.image" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The console's rights on namespaced kinds (console.enabled): it reads CallbackServices (the
+services it lists and their group labels) and records each action as an Event on its service.
+Granted by a ClusterRole, or by one Role per watched namespace when watchNamespaces is set.
+*/}}
+{{- define "callback-operator.consoleNamespacedRules" -}}
+- apiGroups: ["callback-operator.io"]
+  resources: ["callbackservices"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end }}
