@@ -703,3 +703,27 @@ describe("paging", () => {
     }
   });
 });
+
+describe("a Callback API that stops answering", () => {
+  it("is named in its services row and in the page's error, and the other service still works", async () => {
+    await stopServer(api("sales"));
+    const { context, page } = await newPage();
+    try {
+      await signIn(page, USERS.administrator);
+      const sales = serviceRows(page).filter({ hasText: "sales" });
+      await expect.poll(() => sales.locator(".problem").textContent(), poll).toMatch(/\S/);
+      expect(await sales.textContent()).toContain("(not ready)");
+      await showSeedDay(page);
+      // Every service in scope: the answer names the one that failed.
+      await expect.poll(() => page.locator("#error").textContent(), poll).toContain("sales");
+      await page.locator("#filter-service").selectOption(`${NAMESPACE}/support`);
+      // The seeds and the one the refresh test added.
+      await expect.poll(() => rows(page).count(), poll).toBe(inSupport + 1);
+      expect(new Set(await rows(page).locator("td:nth-child(5)").allTextContents())).toEqual(
+        new Set([`${NAMESPACE}/support`]),
+      );
+    } finally {
+      await context.close();
+    }
+  });
+});
