@@ -342,6 +342,21 @@ describe("the sign-in page", () => {
   });
 });
 
+describe("a console without any sign-in method", () => {
+  it("serves its sign-in page and says how to add a user", async () => {
+    const bare = await startConsole(["--kubeconfig", kubeconfigPath(), "--namespaces", NAMESPACE]);
+    const { context, page } = await newPage();
+    try {
+      await page.goto(bare.base);
+      await expect.poll(() => page.locator("#no-sign-in").isVisible(), poll).toBe(true);
+      expect(await page.locator("#no-sign-in").textContent()).toContain("hash-password");
+    } finally {
+      await context.close();
+      await bare.stop();
+    }
+  });
+});
+
 describe("an Administrator", () => {
   it("sees every service with its groups and counts, every callback with its custom column, and every action", async () => {
     const { context, page } = await newPage(true);
