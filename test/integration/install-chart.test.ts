@@ -126,6 +126,7 @@ describe("the chart", () => {
     const crds = find(await render(), "CustomResourceDefinition");
     expect(crds.map((c) => c.metadata.name).sort()).toEqual([
       "callbackservices.callback-operator.io",
+      "consolepermissions.callback-operator.io",
       "servicetemplates.callback-operator.io",
     ]);
     for (const crd of crds) {
@@ -335,7 +336,7 @@ describe("dist/install.yaml", () => {
       kind: "Namespace",
       metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
     });
-    expect(find(docs, "CustomResourceDefinition")).toHaveLength(2);
+    expect(find(docs, "CustomResourceDefinition")).toHaveLength(3);
     expect(find(docs, "Deployment")).toHaveLength(1);
   });
 });
