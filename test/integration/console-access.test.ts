@@ -405,6 +405,17 @@ describe("permissions from the cluster", () => {
       .toEqual([]);
   });
 
+  it("apply a change of a service's group labels without a restart", async () => {
+    const sam = await signedIn("sam");
+    const names = async () =>
+      (await sam.json<ServicesAnswer>("/api/services")).body.services.map((s) => s.name);
+    expect(await names()).toEqual(["support"]);
+    kubectl(["label", "-n", ns, "callbackservice", "sales", `${groupLabelKey("a")}=true`]);
+    await expect.poll(names, poll).toEqual(["sales", "support"]);
+    kubectl(["label", "-n", ns, "callbackservice", "sales", `${groupLabelKey("a")}-`]);
+    await expect.poll(names, poll).toEqual(["support"]);
+  });
+
   it("records the actions as Events on the CallbackService", () => {
     const events = kubectlJson<{
       items: {
