@@ -55,6 +55,8 @@ export interface Caller {
 
 export const webDir = path.join(import.meta.dirname, "web");
 const MAX_BODY_BYTES = 256 * 1024;
+/** Set to "background" by the page's timer (web/api.ts): such a request does not renew the idle time. */
+const backgroundHeader = "x-console-refresh";
 const staticName = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 const contentTypes: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
@@ -197,7 +199,10 @@ export function buildConsoleApp(deps: ConsoleDeps): FastifyInstance {
 
   /** The caller, or a 401; for a POST also the CSRF checks (a 403). */
   const caller = (request: FastifyRequest, reply: FastifyReply): Caller => {
-    const session = deps.sessions.current(request, reply);
+    // The page's own timer (its 5 s refresh) says so in a header: it must not keep an unattended
+    // session alive, so only what a person does renews the idle time.
+    const background = request.headers[backgroundHeader] === "background";
+    const session = deps.sessions.current(request, background ? undefined : reply);
     if (session === undefined)
       throw new ConsoleError(
         401,

@@ -74,6 +74,31 @@ describe("sessions", () => {
     expect(await after.json()).toMatchObject({ error: "unauthenticated" });
   });
 
+  it("end after the idle time although the page's timer keeps asking", async () => {
+    const server = await consoleWith(["--session-idle", "2s", "--session-ttl", "1h"]);
+    const client = new ConsoleClient(server.base);
+    expect((await client.signIn("sam", users.sam)).status).toBe(200);
+    const background = { headers: { "x-console-refresh": "background" } };
+    const signedInAt = Date.now();
+    const statuses: number[] = [];
+    while (Date.now() - signedInAt < 3_000) {
+      const answer = await client.fetch("/api/services", background);
+      // A background answer renews nothing: no fresh cookie.
+      expect(answer.headers.getSetCookie()).toEqual([]);
+      statuses.push(answer.status);
+      await sleep(250);
+    }
+    expect(statuses[0]).toBe(200);
+    expect(statuses.at(-1)).toBe(401);
+    // What a person does still renews it: a new session, used by hand every 250 ms, outlives 2 s.
+    expect((await client.signIn("sam", users.sam)).status).toBe(200);
+    const again = Date.now();
+    while (Date.now() - again < 3_000) {
+      expect((await client.fetch("/api/services")).status).toBe(200);
+      await sleep(250);
+    }
+  });
+
   it("end after the absolute time even while in use", async () => {
     const server = await consoleWith(["--session-idle", "30m", "--session-ttl", "2s"]);
     const client = new ConsoleClient(server.base);

@@ -23,6 +23,8 @@ interface Options {
   readonly body?: unknown;
   /** A token other than the session's (the sign-in form's login token). */
   readonly csrf?: string;
+  /** Asked by the page's timer, not by the person: the server does not renew the idle time. */
+  readonly background?: boolean;
 }
 
 async function send(path: string, options: Options): Promise<Response> {
@@ -30,6 +32,7 @@ async function send(path: string, options: Options): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   if (method === "POST") headers["X-CSRF-Token"] = options.csrf ?? csrfToken;
+  if (options.background === true) headers["X-Console-Refresh"] = "background";
   const response = await fetch(path, {
     method,
     headers,

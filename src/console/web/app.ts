@@ -319,8 +319,11 @@ async function search(): Promise<void> {
   await loadCallbacks();
 }
 
-async function loadCallbacks(): Promise<void> {
-  const page = await callApi<CallbackPage>(`/api/callbacks?${callbackQuery(view).toString()}`);
+/** `background`: asked by the refresh timer, so the session's idle time is not renewed. */
+async function loadCallbacks(background = false): Promise<void> {
+  const page = await callApi<CallbackPage>(`/api/callbacks?${callbackQuery(view).toString()}`, {
+    background,
+  });
   total = page.total;
   const last = pageCount(total, view.pageSize);
   if (view.page > last) {
@@ -637,10 +640,10 @@ function startRefreshing(): void {
   timer = window.setInterval(() => {
     if (document.hidden) return;
     void run(async () => {
-      const list = await callApi<ServiceList>("/api/services");
+      const list = await callApi<ServiceList>("/api/services", { background: true });
       if (countsSignature(list.services) === signature) return;
       showServices(list);
-      await loadCallbacks();
+      await loadCallbacks(true);
     });
   }, REFRESH_MS);
 }
