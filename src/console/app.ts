@@ -276,7 +276,7 @@ export function buildConsoleApp(deps: ConsoleDeps): FastifyInstance {
   });
 
   app.post("/auth/logout", (request, reply) => {
-    const session = deps.sessions.current(request, reply);
+    const session = deps.sessions.current(request);
     if (session === undefined) {
       deps.sessions.clear(reply);
       return reply.code(204).send();

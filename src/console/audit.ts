@@ -10,6 +10,8 @@ import { serviceKey } from "./permissions.ts";
 /** The component the console's Events name (reportingComponent, source). */
 export const consoleComponent = "callback-operator.io/console";
 const MAX_ENTRIES = 1000;
+/** Ids kept per entry of GET /api/audit (an export names up to 10,000). */
+const IDS_KEPT = 250;
 /** Ids named in one Event message; more are counted. */
 const IDS_IN_MESSAGE = 20;
 
@@ -72,7 +74,16 @@ export class Audit {
       ids,
       result,
     };
-    this.#entries.push(entry);
+    // The log line names every id, the Event the first 20; GET /api/audit keeps IDS_KEPT per entry.
+    this.#entries.push(
+      ids.length > IDS_KEPT
+        ? {
+            ...entry,
+            ids: ids.slice(0, IDS_KEPT),
+            result: `${result} (${ids.length} ids, first ${IDS_KEPT} kept)`,
+          }
+        : entry,
+    );
     if (this.#entries.length > MAX_ENTRIES) this.#entries.shift();
     this.#log.info({ audit: entry }, "Audit");
     await this.#events?.record(service.object, "Normal", auditReasons[action], describe(entry));

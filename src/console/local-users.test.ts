@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -46,5 +47,28 @@ describe("LocalUsers", () => {
     // Names that would leave the directory or read a Secret volume's own files are never read.
     for (const name of ["../sam", "..data", ".sam", "sam/x", ""])
       expect(await users.check(name, "pw")).toEqual({ ok: false, problem: "invalid_credentials" });
+  });
+});
+
+describe("callback-operator console hash-password", () => {
+  const run = (input: string) =>
+    spawnSync(
+      path.join(import.meta.dirname, "../../node_modules/.bin/node"),
+      [path.join(import.meta.dirname, "../cli/main.ts"), "console", "hash-password"],
+      { input, encoding: "utf8" },
+    );
+
+  it("prints the hash line of the password on stdin, without its final newline", async () => {
+    const result = run("s3cret pass\n");
+    expect(result.status).toBe(0);
+    const line = result.stdout.trim();
+    expect(await verifyPassword(line, "s3cret pass")).toBe(true);
+    expect(result.stdout).not.toContain("s3cret");
+  });
+
+  it("refuses an empty stdin, naming the fix", () => {
+    const result = run("");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("no password on stdin");
   });
 });

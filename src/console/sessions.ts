@@ -145,10 +145,11 @@ export class Sessions {
   }
 
   /**
-   * The request's live session, its idle time renewed in a fresh cookie; undefined when there is
-   * none, it was tampered with, signed out, or expired (absolute or idle).
+   * The request's live session, its idle time renewed in a fresh cookie when a reply is given (so
+   * sign-out sets only the clearing one); undefined when there is none, it was tampered with,
+   * signed out, or expired (absolute or idle).
    */
-  current(request: FastifyRequest, reply: FastifyReply): Session | undefined {
+  current(request: FastifyRequest, reply?: FastifyReply): Session | undefined {
     const value = readCookies(request).get(sessionCookie);
     if (value === undefined) return undefined;
     const payload = this.#decode(value);
@@ -157,7 +158,7 @@ export class Sessions {
     if (now >= payload.exp || now - payload.seen >= this.#options.idleMs) return undefined;
     if (this.#revoked.has(payload.sid)) return undefined;
     const renewed = { ...payload, seen: now };
-    this.#write(reply, renewed);
+    if (reply !== undefined) this.#write(reply, renewed);
     return this.#toSession(renewed);
   }
 

@@ -79,6 +79,7 @@ async function signedIn(name: keyof typeof users): Promise<ConsoleClient> {
 
 interface ServicesAnswer {
   services: {
+    columns: { key: string; label: string }[];
     namespace: string;
     name: string;
     role: string;
@@ -102,7 +103,13 @@ beforeAll(async () => {
         apiVersion: "callback-operator.io/v1alpha1",
         kind: "CallbackService",
         metadata: { name, labels: { [groupLabelKey(group)]: "true" } },
-        spec: { scenario: "User-Terminated-Scheduled" },
+        spec: {
+          scenario: "User-Terminated-Scheduled",
+          // The custom key's column label (GMS callback_column_alias) on one of the two.
+          ...(name === "support"
+            ? { options: { callback_column_alias: '{"order":"Order number"}' } }
+            : {}),
+        },
       }),
     });
   }
@@ -197,6 +204,7 @@ describe("per role", () => {
       [ns, "support", "Supervisor", ["view", "cancel", "reschedule", "export"]],
     ]);
     expect(body.groups).toEqual(["a"]);
+    expect(body.services[0]?.columns).toEqual([{ key: "order", label: "Order number" }]);
 
     const first = await startCallback("support");
     const second = await startCallback("support");
@@ -211,7 +219,7 @@ describe("per role", () => {
       new Set([`${ns}/support`]),
     );
     expect(list.body.items[0]?.custom).toEqual({ order: "A-17" });
-    expect(list.body.columns).toEqual([{ key: "order", label: "order" }]);
+    expect(list.body.columns).toEqual([{ key: "order", label: "Order number" }]);
 
     const details = await sam.json<{ id: string; record: Record<string, string> }>(
       `/api/callbacks/${ns}/support/${first}`,
@@ -240,7 +248,7 @@ describe("per role", () => {
     expect(csv.headers.get("content-type")).toContain("text/csv");
     const text = await csv.text();
     expect(text.split("\r\n")[0]).toBe(
-      "State,Desired Callback Time,Phone Number,Service Name,Reason,Callback ID,order",
+      "State,Desired Callback Time,Phone Number,Service Name,Reason,Callback ID,Order number",
     );
     expect(text).toContain(second);
 
@@ -395,6 +403,17 @@ describe("permissions from the cluster", () => {
     await expect
       .poll(async () => (await rita.json<ServicesAnswer>("/api/services")).body.services, poll)
       .toEqual([]);
+  });
+
+  it("apply a change of a service's group labels without a restart", async () => {
+    const sam = await signedIn("sam");
+    const names = async () =>
+      (await sam.json<ServicesAnswer>("/api/services")).body.services.map((s) => s.name);
+    expect(await names()).toEqual(["support"]);
+    kubectl(["label", "-n", ns, "callbackservice", "sales", `${groupLabelKey("a")}=true`]);
+    await expect.poll(names, poll).toEqual(["sales", "support"]);
+    kubectl(["label", "-n", ns, "callbackservice", "sales", `${groupLabelKey("a")}-`]);
+    await expect.poll(names, poll).toEqual(["support"]);
   });
 
   it("records the actions as Events on the CallbackService", () => {

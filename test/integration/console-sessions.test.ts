@@ -95,8 +95,8 @@ describe("sessions", () => {
     const copied = client.cookieHeader();
     const logout = await client.post("/auth/logout", {});
     expect(logout.status).toBe(204);
-    expect(logout.headers.getSetCookie().some((line) => line.startsWith("cbo_session=;"))).toBe(
-      true,
+    expect(logout.headers.getSetCookie().filter((line) => line.startsWith("cbo_session="))).toEqual(
+      ["cbo_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"],
     );
     const replayed = await fetch(`${server.base}/api/session`, { headers: { cookie: copied } });
     expect(replayed.status).toBe(401);
@@ -133,6 +133,16 @@ it("started with no sign-in configured, serves its sign-in page and logs how to 
   expect(page.status).toBe(200);
   expect(page.headers.get("content-type")).toContain("text/html");
   expect(await page.text()).toContain('id="sign-in"');
+  expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
+  expect((await fetch(`${server.base}/assets/index.html`)).status).toBe(200);
+  // Only files of src/console/web: no way out of it, no dot files, no other types.
+  for (const path of [
+    "/assets/..%2Fapp.ts",
+    "/assets/%2e%2e/app.ts",
+    "/assets/.env",
+    "/assets/x.sh",
+  ])
+    expect([path, (await fetch(`${server.base}${path}`)).status]).toEqual([path, 404]);
   expect(await (await fetch(`${server.base}/api/sign-in-methods`)).json()).toEqual({
     local: false,
     oidc: false,
