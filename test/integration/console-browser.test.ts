@@ -342,6 +342,21 @@ describe("the sign-in page", () => {
   });
 });
 
+describe("a console without any sign-in method", () => {
+  it("serves its sign-in page and says how to add a user", async () => {
+    const bare = await startConsole(["--kubeconfig", kubeconfigPath(), "--namespaces", NAMESPACE]);
+    const { context, page } = await newPage();
+    try {
+      await page.goto(bare.base);
+      await expect.poll(() => page.locator("#no-sign-in").isVisible(), poll).toBe(true);
+      expect(await page.locator("#no-sign-in").textContent()).toContain("hash-password");
+    } finally {
+      await context.close();
+      await bare.stop();
+    }
+  });
+});
+
 describe("an Administrator", () => {
   it("sees every service with its groups and counts, every callback with its custom column, and every action", async () => {
     const { context, page } = await newPage(true);
@@ -698,6 +713,30 @@ describe("paging", () => {
       expect(await page.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
       await page.getByRole("button", { name: "Previous" }).click();
       await expect.poll(() => rows(page).count(), poll).toBe(50);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("a Callback API that stops answering", () => {
+  it("is named in its services row and in the page's error, and the other service still works", async () => {
+    await stopServer(api("sales"));
+    const { context, page } = await newPage();
+    try {
+      await signIn(page, USERS.administrator);
+      const sales = serviceRows(page).filter({ hasText: "sales" });
+      await expect.poll(() => sales.locator(".problem").textContent(), poll).toMatch(/\S/);
+      expect(await sales.textContent()).toContain("(not ready)");
+      await showSeedDay(page);
+      // Every service in scope: the answer names the one that failed.
+      await expect.poll(() => page.locator("#error").textContent(), poll).toContain("sales");
+      await page.locator("#filter-service").selectOption(`${NAMESPACE}/support`);
+      // The seeds and the one the refresh test added.
+      await expect.poll(() => rows(page).count(), poll).toBe(inSupport + 1);
+      expect(new Set(await rows(page).locator("td:nth-child(5)").allTextContents())).toEqual(
+        new Set([`${NAMESPACE}/support`]),
+      );
     } finally {
       await context.close();
     }

@@ -217,9 +217,11 @@ async function signedIn(session: Session): Promise<void> {
   ui.account.hidden = false;
   ui.consoleView.hidden = false;
   selected.clear();
+  // Refreshing starts first: a service that fails now (its row or the table says why) may answer
+  // again, and the page should notice without a reload.
+  startRefreshing();
   await loadServices();
   await loadCallbacks();
-  startRefreshing();
 }
 
 // Services ---------------------------------------------------------------------------------------
@@ -261,6 +263,11 @@ function renderServices(): void {
     show.setAttribute("aria-label", `Show callbacks of ${serviceId(service)}`);
     name.append(show);
     if (!service.ready) name.append(" (not ready)");
+    if (service.problem !== undefined) {
+      const problem = element("p", service.problem);
+      problem.className = "problem";
+      name.append(problem);
+    }
     row.append(
       name,
       element("td", service.namespace),

@@ -30,6 +30,8 @@ export interface Service {
   readonly ready: boolean;
   readonly counts: Readonly<Record<string, number>>;
   readonly columns: readonly Column[];
+  /** Why the service's Callback API gave no counts (unreachable, refused the admin), if it did not. */
+  readonly problem?: string;
 }
 
 export interface ServiceList {
