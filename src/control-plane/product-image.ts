@@ -178,9 +178,13 @@ export function productionPackages(): string[] {
     .sort();
 }
 
-/** Sources the image runs: everything under src/ except the test plane and tests. */
+/**
+ * Sources the image runs: everything under src/ except the test plane and tests, and the files the
+ * console serves as its page (src/console/web: HTML and CSS beside the .ts it serves as JavaScript).
+ */
 function isAppSource(relative: string, isDir: boolean): boolean {
   if (isDir) return relative !== "control-plane";
+  if (/\.(html|css)$/.test(relative)) return true;
   return relative.endsWith(".ts") && !relative.endsWith(".test.ts");
 }
 

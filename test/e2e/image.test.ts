@@ -70,6 +70,9 @@ describe("the product image", () => {
     const names = files.map((f) => f.name);
     expect(names).toContain("usr/local/bin/node");
     expect(names).toContain("app/src/callback-api/main.ts");
+    // The console's page, which it serves from the image (test/e2e/console-pod.test.ts).
+    expect(names).toContain("app/src/console/web/index.html");
+    expect(names).toContain("app/src/console/web/styles.css");
     expect(names).toContain("app/node_modules/@electric-sql/pglite/package.json");
     // Ours: packages keep what their authors published, as `npm ci --omit=dev` would install them.
     const own = names.filter((n) => !n.startsWith("app/node_modules/"));

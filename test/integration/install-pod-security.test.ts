@@ -102,7 +102,7 @@ describe("a namespace enforcing the restricted Pod Security Standard", () => {
     expect(result.stderr).toContain('violates PodSecurity "restricted:latest"');
   });
 
-  it("admits the operator pods of the chart", async () => {
+  it("admits the operator and console pods of the chart", async () => {
     await helm(
       [
         "install",
@@ -128,6 +128,37 @@ describe("a namespace enforcing the restricted Pod Security Standard", () => {
     const dryRun = dryRunPod(deployment);
     expect(dryRun.stderr).toBe("");
     expect(dryRun.status).toBe(0);
+    // The console (console.enabled by default), with its Secrets mounted as a user would.
+    await helm(
+      [
+        "upgrade",
+        release,
+        chartDir,
+        "-n",
+        ns,
+        "--reuse-values",
+        "--set",
+        "console.localUsers.secretName=console-users",
+        "--set",
+        "console.sessionKey.secretName=console-session",
+        "--set",
+        "console.replicaCount=2",
+        "--wait",
+        "--timeout=120s",
+      ],
+      { kubeconfig: kubeconfigPath() },
+    );
+    const consoleDeployment = kubectlJson<Deployment>([
+      "get",
+      "deployment",
+      `${release}-callback-operator-console`,
+      "-n",
+      ns,
+    ]);
+    expect(consoleDeployment.status.readyReplicas).toBe(2);
+    const consoleDryRun = dryRunPod(consoleDeployment);
+    expect(consoleDryRun.stderr).toBe("");
+    expect(consoleDryRun.status).toBe(0);
   });
 
   it("admits the Callback API pods the operator creates", async () => {
