@@ -25,8 +25,7 @@ import {
   StartFailure,
 } from "./start-failure.ts";
 import { Store } from "./store.ts";
-
-const SHUTDOWN_GRACE_MS = 25_000;
+import { stopOnSignals } from "../runtime/shutdown.ts";
 
 export async function run(argv: string[]): Promise<void> {
   if (argv[0] === "migrate") {
@@ -207,16 +206,7 @@ async function start(argv: string[]): Promise<void> {
     },
   );
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "Shutting down");
-    const force = setTimeout(() => {
-      log.error("Shutdown took too long; exiting");
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
+  stopOnSignals(log, async () => {
     ready = false;
     watcher.close();
     sections.close();
@@ -224,13 +214,7 @@ async function start(argv: string[]): Promise<void> {
     await metricsServer.close();
     await dispatcher.stop();
     await db.close();
-    log.info("Stopped");
-  };
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      void shutdown(signal);
-    });
-  }
+  });
 
   const address = await app
     .listen({ host: config.host, port: config.port })

@@ -26,10 +26,10 @@ import { hashPassword, LocalUsers } from "./local-users.ts";
 import { checkClientSecret } from "./oidc.ts";
 import { Sessions } from "./sessions.ts";
 import { CallbackApis } from "./upstream.ts";
+import { stopOnSignals } from "../runtime/shutdown.ts";
 
 /** Largest answer read from one Callback API: 10,000 records of a listing, with room. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
-const SHUTDOWN_GRACE_MS = 25_000;
 const MIN_SESSION_KEY_BYTES = 32;
 
 export async function run(argv: readonly string[]): Promise<void> {
@@ -182,27 +182,12 @@ async function start(config: ConsoleConfig): Promise<void> {
     logger: log,
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "Shutting down");
-    const force = setTimeout(() => {
-      log.error("Shutdown took too long; exiting");
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
+  stopOnSignals(log, async () => {
     stop.abort();
     await app.close();
     await forwarder.close();
     await client?.close();
-    log.info("Stopped");
-  };
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      void shutdown(signal);
-    });
-  }
+  });
   await app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
     throw listenFailure("--port", config.host, config.port, error);
   });

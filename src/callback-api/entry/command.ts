@@ -11,10 +11,10 @@ import { DiscoveredUpstreams } from "./discovery.ts";
 import { entryUsage, parseEntryFlags, type EntryConfig } from "./flags.ts";
 import { Forwarder } from "./forward.ts";
 import { staticTable, type UpstreamTable } from "./upstreams.ts";
+import { stopOnSignals } from "../../runtime/shutdown.ts";
 
 /** Largest answer read from one Callback API: a full query page of big records, with room. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
-const SHUTDOWN_GRACE_MS = 25_000;
 
 export async function runEntry(argv: readonly string[]): Promise<void> {
   let config: EntryConfig | "help";
@@ -97,27 +97,12 @@ async function start(config: EntryConfig): Promise<void> {
     logger: log,
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "Shutting down");
-    const force = setTimeout(() => {
-      log.error("Shutdown took too long; exiting");
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
+  stopOnSignals(log, async () => {
     stop.abort();
     await app.close();
     await forwarder.close();
     await client?.close();
-    log.info("Stopped");
-  };
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      void shutdown(signal);
-    });
-  }
+  });
   const address = await app
     .listen({ host: config.host, port: config.port })
     .catch((error: unknown) => {
