@@ -23,6 +23,7 @@ import type { OidcConfig } from "./oidc-flags.ts";
 import { registerOidcRoutes } from "./oidc.ts";
 import { grantsOf, type Grant } from "./permissions.ts";
 import type { Session, Sessions } from "./sessions.ts";
+import { SignInLimits } from "./sign-in-limits.ts";
 import { GmsRefusal, UpstreamError, type CallbackApis } from "./upstream.ts";
 
 /** What the server reads of the cluster at each request (cluster.ts watches it). */
@@ -262,6 +263,7 @@ export function buildConsoleApp(deps: ConsoleDeps): FastifyInstance {
   app.get("/api/sign-in-methods", () => signIn);
   app.get("/auth/login-token", (_request, reply) => ({ token: deps.sessions.loginToken(reply) }));
 
+  const signInLimits = new SignInLimits(deps.clock);
   app.post("/auth/login", async (request, reply) => {
     checkOrigin(request);
     const token = request.headers["x-csrf-token"];
@@ -284,7 +286,30 @@ export function buildConsoleApp(deps: ConsoleDeps): FastifyInstance {
         "invalid_credentials",
         "Local sign-in is not configured: set --local-users-dir, or sign in with single sign-on",
       );
-    const checked = await deps.localUsers.check(username, password);
+    const admission = signInLimits.admit(username);
+    if (!admission.ok) {
+      const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+      request.log.warn(
+        { username: username.slice(0, 64), limit: admission.reason },
+        "Sign-in held back",
+      );
+      reply.header("retry-after", String(seconds));
+      throw new ConsoleError(
+        429,
+        "too_many_attempts",
+        admission.reason === "user"
+          ? `Too many failed sign-ins for this user name: try again in ${seconds} s, or ask an administrator to check the account`
+          : "Too many sign-ins at once: try again in a second",
+      );
+    }
+    let checked: Awaited<ReturnType<LocalUsers["check"]>>;
+    try {
+      checked = await deps.localUsers.check(username, password);
+    } catch (error) {
+      admission.done(false);
+      throw error;
+    }
+    admission.done(checked.ok);
     if (!checked.ok) {
       request.log.warn(
         { username: username.slice(0, 64), problem: checked.problem },

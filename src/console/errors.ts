@@ -8,6 +8,7 @@ export type ErrorCode =
   | "not_found"
   | "invalid"
   | "conflict"
+  | "too_many_attempts"
   | "upstream";
 
 export class ConsoleError extends Error {

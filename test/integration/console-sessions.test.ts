@@ -10,7 +10,7 @@ import {
   type ConsoleProcess,
 } from "../support/console.ts";
 
-const users = { sam: "sam-pw" };
+const users = { sam: "sam-pw", kim: "kim-pw" };
 const started: ConsoleProcess[] = [];
 
 async function consoleWith(args: readonly string[]): Promise<ConsoleProcess> {
@@ -59,6 +59,25 @@ describe("sign-in", () => {
     const cookie = right.headers.getSetCookie().find((line) => line.startsWith("cbo_session="));
     expect(cookie).toMatch(/; HttpOnly; SameSite=Lax;/);
     expect(cookie).not.toContain("Secure");
+  });
+});
+
+describe("sign-in limits", () => {
+  it("hold a user name back after 10 failures, even with its right password; others still sign in", async () => {
+    const server = await consoleWith([]);
+    const client = new ConsoleClient(server.base);
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i += 1)
+      statuses.push((await client.signIn("sam", `guess-${i}`)).status);
+    expect(statuses).toEqual(Array.from({ length: 10 }, () => 401));
+    const held = await client.signIn("sam", users.sam);
+    expect(held.status).toBe(429);
+    expect(Number(held.headers.get("retry-after"))).toBeGreaterThan(200);
+    expect(await held.json()).toMatchObject({ error: "too_many_attempts" });
+    // Another user name is not held by sam's failures.
+    expect((await new ConsoleClient(server.base).signIn("kim", users.kim)).status).toBe(200);
+    expect(server.output()).toContain('"msg":"Sign-in held back"');
+    expect(server.output()).not.toContain("guess-");
   });
 });
 
