@@ -3,6 +3,7 @@
 // dist/install.yaml`) and the Callback API pods the operator creates. Pods are created by
 // the ReplicaSet controller and admitted by the PodSecurity admission plugin exactly as in a real
 // cluster (kwok only simulates the kubelet), so "Available" means "admitted".
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createNamespace,
@@ -14,6 +15,7 @@ import {
   uniqueName,
 } from "../support/cluster.ts";
 import { chartDir, helm, helmPath, installManifestPath, installRelease } from "../support/helm.ts";
+import { repoRoot } from "../../src/control-plane/paths.ts";
 import { startOperator, type RunningOperator } from "../support/operator.ts";
 
 const release = uniqueName("psa");
@@ -68,7 +70,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop();
-  // What dist/install.yaml created, except the CRDs (other tests' CallbackServices live on them).
+  // The CRDs stay (other tests' CallbackServices live on them), but without the release labels
+  // dist/install.yaml gave them: applying crds/ with the same field manager ("kubectl") drops
+  // them, so a later helm install of another release owns its labels without a conflict.
+  tryKubectl(["apply", "--server-side", "--force-conflicts", "-f", path.join(repoRoot, "crds")]);
+  // What else dist/install.yaml created.
   tryKubectl([
     "delete",
     "namespace",

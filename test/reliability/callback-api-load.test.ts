@@ -183,9 +183,17 @@ it(
         // Hold every answer long enough that the victim's claims are surely unanswered when it
         // dies, however loaded the machine (a fixed short wait was a race under a busy suite).
         receiver.delay(5_000);
+        // Only a claim whose POST arrived after the change is held: one POSTed before it is
+        // answered within 200 ms and may be recorded before the kill (CI saw 0 orphans so).
+        const heldFrom = receiver.received.length;
+        const held = async (): Promise<boolean> => {
+          const claims = await victimClaims();
+          return receiver.received
+            .slice(heldFrom)
+            .some((post) => claims.has(post.body["_id"] ?? ""));
+        };
         const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline && (await victimClaims()).size === 0) await sleep(5);
-        await sleep(100);
+        while (Date.now() < deadline && !(await held())) await sleep(5);
         kill();
         await sleep(500);
         receiver.delay(200);
