@@ -133,19 +133,37 @@ export interface LatencyResult {
   readonly readyMs: { readonly p50: number; readonly p99: number };
 }
 
+/** Milliseconds of each edit until its ConfigMap, and until its service's Ready. */
+export interface LatencySamples {
+  readonly configMapMs: number[];
+  readonly readyMs: number[];
+}
+
+/** Percentiles over the edits of every run. */
+export function latencyOf(samples: LatencySamples): LatencyResult {
+  const summary = (values: number[]) => ({
+    p50: Math.round(percentile(values, 50)),
+    p99: Math.round(percentile(values, 99)),
+  });
+  return {
+    edits: samples.readyMs.length,
+    configMapMs: summary(samples.configMapMs),
+    readyMs: summary(samples.readyMs),
+  };
+}
+
 /**
- * Edits one option of one service at a time (a different service each time) and times the new
- * value's arrival in its ConfigMap and the service's Ready for the new generation.
+ * Edits one option of one service at a time (a different service each time) and adds to `samples`
+ * the new value's arrival in its ConfigMap and the service's Ready for the new generation.
  */
 export async function changeLatency(
   client: KubeClient,
-  namespace: string,
-  count: number,
+  { namespace, count }: { readonly namespace: string; readonly count: number },
   edits: number,
   shape: ServiceShape,
-): Promise<LatencyResult> {
-  const configMapMs: number[] = [];
-  const readyMs: number[] = [];
+  samples: LatencySamples,
+): Promise<void> {
+  const { configMapMs, readyMs } = samples;
   for (let edit = 0; edit < edits; edit++) {
     // Spread over the services, so no edit finds a cache line or a pod another one warmed.
     const index = Math.floor(((edit + 0.5) / edits) * count);
@@ -181,11 +199,6 @@ export async function changeLatency(
     configMapMs.push((await configMapSeen) - started);
     readyMs.push((await readySeen) - started);
   }
-  const summary = (samples: number[]) => ({
-    p50: Math.round(percentile(samples, 50)),
-    p99: Math.round(percentile(samples, 99)),
-  });
-  return { edits, configMapMs: summary(configMapMs), readyMs: summary(readyMs) };
 }
 
 /** The bench template's default of `fanOutOption` whenever a convergence run starts. */
@@ -224,6 +237,23 @@ export interface IdleResult {
   /** Requests per minute by HTTP method (watches are GETs, counted when they are opened). */
   readonly requestsPerMinute: Readonly<Record<string, number>>;
   readonly writesPerMinute: number;
+}
+
+/** Windows of several runs as one: the requests per minute over their whole time. */
+export function idleOf(windows: readonly IdleResult[]): IdleResult {
+  const windowSeconds = windows.reduce((sum, w) => sum + w.windowSeconds, 0);
+  const perMinute = (rateOf: (w: IdleResult) => number) =>
+    Math.round(
+      (windows.reduce((sum, w) => sum + rateOf(w) * w.windowSeconds, 0) * 10) / windowSeconds,
+    ) / 10;
+  const methods = [...new Set(windows.flatMap((w) => Object.keys(w.requestsPerMinute)))].sort();
+  return {
+    windowSeconds,
+    requestsPerMinute: Object.fromEntries(
+      methods.map((m) => [m, perMinute((w) => w.requestsPerMinute[m] ?? 0)]),
+    ),
+    writesPerMinute: perMinute((w) => w.writesPerMinute),
+  };
 }
 
 /** Requests sent by a settled controller over a window. */

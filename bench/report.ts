@@ -54,7 +54,7 @@ export function resultTables(results: BenchResults): string {
     ),
     `**Change latency** with ${String(profile.detailSize)} services, ${String(
       results.latency.operator.edits,
-    )} edits, one at a time (ms from the apply).`,
+    )} edits over the runs, one at a time (ms from the apply).`,
     table(
       ["controller", "ConfigMap p50", "ConfigMap p99", "Ready p50", "Ready p99"],
       controllers.map((c) => [
@@ -78,7 +78,7 @@ export function resultTables(results: BenchResults): string {
     ),
     `**Idle cost** with ${String(profile.detailSize)} services Ready, over ${String(
       results.idle.operator.windowSeconds,
-    )} s: requests per minute by method.`,
+    )} s (a window in each run): requests per minute by method.`,
     table(
       ["controller", "writes / min", "requests / min"],
       controllers.map((c) => [
@@ -87,7 +87,7 @@ export function resultTables(results: BenchResults): string {
         JSON.stringify(results.idle[c].requestsPerMinute).replace(/"/g, ""),
       ]),
     ),
-    `**Memory** (RSS and heap in use, MiB) by number of services.`,
+    `**Memory** (RSS and heap in use, MiB) by number of services; at ${String(profile.detailSize)} the median of the runs.`,
     table(
       [
         "services",

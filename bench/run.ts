@@ -12,10 +12,13 @@ import {
   converge,
   fanOut,
   growTo,
+  idleOf,
   idleRequests,
+  latencyOf,
   memory,
   type IdleResult,
   type LatencyResult,
+  type LatencySamples,
   type Converged,
   type MemoryResult,
 } from "./controller-bench.ts";
@@ -120,61 +123,90 @@ function rotation(run: number): ContenderName[] {
   return contenders.map((_, i) => contenders[(i + run) % contenders.length] as ContenderName);
 }
 
-interface Details {
-  readonly idle: IdleResult;
+/** What the detail measurements collected for one controller, a sample from each run. */
+interface DetailSamples {
+  readonly idle: IdleResult[];
   readonly memory: MemoryResult[];
-  readonly latency: LatencyResult;
-  readonly fanOut: BenchResults["fanOut"][Controller];
+  /** Memory at the profile's larger sizes, grown to in the last run only (the slowest step). */
+  readonly grown: MemoryResult[];
+  readonly latency: LatencySamples;
+  readonly fanOutSeconds: number[];
 }
 
-/** With `profile.detailSize` services converged: idle cost, memory, latency, fan-out, growth. */
+function noSamples(): DetailSamples {
+  return {
+    idle: [],
+    memory: [],
+    grown: [],
+    latency: { configMapMs: [], readyMs: [] },
+    fanOutSeconds: [],
+  };
+}
+
+/**
+ * With `profile.detailSize` services converged, one sample of each detail measurement: idle cost,
+ * memory, change latency (a share of the profile's edits) and one fan-out; in the last run also the
+ * growth to the memory sizes. Every run takes them, so each controller is measured in every
+ * position of the rotation.
+ */
 async function measureDetails(
   cluster: BenchCluster,
-  converged: Converged,
-  running: RunningController,
+  converged: Converged & { readonly controller: RunningController },
   profile: Profile,
-): Promise<Details> {
+  run: number,
+  samples: DetailSamples,
+): Promise<void> {
   const services = profile.detailSize;
+  const running = converged.controller;
   await new Promise((resolve) => setTimeout(resolve, 10_000)); // settle
-  const idle = await idleRequests(running, profile.idleWindowSeconds);
-  log(`idle: ${JSON.stringify(idle)}`);
-  const memoryResults = [await memory(running, services)];
-  const latency = await changeLatency(
+  samples.idle.push(await idleRequests(running, profile.idleWindowSeconds));
+  log(`idle: ${JSON.stringify(samples.idle.at(-1))}`);
+  samples.memory.push(await memory(running, services));
+  const edits = Math.ceil(profile.edits / profile.runs);
+  await changeLatency(
     cluster.client,
-    converged.namespace,
-    services,
-    profile.edits,
-    {
-      replicas: 1,
-    },
+    { namespace: converged.namespace, count: services },
+    edits,
+    { replicas: 1 },
+    samples.latency,
   );
-  log(`latency: ${JSON.stringify(latency)}`);
-  const fanOutRuns: number[] = [];
-  for (let i = 1; i <= 3; i++) {
-    const value = String(Number(baseTemplateValue) + i);
-    fanOutRuns.push(await fanOut(cluster.client, converged.namespace, services, value));
-  }
-  log(`fan-out: ${fanOutRuns.map((s) => s.toFixed(1)).join(", ")} s`);
+  log(`latency so far: ${JSON.stringify(latencyOf(samples.latency))}`);
+  const value = String(Number(baseTemplateValue) + run + 1);
+  samples.fanOutSeconds.push(await fanOut(cluster.client, converged.namespace, services, value));
+  log(`fan-out: ${String(samples.fanOutSeconds.at(-1)?.toFixed(1))} s`);
+  if (run !== profile.runs - 1) return;
   let grown = services;
   for (const target of profile.memorySizes) {
     await growTo(cluster.client, converged.namespace, grown, target, { replicas: 0 });
     grown = target;
     await new Promise((resolve) => setTimeout(resolve, 10_000));
-    memoryResults.push(await memory(running, target));
-    log(`memory at ${String(target)}: ${JSON.stringify(memoryResults.at(-1))}`);
+    samples.grown.push(await memory(running, target));
+    log(`memory at ${String(target)}: ${JSON.stringify(samples.grown.at(-1))}`);
   }
+}
+
+/** The samples of every run as the results report them: medians and percentiles over the runs. */
+function summarize(samples: DetailSamples) {
+  const medianMemory: MemoryResult = {
+    services: samples.memory[0]?.services ?? Number.NaN,
+    rssMiB: median(samples.memory.map((m) => m.rssMiB)),
+    heapMiB: median(samples.memory.map((m) => m.heapMiB)),
+  };
   return {
-    idle,
-    memory: memoryResults,
-    latency,
-    fanOut: { runsSeconds: fanOutRuns, medianSeconds: median(fanOutRuns) },
+    idle: idleOf(samples.idle),
+    memory: [medianMemory, ...samples.grown],
+    latency: latencyOf(samples.latency),
+    fanOut: { runsSeconds: samples.fanOutSeconds, medianSeconds: median(samples.fanOutSeconds) },
   };
 }
 
 export async function runBench(profile: Profile): Promise<BenchResults> {
   const startedAt = new Date();
   const cluster = await startBenchCluster(log);
-  const details: Partial<Record<Controller, Details>> = {};
+  const details: Record<Controller, DetailSamples> = {
+    operator: noSamples(),
+    "go-peer": noSamples(),
+  };
   const runs = new Map<string, number[]>();
   // Every (size, run, contender), the contenders rotating from run to run.
   const plan = profile.sizes.flatMap((services) =>
@@ -193,13 +225,14 @@ export async function runBench(profile: Profile): Promise<BenchResults> {
         `${id}: ${converged.seconds.toFixed(1)} s to ${String(services)} services Ready; ` +
           `controller CPU ${converged.cpuSeconds.toFixed(1)} s, requests ${JSON.stringify(converged.requests)}`,
       );
-      const last = run === profile.runs - 1;
-      if (last && services === profile.detailSize && converged.controller !== undefined) {
-        details[contender as Controller] = await measureDetails(
+      const { controller } = converged;
+      if (services === profile.detailSize && controller !== undefined) {
+        await measureDetails(
           cluster,
-          converged,
-          converged.controller,
+          { ...converged, controller },
           profile,
+          run,
+          details[contender as Controller],
         );
       }
       await cleanUp(cluster, converged);
@@ -213,11 +246,8 @@ export async function runBench(profile: Profile): Promise<BenchResults> {
       return { services, contender, runsSeconds, medianSeconds: median(runsSeconds) };
     }),
   );
-  const detail = (controller: Controller): Details => {
-    const found = details[controller];
-    if (found === undefined) throw new Error(`No details measured for ${controller}`);
-    return found;
-  };
+  const operatorDetails = summarize(details.operator);
+  const peerDetails = summarize(details["go-peer"]);
   log("Callback API");
   const callbackApi = await benchCallbackApi({ profile: profile.name, log });
   const medianOf = (services: number, contender: ContenderName) =>
@@ -234,10 +264,10 @@ export async function runBench(profile: Profile): Promise<BenchResults> {
       operatorOverFloor: ratio(medianOf(services, "operator"), medianOf(services, "raw-floor")),
       operatorOverPeer: ratio(medianOf(services, "operator"), medianOf(services, "go-peer")),
     })),
-    latency: { operator: detail("operator").latency, "go-peer": detail("go-peer").latency },
-    fanOut: { operator: detail("operator").fanOut, "go-peer": detail("go-peer").fanOut },
-    idle: { operator: detail("operator").idle, "go-peer": detail("go-peer").idle },
-    memory: { operator: detail("operator").memory, "go-peer": detail("go-peer").memory },
+    latency: { operator: operatorDetails.latency, "go-peer": peerDetails.latency },
+    fanOut: { operator: operatorDetails.fanOut, "go-peer": peerDetails.fanOut },
+    idle: { operator: operatorDetails.idle, "go-peer": peerDetails.idle },
+    memory: { operator: operatorDetails.memory, "go-peer": peerDetails.memory },
     callbackApi,
   };
 }

@@ -56,11 +56,23 @@ export async function waitOk(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`No 200 from ${url} within ${String(timeoutMs / 1000)} s`);
 }
 
-/** Starts the operator with the test timings; resolves once /healthz answers. */
+/**
+ * The tests' timings: quick retries, and watches the server ends every minute so that resumption
+ * is exercised. Benchmarks run with the production defaults instead (`timings: "production"`).
+ */
+const testTimings = [
+  "--backoff-base=50ms",
+  "--backoff-max=5s",
+  "--watch-timeout=60s",
+  "--watchdog=30s",
+];
+
+/** Starts the operator (with the test timings unless told); resolves once /healthz answers. */
 export async function spawnOperatorProcess(
   name: string,
   args: readonly string[],
   kubeconfig: string,
+  timings: "test" | "production" = "test",
 ): Promise<OperatorProcess> {
   mkdirSync(logDir, { recursive: true });
   const port = await freePort();
@@ -73,10 +85,7 @@ export async function spawnOperatorProcess(
       `--kubeconfig=${kubeconfig}`,
       `--health-probe-bind-address=127.0.0.1:${port}`,
       "--callback-api-image=callback-operator:test",
-      "--backoff-base=50ms",
-      "--backoff-max=5s",
-      "--watch-timeout=60s",
-      "--watchdog=30s",
+      ...(timings === "test" ? testTimings : []),
       ...args,
     ],
     { stdio: ["ignore", log, log] },
