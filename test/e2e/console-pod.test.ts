@@ -5,7 +5,7 @@
 // their callbacks, and cancels one (an Event on the service, created with the pod's rights).
 //
 // What the plane cannot give, and how it is bridged: the plane has no Service routing (no
-// kube-proxy, no endpoints; /work/shared/real-node.md) and its apiserver listens on 127.0.0.1 only.
+// kube-proxy, no endpoints; docs/testing.md, "Real pods") and its apiserver listens on 127.0.0.1 only.
 // So the pod reaches the apiserver through a TCP relay on the node's bridge address, named
 // `kubernetes.default.svc` (a SAN of the apiserver's certificate) by a hostAlias, with the
 // in-cluster credentials of a projected ServiceAccount token (the plane runs no ServiceAccount
@@ -18,17 +18,12 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { realNodeName, realNodeTaint } from "../../src/control-plane/real-node.ts";
 import { hashPassword } from "../../src/console/local-users.ts";
-import {
-  startServer,
-  stopServer,
-  writeConfigDir,
-  type ServerProcess,
-} from "../callback-api/support/server-process.ts";
+import { stopServer, type ServerProcess } from "../callback-api/support/server-process.ts";
 import {
   createNamespace,
   installCrds,
@@ -37,6 +32,7 @@ import {
   tryKubectl,
 } from "../support/cluster.ts";
 import { helmPath, helmTemplate } from "../support/helm.ts";
+import { launchChromium, startAdminCallbackApi } from "../support/console.ts";
 import { waitFor } from "../support/wait.ts";
 import { portForward, type PortForward } from "./support/port-forward.ts";
 import { startRelay, type Relay } from "./support/tcp-relay.ts";
@@ -83,20 +79,7 @@ function apiserverPort(): number {
 
 /** A Callback API process of service `name` on the host, with the admin credentials. */
 async function startCallbackApi(name: string): Promise<ServerProcess> {
-  const config = await writeConfigDir({ _service_groups: name });
-  const passwordFile = path.join(config, ".admin-password");
-  await writeFile(passwordFile, ADMIN.password);
-  const server = await startServer([
-    "--service-name",
-    name,
-    "--config-dir",
-    config,
-    "--in-memory",
-    "--admin-username",
-    ADMIN.username,
-    "--admin-password-file",
-    passwordFile,
-  ]);
+  const server = await startAdminCallbackApi(name, { _service_groups: name }, ADMIN);
   apis.set(name, server);
   return server;
 }
@@ -287,7 +270,7 @@ beforeAll(async () => {
     );
   }
   forward = await portForward(namespace, `deployment/${CONSOLE}`, 8080);
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -2,19 +2,20 @@
 // the real console process, CallbackServices and ConsolePermissions in the test plane (the operator
 // writes their group labels) and real Callback APIs on loopback holding fixed callbacks. For each
 // role and for a person limited to one group: what the page shows and which actions succeed.
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN } from "../callback-api/support/app.ts";
-import {
-  startServer,
-  stopServer,
-  writeConfigDir,
-  type ServerProcess,
-} from "../callback-api/support/server-process.ts";
+import { stopServer, type ServerProcess } from "../callback-api/support/server-process.ts";
 import { installCrds, kubeconfigPath, kubectl, tryKubectl } from "../support/cluster.ts";
-import { consoleFiles, startConsole, type ConsoleProcess } from "../support/console.ts";
+import {
+  consoleFiles,
+  launchChromium,
+  startAdminCallbackApi,
+  startConsole,
+  type ConsoleProcess,
+} from "../support/console.ts";
 import { startOperator, type RunningOperator } from "../support/operator.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -109,25 +110,12 @@ function permission(
 
 const basic = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString("base64")}`;
 
-async function startCallbackApi(name: string): Promise<ServerProcess> {
-  const config = await writeConfigDir({
+function startCallbackApi(name: string): Promise<ServerProcess> {
+  return startAdminCallbackApi(name, {
     _service_groups: name === "support" ? "gold" : "silver",
     // The fixed day of the seeds lies years ahead.
     _reject_future_desired_time: "10y",
   });
-  const passwordFile = path.join(config, ".admin-password");
-  await writeFile(passwordFile, ADMIN.password);
-  return startServer([
-    "--service-name",
-    name,
-    "--config-dir",
-    config,
-    "--in-memory",
-    "--admin-username",
-    ADMIN.username,
-    "--admin-password-file",
-    passwordFile,
-  ]);
 }
 
 function api(service: string): ServerProcess {
@@ -292,7 +280,7 @@ beforeAll(async () => {
   for (const seed of SEEDS) await schedule(seed);
 
   await startTheConsole();
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

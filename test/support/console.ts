@@ -10,7 +10,14 @@ import { migrate } from "../../src/callback-api/migrations.ts";
 import { Store } from "../../src/callback-api/store.ts";
 import { hashPassword } from "../../src/console/local-users.ts";
 import { ADMIN, makeApp, PERMISSIVE, type TestApp } from "../callback-api/support/app.ts";
-import { CLI, NODE } from "../callback-api/support/server-process.ts";
+import { chromium, type Browser } from "playwright-core";
+import {
+  CLI,
+  NODE,
+  startServer,
+  writeConfigDir,
+  type ServerProcess,
+} from "../callback-api/support/server-process.ts";
 
 export interface ConsoleProcess {
   readonly child: ChildProcess;
@@ -107,6 +114,36 @@ export async function startCallbackApis(
       await db.close();
     },
   };
+}
+
+/**
+ * A Callback API process for one service, in memory, with the admin credentials the console
+ * calls it with.
+ */
+export async function startAdminCallbackApi(
+  name: string,
+  options: Readonly<Record<string, string>>,
+  admin: { readonly username: string; readonly password: string } = ADMIN,
+): Promise<ServerProcess> {
+  const config = await writeConfigDir(options);
+  const passwordFile = path.join(config, ".admin-password");
+  await writeFile(passwordFile, admin.password);
+  return startServer([
+    "--service-name",
+    name,
+    "--config-dir",
+    config,
+    "--in-memory",
+    "--admin-username",
+    admin.username,
+    "--admin-password-file",
+    passwordFile,
+  ]);
+}
+
+/** Debian's chromium (a README prerequisite), never a downloaded browser (ADR 0133). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: "/usr/bin/chromium" });
 }
 
 /** A client of the console with its own cookies, as one browser of one person. */
