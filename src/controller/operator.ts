@@ -23,7 +23,6 @@ import {
   keepBuiltinTemplateCurrent,
 } from "./builtin-templates.ts";
 import { onlyStatusChanged } from "./event-filters.ts";
-import { cachedChild, cachedService } from "./cache-forms.ts";
 import { linkedNames, ReferrerIndex } from "./linked-services.ts";
 import { childKinds, collectionPath, type ChildKind, type ResourceKind } from "./resources.ts";
 import { reconcileService, type ReconcilerDeps } from "./service-reconciler.ts";
@@ -189,14 +188,11 @@ function createInformers(
     options.namespaces.length === 0
       ? [collectionPath(kind)]
       : options.namespaces.map((ns) => collectionPath(kind, ns));
-  const make = <T extends KubeObject>(
-    kind: ResourceKind,
-    cached?: { readonly labelSelector?: string; readonly transform: (object: T) => T },
-  ): Informer<T> =>
+  const make = <T extends KubeObject>(kind: ResourceKind, labelSelector?: string): Informer<T> =>
     new Informer<T>(client, {
       name: kind,
       paths: kind === "ServiceTemplate" ? [collectionPath(kind)] : paths(kind),
-      ...cached,
+      ...(labelSelector === undefined ? {} : { labelSelector }),
       watchTimeoutSeconds: options.watch.timeoutSeconds,
       watchdogMs: options.watch.watchdogMs,
       log: options.log,
@@ -207,19 +203,15 @@ function createInformers(
         observe.relisted(kind, deleted);
       },
     });
-  // Children are cached by label only: the operator never holds every ConfigMap of the cluster;
-  // and only what reconciling reads of them (cache-forms.ts).
-  const managed = {
-    labelSelector: `${labelKeys.managedBy}=${managedByValue}`,
-    transform: (child: KubeObject) => cachedChild(child, options.fieldManager),
-  };
+  // Children are cached by label only: the operator never holds every ConfigMap of the cluster.
+  const managed = `${labelKeys.managedBy}=${managedByValue}`;
   const children = new Map<ChildKind, Informer<KubeObject>>();
   for (const kind of childKinds) {
     if (kind === "HTTPRoute" && !withGateway) continue;
     children.set(kind, make(kind, managed));
   }
   return {
-    services: make<CallbackService>("CallbackService", { transform: cachedService }),
+    services: make<CallbackService>("CallbackService"),
     templates: make<ServiceTemplate>("ServiceTemplate"),
     children,
   };

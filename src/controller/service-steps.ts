@@ -7,7 +7,6 @@ import { apiVersion, groupLabelKey, groupLabelPrefix, kinds, labelKeys } from ".
 import type { ChildObject } from "../render/children.ts";
 import type { RenderResult } from "../render/render.ts";
 import { isNotFound, KubeApiError, type KubeObject } from "../runtime/kube-client.ts";
-import { cachedChild, configMapDigest, withoutData } from "./cache-forms.ts";
 import { routeHealth, workloadHealth, type Health } from "./child-health.ts";
 import { StalledError, WaitingError, stalledReasons, type StepName } from "./outcome.ts";
 import { childKinds, isChildKind, objectPath, type ChildKind } from "./resources.ts";
@@ -132,8 +131,7 @@ async function fetchUnlessMissing(
   name: string,
 ): Promise<KubeObject | undefined> {
   try {
-    // The same form as a cached child, so both compare with the plan alike.
-    return cachedChild(await deps.client.get(objectPath(kind, namespace, name)), deps.fieldManager);
+    return await deps.client.get(objectPath(kind, namespace, name));
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -200,21 +198,23 @@ function keepClaims(run: Run, planned: OwnedChild, current: KubeObject | undefin
 }
 
 /**
- * Whether the child already holds everything we would apply, as far as the fields the operator
- * applied go (a cached child holds no others: cache-forms.ts). The ConfigMap's data must match
- * exactly, by digest (a removed option is a difference), and group labels of groups the service
- * left must be gone.
+ * Whether the child already holds everything we would apply. The ConfigMap's data must match
+ * exactly (a removed option is a difference), and group labels of groups the service left must be
+ * gone.
  */
 function upToDate(
   child: ChildObject,
   current: KubeObject,
   previousGroups: ReadonlySet<string>,
 ): boolean {
-  const isConfigMap = child.kind === "ConfigMap";
-  if (!containsDesired(isConfigMap ? withoutData(child) : child, current)) return false;
+  if (!containsDesired(child, current)) return false;
   const stale = staleKeys(child.metadata.labels, current.metadata.labels, groupLabelPrefix);
   if (stale.some((key) => previousGroups.has(key))) return false;
-  return !isConfigMap || configMapDigest(child) === configMapDigest(current);
+  if (child.kind === "ConfigMap") {
+    const data = (current["data"] ?? {}) as Record<string, string>;
+    return Object.keys(data).length === Object.keys(child["data"] as Record<string, string>).length;
+  }
+  return true;
 }
 
 /** 4xx answers other than conflicts and throttling will not change on retry: they need a person. */

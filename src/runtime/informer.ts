@@ -18,7 +18,7 @@ import {
  * - the server ends every watch after its timeout, so a stream still open `watchdogMs` past it
  *   went silent (half-open TCP, an idle-killing proxy): the watchdog aborts it and relists;
  * - handlers are synchronous and may only enqueue, so one cannot break the stream;
- * - cached objects are stripped of managedFields, or are what `transform` makes of them.
+ * - cached objects are stripped of managedFields (and whatever `transform` drops).
  */
 export interface InformerOptions<T extends KubeObject> {
   readonly name: string;
@@ -28,7 +28,6 @@ export interface InformerOptions<T extends KubeObject> {
   readonly watchTimeoutSeconds?: number;
   /** Grace after the server-side timeout; a stream still open then is considered stalled. */
   readonly watchdogMs?: number;
-  /** What to cache of each object as the server sent it (managedFields included); the default drops managedFields. */
   readonly transform?: (object: T) => T;
   readonly log: Logger;
   readonly onRestart?: (reason: "error" | "gone" | "stalled") => void;
@@ -299,7 +298,8 @@ export class Informer<T extends KubeObject> implements Cache<T> {
   }
 
   #prepare(object: T): T {
-    return (this.#options.transform ?? stripManagedFields)(object);
+    const stripped = stripManagedFields(object);
+    return this.#options.transform === undefined ? stripped : this.#options.transform(stripped);
   }
 
   #emit(type: "add" | "delete", object: T): void;
