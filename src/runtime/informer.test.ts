@@ -70,11 +70,20 @@ describe("the informer's relist and backoff decision", () => {
   });
 });
 
-/** Objects as a list returns them: a name and a resourceVersion. */
+/** Objects as a list returns them: a name, a resourceVersion and the apiserver's bookkeeping. */
 const object = (name: string): KubeObject => ({
   apiVersion: "v1",
   kind: "ConfigMap",
-  metadata: { name, namespace: "ns", resourceVersion: "1" },
+  metadata: {
+    name,
+    namespace: "ns",
+    resourceVersion: "1",
+    managedFields: [{ manager: "kubectl", operation: "Update" }],
+    annotations: {
+      "kubectl.kubernetes.io/last-applied-configuration": `{"kind":"ConfigMap","data":{}}`,
+      team: "blue",
+    },
+  },
 });
 
 /**
@@ -159,5 +168,25 @@ describe("the informer's relist", () => {
     expect(relists).toEqual([0]);
     expect(resumedFrom).toEqual(["100", "100"]);
     expect(informer.size).toBe(2);
+  });
+
+  it("caches objects without managedFields or the copy client-side kubectl apply keeps", async () => {
+    const { api } = scriptedApi([["a"]], []);
+    const informer = new Informer<KubeObject>(api, {
+      name: "ConfigMap",
+      paths: ["/api/v1/namespaces/ns/configmaps"],
+      log: pino({ level: "silent" }),
+    });
+    const stop = new AbortController();
+    const running = informer.start(stop.signal);
+    await expect.poll(() => informer.size).toBe(1);
+    stop.abort();
+    await running;
+    expect(informer.get("ns/a")?.metadata).toEqual({
+      name: "a",
+      namespace: "ns",
+      resourceVersion: "1",
+      annotations: { team: "blue" },
+    });
   });
 });

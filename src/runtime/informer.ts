@@ -18,7 +18,8 @@ import {
  * - the server ends every watch after its timeout, so a stream still open `watchdogMs` past it
  *   went silent (half-open TCP, an idle-killing proxy): the watchdog aborts it and relists;
  * - handlers are synchronous and may only enqueue, so one cannot break the stream;
- * - cached objects are stripped of managedFields (and whatever `transform` drops).
+ * - cached objects are stripped of managedFields and of the copy of the object that client-side
+ *   `kubectl apply` keeps in an annotation (and whatever `transform` drops).
  */
 export interface InformerOptions<T extends KubeObject> {
   readonly name: string;
@@ -52,8 +53,15 @@ export function objectKey(object: KubeObject): string {
   return namespace === undefined ? name : `${namespace}/${name}`;
 }
 
-function stripManagedFields<T extends KubeObject>(object: T): T {
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration";
+
+/** What no reader of a cache needs: the field managers' sets and client-side apply's copy. */
+function stripBookkeeping<T extends KubeObject>(object: T): T {
   const { managedFields: _, ...metadata } = object.metadata;
+  if (metadata.annotations?.[lastApplied] !== undefined) {
+    const { [lastApplied]: __, ...annotations } = metadata.annotations;
+    metadata.annotations = annotations;
+  }
   return { ...object, metadata };
 }
 
@@ -298,7 +306,7 @@ export class Informer<T extends KubeObject> implements Cache<T> {
   }
 
   #prepare(object: T): T {
-    const stripped = stripManagedFields(object);
+    const stripped = stripBookkeeping(object);
     return this.#options.transform === undefined ? stripped : this.#options.transform(stripped);
   }
 
