@@ -1,14 +1,14 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, fetch, type Dispatcher } from "undici";
 import { createInterface } from "node:readline";
-import type { RequestOptions as RequestOptionsHttps } from "node:https";
 import { Readable } from "node:stream";
+import type { ClusterAccess } from "./cluster-access.ts";
 import { systemClock, type Clock } from "./clock.ts";
 
 /**
- * A small Kubernetes REST client over client-node's kubeconfig handling. client-node builds a new
- * TLS agent for every request (no connection reuse) and drops unknown fields through its typed
- * models; controllers need plain JSON, one pooled connection set and a count of every request.
+ * A small Kubernetes REST client over a ClusterAccess (server, TLS, auth headers). client-node's
+ * own client builds a new TLS agent for every request (no connection reuse) and drops unknown
+ * fields through its typed models; controllers need plain JSON, one pooled connection set and a
+ * count of every request.
  */
 export class KubeApiError extends Error {
   override readonly name = "KubeApiError";
@@ -149,20 +149,18 @@ const requestTimeoutMs = 30_000;
 
 export class KubeClient implements KubeApi {
   readonly server: string;
-  readonly #kubeConfig: KubeConfig;
+  readonly #access: ClusterAccess;
   readonly #observe: RequestObserver | undefined;
   readonly #options: ClientOptions;
   readonly #clock: Clock;
   #dispatcher: Dispatcher | undefined;
-  #headers: Record<string, string> = {};
+  #headers: Readonly<Record<string, string>> = {};
   #headersAt = 0;
   #resetAt = -Infinity;
 
-  constructor(kubeConfig: KubeConfig, observe?: RequestObserver, options: ClientOptions = {}) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error("The kubeconfig has no current cluster.");
-    this.server = cluster.server.replace(/\/$/, "");
-    this.#kubeConfig = kubeConfig;
+  constructor(access: ClusterAccess, observe?: RequestObserver, options: ClientOptions = {}) {
+    this.server = access.server;
+    this.#access = access;
     this.#observe = observe;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
@@ -171,33 +169,16 @@ export class KubeClient implements KubeApi {
   /** TLS material once, auth headers refreshed each minute (projected tokens rotate). */
   async #prepare(): Promise<{
     dispatcher: Dispatcher | undefined;
-    headers: Record<string, string>;
+    headers: Readonly<Record<string, string>>;
   }> {
     if (
       this.#dispatcher === undefined ||
       this.#clock.monotonic() - this.#headersAt > headerRefreshMs
     ) {
-      const options: RequestOptionsHttps = {};
-      await this.#kubeConfig.applyToHTTPSOptions(options);
-      this.#headers = {};
-      for (const [name, value] of Object.entries(options.headers ?? {})) {
-        if (value !== undefined) this.#headers[name.toLowerCase()] = String(value);
-      }
-      if (options.auth != null) {
-        this.#headers["authorization"] = `Basic ${Buffer.from(options.auth).toString("base64")}`;
-      }
+      const { tls, headers } = await this.#access.credentials();
+      this.#headers = headers;
       this.#headersAt = this.#clock.monotonic();
-      this.#dispatcher ??= new Agent({
-        connections: 64,
-        connect: {
-          ...(options.ca === undefined ? {} : { ca: options.ca }),
-          ...(options.cert === undefined ? {} : { cert: options.cert }),
-          ...(options.key === undefined ? {} : { key: options.key }),
-          ...(options.rejectUnauthorized === undefined
-            ? {}
-            : { rejectUnauthorized: options.rejectUnauthorized }),
-        },
-      });
+      this.#dispatcher ??= new Agent({ connections: 64, connect: { ...tls } });
     }
     return { dispatcher: this.#dispatcher, headers: this.#headers };
   }
