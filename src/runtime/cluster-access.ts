@@ -88,7 +88,7 @@ export function inClusterAccess(env: NodeJS.ProcessEnv, root: string): ClusterAc
     credentials() {
       const token = readFileSync(path.join(root, "token"), "utf8").trim();
       return Promise.resolve({
-        tls: { ca: readFileSync(path.join(root, "ca.crt"), "utf8"), rejectUnauthorized: true },
+        tls: { ca: readFileSync(path.join(root, "ca.crt"), "utf8") },
         headers: { authorization: `Bearer ${token}` },
       });
     },
@@ -126,9 +126,9 @@ function credentialsOf(resolution: Resolution): Credentials {
 }
 
 /**
- * Resolved once now (synchronously: flags are parsed before anything runs), again in the
- * background each time credentials are asked for if the user's can change. A static certificate
- * or token is never resolved again, as client-node never re-reads it either.
+ * Resolved once now (synchronously: flags are parsed before anything runs), again at most every
+ * 30 s if the user's credentials can change (exec plugin, auth provider). A static certificate or
+ * token is never resolved again, as client-node never re-reads it either.
  */
 function kubeconfigAccess(
   file: string | undefined,
