@@ -2,10 +2,10 @@
 // docs/adr/0124), against the real apiserver: a client certificate, a token and an exec plugin
 // authenticate as their users; only credentials that can change are resolved again; a broken
 // kubeconfig or a failing plugin says why, as client-node does in-process.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import {
   clusterAccess,
   KubeconfigUnreadable,
@@ -16,6 +16,8 @@ import { KubeClient } from "../../src/runtime/kube-client.ts";
 import {
   createNamespace,
   execPluginKubeconfig,
+  kubeconfigPath,
+  kubectl,
   mintServiceAccountKubeconfig,
   mintServiceAccountToken,
   mintUserKubeconfig,
@@ -46,6 +48,19 @@ function access(file: string, clock = new ManualClock(0)): ClusterAccess {
   return resolved;
 }
 
+/**
+ * A kubeconfig whose user is a client certificate: minted on the local plane; on an external one,
+ * a copy of its admin kubeconfig (cluster:up's and kind's authenticate by a certificate).
+ */
+async function certificateKubeconfig(): Promise<{ file: string; user: string }> {
+  if (inject("clusterKind") === "local") {
+    return { file: await mintUserKubeconfig("cert-user"), user: "cert-user" };
+  }
+  const file = path.join(scratch, "admin");
+  copyFileSync(kubeconfigPath(), file);
+  return { file, user: kubectl(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]) };
+}
+
 let ns: string;
 const scratch = mkdtempSync(path.join(tmpdir(), "callback-operator-access-"));
 
@@ -55,14 +70,14 @@ beforeAll(() => {
 
 describe("a kubeconfig resolved in a child process", () => {
   it("authenticates a client certificate and never resolves it again", async () => {
-    const file = await mintUserKubeconfig("cert-user");
+    const { file, user } = await certificateKubeconfig();
     const clock = new ManualClock(0);
     const cluster = access(file, clock);
-    expect(await whoami(cluster)).toBe("cert-user");
+    expect(await whoami(cluster)).toBe(user);
     // A static certificate is not read again: the file may even be gone.
     rmSync(file);
     clock.advance(3_600_000);
-    expect(await whoami(cluster)).toBe("cert-user");
+    expect(await whoami(cluster)).toBe(user);
   });
 
   it("authenticates a token", async () => {
