@@ -7,6 +7,7 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { startTestPlane, type TestPlane } from "../../src/control-plane/test-plane.ts";
 import { KubeClient, isNotFound, type KubeObject } from "../../src/runtime/kube-client.ts";
+import { kubeConfigAccess } from "../../src/runtime/kubeconfig-access.ts";
 import { waitFor } from "../../test/support/wait.ts";
 
 const repoRoot = path.join(import.meta.dirname, "../..");
@@ -25,7 +26,7 @@ export async function startBenchCluster(log: (message: string) => void): Promise
   });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(plane.state.kubeconfig);
-  const client = new KubeClient(kubeConfig);
+  const client = new KubeClient(kubeConfigAccess(kubeConfig));
   const cluster = {
     plane,
     kubeconfig: plane.state.kubeconfig,

@@ -2,6 +2,11 @@
 // fix. Kubernetes shows the last line of a crashed container (`kubectl describe pod`, the
 // Deployment's events); a stack trace there hides the reason, a line such as "--port 8080 on
 // 0.0.0.0 is already in use" gives it. The commands print the line with `exitNow`.
+import {
+  clusterAccess,
+  KubeconfigUnreadable,
+  type ClusterAccess,
+} from "../runtime/cluster-access.ts";
 import { SchemaTooNewError } from "./migrations.ts";
 
 /** A failure to start: `message` is the whole line after the command's prefix. */
@@ -183,4 +188,14 @@ export function fileFailure(flag: string, path: string, error: unknown): StartFa
   return new StartFailure(
     `${flag} ${path} cannot be read: ${errorLine(error)}: make it a file readable by the server's user`,
   );
+}
+
+/** The cluster of `--kubeconfig` (or the default one); an unreadable kubeconfig is a bad flag. */
+export function accessOrFailure(kubeconfig: string | undefined): ClusterAccess | undefined {
+  try {
+    return clusterAccess(kubeconfig, { env: process.env });
+  } catch (error) {
+    if (error instanceof KubeconfigUnreadable) throw new StartFailure(error.message, 2);
+    throw error;
+  }
 }

@@ -1,11 +1,11 @@
 // `callback-operator operator`: flags and environment → a running operator. docs/configuration.md
 // lists the same table.
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { dnsSubdomainPattern, secretKeyPattern } from "../api/kubernetes-names.ts";
 import { runOperator, type OperatorOptions } from "../controller/operator.ts";
 import { systemClock } from "../runtime/clock.ts";
+import { clusterAccess, KubeconfigUnreadable } from "../runtime/cluster-access.ts";
 import {
   defaultRenderConfig,
   routingModes,
@@ -302,23 +302,20 @@ export function operatorOptions(
     level: choiceFlag(values, "log-level", ["fatal", "error", "warn", "info", "debug", "trace"]),
     base: { component: "callback-operator" },
   });
-  const kubeConfig = new KubeConfig();
-  const file = values("kubeconfig");
+  let cluster;
   try {
-    if (file === undefined) kubeConfig.loadFromDefault();
-    else kubeConfig.loadFromFile(file);
+    cluster = clusterAccess(values("kubeconfig"), { env });
   } catch (error) {
-    throw new FlagError(
-      `--kubeconfig "${file ?? ""}" could not be read: ${(error as Error).message}`,
-    );
+    if (error instanceof KubeconfigUnreadable) throw new FlagError(error.message);
+    throw error;
   }
-  if (kubeConfig.getCurrentCluster() === null) {
+  if (cluster === undefined) {
     throw new FlagError(
       "no Kubernetes cluster configured: set --kubeconfig or KUBECONFIG, or run in a pod",
     );
   }
   return {
-    kubeConfig,
+    cluster,
     namespaces: listFlag(values, "namespaces"),
     concurrency: intFlag(values, "concurrency", 1, 256),
     render: renderConfig(values),

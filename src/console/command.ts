@@ -3,11 +3,11 @@
 // hash line for a password read on stdin.
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { KubeConfig } from "@kubernetes/client-node";
 import { pino, type Logger } from "pino";
 import { checkAdminPassword, readSecretFile } from "../callback-api/admin-password.ts";
 import { Forwarder } from "../callback-api/entry/forward.ts";
 import {
+  accessOrFailure,
   asStartFailure,
   exitNow,
   fileFailure,
@@ -99,18 +99,9 @@ async function sessionKey(file: string | undefined, log: Logger): Promise<Buffer
 }
 
 function kubeClient(kubeconfig: string | undefined): KubeClient | undefined {
-  const kubeConfig = new KubeConfig();
-  try {
-    if (kubeconfig === undefined) kubeConfig.loadFromDefault();
-    else kubeConfig.loadFromFile(kubeconfig);
-  } catch (error) {
-    throw new StartFailure(
-      `--kubeconfig "${kubeconfig ?? ""}" could not be read: ${(error as Error).message}`,
-      2,
-    );
-  }
-  if (kubeConfig.getCurrentCluster() === null) return undefined;
-  return new KubeClient(kubeConfig, undefined, { userAgent: "callback-operator-console" });
+  const cluster = accessOrFailure(kubeconfig);
+  if (cluster === undefined) return undefined;
+  return new KubeClient(cluster, undefined, { userAgent: "callback-operator-console" });
 }
 
 const noCluster: ClusterView = { services: () => [], permissions: () => [], synced: false };

@@ -1,6 +1,5 @@
 // The operator process: caches, queue, workers, leader election, probes and graceful shutdown.
 import { setTimeout as wait } from "node:timers/promises";
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { CallbackService } from "../api/callback-service.ts";
 import { labelKeys, managedByValue } from "../api/group.ts";
@@ -9,6 +8,7 @@ import type { RenderConfig } from "../render/render-config.ts";
 import { stopped } from "../runtime/abort.ts";
 import type { BackoffPolicy } from "../runtime/backoff.ts";
 import type { Clock } from "../runtime/clock.ts";
+import type { ClusterAccess } from "../runtime/cluster-access.ts";
 import { EventRecorder } from "../runtime/event-recorder.ts";
 import { startHealthServer } from "../runtime/health-server.ts";
 import { Informer, objectKey } from "../runtime/informer.ts";
@@ -29,7 +29,7 @@ import { reconcileService, type ReconcilerDeps } from "./service-reconciler.ts";
 import { reconcileTemplate } from "./template-reconciler.ts";
 
 export interface OperatorOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly cluster: ClusterAccess;
   /** Namespaces to watch; empty means all. */
   readonly namespaces: readonly string[];
   readonly concurrency: number;
@@ -66,13 +66,13 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
   // Writes are fenced by the lease once elected; until then nothing reconciles, so nothing writes.
   let mayWrite = (): boolean => true;
   const { clock } = options;
-  const client = new KubeClient(options.kubeConfig, observe, {
+  const client = new KubeClient(options.cluster, observe, {
     userAgent,
     mayWrite: () => mayWrite(),
     clock,
   });
   // Lease renewals on their own connections: they must not queue behind a burst of applies.
-  const electionClient = new KubeClient(options.kubeConfig, observe, { userAgent, clock });
+  const electionClient = new KubeClient(options.cluster, observe, { userAgent, clock });
   const informers = createInformers(client, options, await gatewayApiServed(client), {
     restarted: (name, reason) => {
       metrics.watchRestarted(name, reason);

@@ -1,23 +1,17 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import type { ClusterAccess } from "./cluster-access.ts";
 import { KubeClient, WriteFencedError } from "./kube-client.ts";
 
-function config(): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "c", server: "http://127.0.0.1:9", skipTLSVerify: true }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  return kubeConfig;
-}
+const closedPort: ClusterAccess = {
+  server: "http://127.0.0.1:9",
+  credentials: () => Promise.resolve({ tls: {}, headers: {} }),
+};
 
 describe("the write fence", () => {
   it("refuses every write without sending it while the lease is not fresh, and lets reads through", async () => {
     const sent: string[] = [];
     let fresh = false;
-    const client = new KubeClient(config(), (method) => sent.push(method), {
+    const client = new KubeClient(closedPort, (method) => sent.push(method), {
       mayWrite: () => fresh,
     });
     await expect(client.apply("/api/v1/namespaces/a/configmaps/b", {}, "m")).rejects.toThrow(

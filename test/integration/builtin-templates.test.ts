@@ -5,7 +5,6 @@
 // manager, and by a client-side kubectl patch, survive an upgrade while a default the new version
 // changes is applied and an option it removes goes; a restart of the same version sends nothing,
 // and --builtin-template=false never touches them.
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { annotationKeys, apiVersion, kinds } from "../../src/api/group.ts";
@@ -18,9 +17,9 @@ import {
 import type { ManagedFieldsEntry } from "../../src/controller/field-ownership.ts";
 import { KubeClient } from "../../src/runtime/kube-client.ts";
 import {
+  adminAccess,
   createNamespace,
   installCrds,
-  kubeconfigPath,
   kubectl,
   kubectlJson,
   tryKubectl,
@@ -77,9 +76,7 @@ let admin: KubeClient;
 beforeAll(() => {
   installCrds();
   ns = createNamespace("builtin");
-  const config = new KubeConfig();
-  config.loadFromFile(kubeconfigPath());
-  admin = new KubeClient(config);
+  admin = new KubeClient(adminAccess());
 });
 
 afterAll(async () => {
@@ -183,15 +180,9 @@ describe("the built-in templates on operator upgrade", () => {
   it("(a) brings a template the older operator created current, taking over only its own fields", async () => {
     deleteTemplates();
     // Today's operator: a POST with its User-Agent and no fieldManager, of the parsed template.
-    const older = new KubeClient(
-      (() => {
-        const config = new KubeConfig();
-        config.loadFromFile(kubeconfigPath());
-        return config;
-      })(),
-      undefined,
-      { userAgent: "callback-operator (old-host_12345)" },
-    );
+    const older = new KubeClient(adminAccess(), undefined, {
+      userAgent: "callback-operator (old-host_12345)",
+    });
     try {
       for (const name of names) {
         const spec = name === "callback" ? previousCallbackSpec() : current(name).spec;

@@ -2,7 +2,6 @@
 // CallbackService that runs a Callback API in the watched namespaces, at the Service the operator
 // renders for it; section-only services (office hours) and other namespaces are not upstreams.
 import path from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DiscoveredUpstreams } from "../../src/callback-api/entry/discovery.ts";
@@ -13,6 +12,7 @@ import {
   type EntryProcess,
 } from "../callback-api/support/server-process.ts";
 import {
+  adminAccess,
   createNamespace,
   installCrds,
   kubeconfigPath,
@@ -31,9 +31,7 @@ const cleanups: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   installCrds();
   operator = await startOperator("entry-discovery");
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kubeconfigPath());
-  client = new KubeClient(kubeConfig);
+  client = new KubeClient(adminAccess());
 });
 
 afterAll(async () => {

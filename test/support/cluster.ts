@@ -3,13 +3,16 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parse } from "yaml";
+import { KubeConfig } from "@kubernetes/client-node";
+import { parse, stringify } from "yaml";
 import { inject } from "vitest";
 import { writeKubeconfig } from "../../src/control-plane/kubeconfig.ts";
 import { createClientCert } from "../../src/control-plane/pki.ts";
+import type { ClusterAccess } from "../../src/runtime/cluster-access.ts";
+import { kubeConfigAccess } from "../../src/runtime/kubeconfig-access.ts";
 
 const repoRoot = path.join(import.meta.dirname, "../..");
 
@@ -49,6 +52,13 @@ export function installCrds(): void {
 
 export function kubeconfigPath(): string {
   return inject("kubeconfig");
+}
+
+/** The admin credentials of the test cluster, resolved in-process by client-node. */
+export function adminAccess(): ClusterAccess {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath());
+  return kubeConfigAccess(kubeConfig);
 }
 
 export interface KubectlOptions {
@@ -150,17 +160,65 @@ export async function mintUserKubeconfig(
   return file;
 }
 
+/** A short-lived token of a ServiceAccount (created if missing), via TokenRequest. */
+export function mintServiceAccountToken(namespace: string, name: string): string {
+  if (tryKubectl(["get", "serviceaccount", name, "-n", namespace]).status !== 0) {
+    kubectl(["create", "serviceaccount", name, "-n", namespace]);
+  }
+  return kubectl(["create", "token", name, "-n", namespace, "--duration=2h"]).trim();
+}
+
 /** A kubeconfig holding a short-lived token of a ServiceAccount (created if missing), via TokenRequest. */
 export async function mintServiceAccountKubeconfig(
   namespace: string,
   name: string,
 ): Promise<string> {
-  if (tryKubectl(["get", "serviceaccount", name, "-n", namespace]).status !== 0) {
-    kubectl(["create", "serviceaccount", name, "-n", namespace]);
-  }
-  const token = kubectl(["create", "token", name, "-n", namespace, "--duration=2h"]).trim();
+  const token = mintServiceAccountToken(namespace, name);
   const { server, ca } = await clusterServer();
   const file = path.join(scratchDir(), "kubeconfig");
   await writeKubeconfig(file, server, ca, `system:serviceaccount:${namespace}:${name}`, { token });
+  return file;
+}
+
+/**
+ * A kubeconfig whose user's credentials come from an exec plugin: test/support/exec-credential.ts
+ * run by this Node, with `env` (TOKEN: the token it hands out; RUNS: a file counting its runs;
+ * FAIL: refuse).
+ */
+export async function execPluginKubeconfig(env: Readonly<Record<string, string>>): Promise<string> {
+  const { server, ca } = await clusterServer();
+  const file = path.join(scratchDir(), "kubeconfig");
+  const config = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [
+      {
+        name: "test",
+        cluster: {
+          server,
+          ...("file" in ca
+            ? { "certificate-authority": ca.file }
+            : { "certificate-authority-data": ca.data }),
+        },
+      },
+    ],
+    users: [
+      {
+        name: "plugin-user",
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1",
+            command: process.execPath,
+            args: [path.join(import.meta.dirname, "exec-credential.ts")],
+            env: Object.entries(env).map(([name, value]) => ({ name, value })),
+            interactiveMode: "Never",
+          },
+        },
+      },
+    ],
+    contexts: [{ name: "plugin", context: { cluster: "test", user: "plugin-user" } }],
+    "current-context": "plugin",
+  };
+  await writeFile(file, stringify(config), { mode: 0o600 });
   return file;
 }

@@ -1,11 +1,16 @@
 // `callback-operator callback-api entry`: flags → upstream table (given, or discovered from the
 // cluster's CallbackServices) → the entry point's server, until SIGTERM.
-import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { FlagError } from "../../runtime/flags.ts";
 import { KubeClient } from "../../runtime/kube-client.ts";
 import { checkAdminPassword, readSecretFile } from "../admin-password.ts";
-import { asStartFailure, exitNow, listenFailure, StartFailure } from "../start-failure.ts";
+import {
+  accessOrFailure,
+  asStartFailure,
+  exitNow,
+  listenFailure,
+  StartFailure,
+} from "../start-failure.ts";
 import { buildEntryApp } from "./app.ts";
 import { DiscoveredUpstreams } from "./discovery.ts";
 import { entryUsage, parseEntryFlags, type EntryConfig } from "./flags.ts";
@@ -37,23 +42,14 @@ export async function runEntry(argv: readonly string[]): Promise<void> {
 }
 
 function kubeClient(kubeconfig: string | undefined): KubeClient {
-  const kubeConfig = new KubeConfig();
-  try {
-    if (kubeconfig === undefined) kubeConfig.loadFromDefault();
-    else kubeConfig.loadFromFile(kubeconfig);
-  } catch (error) {
-    throw new StartFailure(
-      `--kubeconfig "${kubeconfig ?? ""}" could not be read: ${(error as Error).message}`,
-      2,
-    );
-  }
-  if (kubeConfig.getCurrentCluster() === null) {
+  const cluster = accessOrFailure(kubeconfig);
+  if (cluster === undefined) {
     throw new StartFailure(
       "no Kubernetes cluster configured for the discovery: set --kubeconfig or KUBECONFIG, run in a pod, or give --upstreams",
       2,
     );
   }
-  return new KubeClient(kubeConfig, undefined, { userAgent: "callback-operator-entry" });
+  return new KubeClient(cluster, undefined, { userAgent: "callback-operator-entry" });
 }
 
 async function start(config: EntryConfig): Promise<void> {
