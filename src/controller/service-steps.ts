@@ -95,9 +95,11 @@ function resolved(step: "ResolveTemplate" | "ResolveOptions" | "ResolveRoute"): 
 }
 
 /**
- * Never adopt: every child is looked up (the cache, else one GET each, together), and an object
- * of a child's name that this service does not control stops the service before anything is
- * written.
+ * Never adopt: every child is looked up, and an object of a child's name that this service does
+ * not control stops the service before anything is written. A child of ours is in the label cache;
+ * a name no object holds (the names view, ADR 0128) is free; only a name held by an object the
+ * label cache lacks (someone else's, or ours with its label removed by hand) costs a GET, and the
+ * GET's answer decides. Without a names view of the kind, every miss is looked up.
  */
 async function checkOwnership(run: Run): Promise<void> {
   const { deps, service } = run;
@@ -105,8 +107,12 @@ async function checkOwnership(run: Run): Promise<void> {
   run.current = await Promise.all(
     children.map(async (child) => {
       const { namespace, name } = child.metadata;
-      const cached = deps.children.get(child.kind)?.get(`${namespace}/${name}`);
-      return cached ?? (await fetchUnlessMissing(run, child.kind, namespace, name));
+      const key = `${namespace}/${name}`;
+      const cached = deps.children.get(child.kind)?.get(key);
+      if (cached !== undefined) return cached;
+      const names = deps.childNames.get(child.kind);
+      if (names !== undefined && names.get(key) === undefined) return undefined;
+      return await fetchUnlessMissing(run, child.kind, namespace, name);
     }),
   );
   children.forEach((child, i) => {

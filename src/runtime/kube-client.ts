@@ -109,8 +109,21 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
+/**
+ * Accept headers of a metadata-only list and watch: the apiserver answers with
+ * PartialObjectMetadataList / PartialObjectMetadata (metadata only, for every kind, CRDs too) and
+ * the same resourceVersions, so one informer can follow them. Plain JSON after the comma, as
+ * client-go's metadata client asks: a server that cannot convert sends whole objects instead.
+ */
+export const metadataOnly = {
+  list: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
+  watch: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json",
+} as const;
+
 export interface RequestOptions {
   readonly query?: Query;
+  /** The Accept header; plain JSON unless a representation is asked for (metadataOnly). */
+  readonly accept?: string;
   readonly body?: unknown;
   readonly contentType?: string;
   readonly signal?: AbortSignal;
@@ -123,12 +136,13 @@ export interface RequestOptions {
 export interface KubeApi {
   request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
   get<T extends KubeObject>(path: string): Promise<T>;
-  list<T extends KubeObject>(path: string, query?: Query): Promise<ObjectList<T>>;
+  list<T extends KubeObject>(path: string, query?: Query, accept?: string): Promise<ObjectList<T>>;
   watch<T extends KubeObject>(
     path: string,
     query: Query,
     onEvent: (event: WatchEvent<T>) => void,
     signal: AbortSignal,
+    accept?: string,
   ): Promise<void>;
   apply<T extends KubeObject>(
     path: string,
@@ -214,7 +228,10 @@ export class KubeClient implements KubeApi {
     if (method !== "GET" && this.#options.mayWrite?.() === false)
       throw new WriteFencedError(method, path);
     const { dispatcher, headers } = await this.#prepare();
-    const requestHeaders: Record<string, string> = { ...headers, accept: "application/json" };
+    const requestHeaders: Record<string, string> = {
+      ...headers,
+      accept: options.accept ?? "application/json",
+    };
     if (this.#options.userAgent !== undefined)
       requestHeaders["user-agent"] = this.#options.userAgent;
     if (options.body !== undefined)
@@ -251,7 +268,11 @@ export class KubeClient implements KubeApi {
   }
 
   /** Lists every page; the returned resourceVersion is where a watch continues. */
-  async list<T extends KubeObject>(path: string, query: Query = {}): Promise<ObjectList<T>> {
+  async list<T extends KubeObject>(
+    path: string,
+    query: Query = {},
+    accept?: string,
+  ): Promise<ObjectList<T>> {
     const items: T[] = [];
     let continueToken: string | undefined;
     let resourceVersion: string;
@@ -259,7 +280,10 @@ export class KubeClient implements KubeApi {
       const page = await this.request<ObjectList<T> & { apiVersion?: string; kind?: string }>(
         "GET",
         path,
-        { query: { ...query, limit: 500, continue: continueToken } },
+        {
+          query: { ...query, limit: 500, continue: continueToken },
+          ...(accept === undefined ? {} : { accept }),
+        },
       );
       // The items of a list of built-in kinds carry no apiVersion and kind; without them a cached
       // child never equals what the operator would apply, and every reconcile re-applies it.
@@ -286,8 +310,13 @@ export class KubeClient implements KubeApi {
     query: Query,
     onEvent: (event: WatchEvent<T>) => void,
     signal: AbortSignal,
+    accept?: string,
   ): Promise<void> {
-    const response = await this.#fetch("GET", path, { query: { ...query, watch: true }, signal });
+    const response = await this.#fetch("GET", path, {
+      query: { ...query, watch: true },
+      signal,
+      ...(accept === undefined ? {} : { accept }),
+    });
     if (!response.ok || response.body === null) {
       throw toApiError(response.status, await response.text(), `WATCH ${path}`);
     }
