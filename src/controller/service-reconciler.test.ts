@@ -63,8 +63,13 @@ class FakeApi implements Partial<KubeApi> {
     this.failures = failures;
     this.statuses = statuses;
   }
-  #failure(path: string): KubeApiError | undefined {
-    return Object.entries(this.failures).find(([suffix]) => path.endsWith(suffix))?.[1];
+  /** Keys are path suffixes; "create " before one fails only a create-only apply. */
+  #failure(path: string, body: unknown): KubeApiError | undefined {
+    const creating = (body as KubeObject).metadata.resourceVersion !== undefined;
+    return Object.entries(this.failures).find(([key]) => {
+      const suffix = key.replace(/^create /, "");
+      return path.endsWith(suffix) && (creating || suffix === key);
+    })?.[1];
   }
   get<T extends KubeObject>(path: string): Promise<T> {
     this.sent.push({ method: "GET", path });
@@ -74,7 +79,7 @@ class FakeApi implements Partial<KubeApi> {
   }
   apply<T extends KubeObject>(path: string, object: unknown): Promise<T> {
     this.sent.push({ method: "PATCH", path, body: object });
-    const failure = this.#failure(path);
+    const failure = this.#failure(path, object);
     if (failure !== undefined) return Promise.reject(failure);
     const kind = (object as { kind: string }).kind;
     const status = this.statuses[kind];
@@ -105,6 +110,8 @@ interface Row {
   readonly children?: readonly KubeObject[];
   /** Objects of a child's name without our label: in the names view only, answered by GET. */
   readonly foreign?: readonly KubeObject[];
+  /** Objects created after the check: in no cache, answered by GET. */
+  readonly appeared?: readonly KubeObject[];
   readonly failures?: Readonly<Record<string, KubeApiError>>;
   readonly statuses?: Readonly<Record<string, unknown>>;
   /** What reconcileService comes to: its result, or the message it throws. */
@@ -269,14 +276,75 @@ const rows: Row[] = [
     ],
   },
   {
-    name: "ApplyChildren: a conflict (409) is retried, not stalled",
+    name: "ApplyChildren: a name taken by someone else after the check (409 creating it) stalls, untouched",
     service: service({ template: "callback" }),
-    failures: { "/configmaps/service.support": new KubeApiError(409, "Conflict", "try again") },
-    result: /try again/,
+    failures: {
+      "create /configmaps/service.support": new KubeApiError(409, "Conflict", "modified"),
+    },
+    appeared: [
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "service.support", namespace } },
+    ] as KubeObject[],
+    result: "stalled",
+    ready: { status: "False", reason: "ChildConflict" },
+    requests: [
+      "PATCH CallbackService",
+      "PATCH ConfigMap",
+      "GET ConfigMap",
+      "PATCH status",
+      "event Warning ChildConflict",
+    ],
+  },
+  {
+    name: "ApplyChildren: a child of ours not yet in the caches (409 creating it) is applied as usual",
+    service: observed(service({ template: "callback" })),
+    failures: {
+      "create /configmaps/service.support": new KubeApiError(409, "Conflict", "modified"),
+    },
+    appeared: [
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: {
+          name: "service.support",
+          namespace,
+          ownerReferences: [
+            {
+              apiVersion: "callback-operator.io/v1alpha1",
+              kind: "CallbackService",
+              name: "support",
+              uid,
+              controller: true,
+            },
+          ],
+        },
+      },
+    ] as KubeObject[],
+    result: "done",
+    ready: { status: "False", reason: "DeploymentUnavailable" },
+    requests: [
+      "PATCH CallbackService",
+      "PATCH ConfigMap",
+      "GET ConfigMap",
+      "PATCH ConfigMap",
+      "PATCH StatefulSet",
+      "PATCH Service",
+      "PATCH Ingress",
+      "PATCH status",
+    ],
+  },
+  {
+    name: "ApplyChildren: a name taken and freed again while creating it is retried",
+    service: service({ template: "callback" }),
+    failures: {
+      "create /configmaps/service.support": new KubeApiError(409, "Conflict", "modified"),
+    },
+    result:
+      /ConfigMap contact-centre\/service.support was created and deleted while the operator created it/,
     ready: { status: "False", reason: "ReconciliationFailed" },
     requests: [
       "PATCH CallbackService",
       "PATCH ConfigMap",
+      "GET ConfigMap",
       "PATCH status",
       "event Warning ReconciliationFailed",
     ],
@@ -338,7 +406,7 @@ function deps(row: Row, api: FakeApi, events: string[]): ReconcilerDeps {
   for (const child of [...(row.children ?? []), ...(row.foreign ?? [])]) {
     names.get(child.kind as ChildKind)?.items.set(`${namespace}/${child.metadata.name}`, child);
   }
-  for (const child of row.foreign ?? []) {
+  for (const child of [...(row.foreign ?? []), ...(row.appeared ?? [])]) {
     const kind = child.kind as ChildKind;
     api.objects.set(objectPath(kind, namespace, child.metadata.name), child);
   }
@@ -543,6 +611,25 @@ describe("reconcileService, one row per step outcome", () => {
     expect(status.status.warnings).toContainEqual(
       expect.stringContaining("kubectl patch pvc data-support-0"),
     );
+  });
+
+  it("creates a missing child only if no object has its name by then: a resourceVersion no object has", async () => {
+    const api = new FakeApi();
+    const row = withStatefulSet({});
+    await reconcileService(deps(row, api, []), `${namespace}/support`);
+    const versions = Object.fromEntries(
+      api.sent
+        .filter((s) => s.method === "PATCH" && !s.path.endsWith("/status"))
+        .map((s) => [describeRequest(s), (s.body as KubeObject).metadata.resourceVersion]),
+    );
+    expect(versions).toEqual({
+      "PATCH CallbackService": undefined,
+      "PATCH ConfigMap": "18446744073709551615",
+      // In the cache: applied as it is, whatever its version now.
+      "PATCH StatefulSet": undefined,
+      "PATCH Service": "18446744073709551615",
+      "PATCH Ingress": "18446744073709551615",
+    });
   });
 
   it("sends nothing at all for a service whose children and status are up to date", async () => {

@@ -277,18 +277,17 @@ export class KubeClient implements KubeApi {
     let continueToken: string | undefined;
     let resourceVersion: string;
     do {
-      const page = await this.request<ObjectList<T> & { apiVersion?: string; kind?: string }>(
-        "GET",
-        path,
-        {
-          query: { ...query, limit: 500, continue: continueToken },
-          ...(accept === undefined ? {} : { accept }),
-        },
-      );
+      // A metadata-only list of nothing says `"items": null`.
+      const page = await this.request<
+        Omit<ObjectList<T>, "items"> & { items: T[] | null; apiVersion?: string; kind?: string }
+      >("GET", path, {
+        query: { ...query, limit: 500, continue: continueToken },
+        ...(accept === undefined ? {} : { accept }),
+      });
       // The items of a list of built-in kinds carry no apiVersion and kind; without them a cached
       // child never equals what the operator would apply, and every reconcile re-applies it.
       const kind = page.kind?.replace(/List$/, "");
-      for (const item of page.items) {
+      for (const item of page.items ?? []) {
         if (item.apiVersion === undefined && page.apiVersion !== undefined) {
           item.apiVersion = page.apiVersion;
         }
