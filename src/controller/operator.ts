@@ -11,8 +11,8 @@ import type { Clock } from "../runtime/clock.ts";
 import type { ClusterAccess } from "../runtime/cluster-access.ts";
 import { EventRecorder } from "../runtime/event-recorder.ts";
 import { startHealthServer } from "../runtime/health-server.ts";
-import { Informer, objectKey } from "../runtime/informer.ts";
-import { isNotFound, KubeClient, type KubeObject } from "../runtime/kube-client.ts";
+import { Informer, objectKey, type InformerOptions } from "../runtime/informer.ts";
+import { isNotFound, KubeClient, metadataOnly, type KubeObject } from "../runtime/kube-client.ts";
 import { LeaderElector } from "../runtime/leader-election.ts";
 import { createMetrics } from "../runtime/metrics.ts";
 import { WorkQueue } from "../runtime/work-queue.ts";
@@ -22,10 +22,12 @@ import {
   builtinTemplates,
   keepBuiltinTemplateCurrent,
 } from "./builtin-templates.ts";
+import { claimantName, nameOnly } from "./child-names.ts";
 import { onlyStatusChanged } from "./event-filters.ts";
 import { linkedNames, ReferrerIndex } from "./linked-services.ts";
 import { childKinds, collectionPath, type ChildKind, type ResourceKind } from "./resources.ts";
 import { reconcileService, type ReconcilerDeps } from "./service-reconciler.ts";
+import { StatusHold } from "./status-hold.ts";
 import { reconcileTemplate } from "./template-reconciler.ts";
 
 export interface OperatorOptions {
@@ -83,7 +85,12 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
   });
   const queue = new WorkQueue({ backoff: options.backoff, clock, hooks: metrics.queueHooks });
   wireEvents(informers, queue);
-  const all = [informers.services, informers.templates, ...informers.children.values()];
+  const all = [
+    informers.services,
+    informers.templates,
+    ...informers.children.values(),
+    ...informers.childNames.values(),
+  ];
   const health = await startHealthServer({
     ...options.health,
     live: () => true,
@@ -128,6 +135,7 @@ export async function runOperator(options: OperatorOptions, stop: AbortSignal): 
       events,
       log,
       clock,
+      statusHold: new StatusHold(),
     };
     const workers = Array.from({ length: options.concurrency }, () =>
       work(queue, deps, metrics, options.concurrency),
@@ -173,6 +181,7 @@ interface Informers {
   readonly services: Informer<CallbackService>;
   readonly templates: Informer<ServiceTemplate>;
   readonly children: ReadonlyMap<ChildKind, Informer<KubeObject>>;
+  readonly childNames: ReadonlyMap<ChildKind, Informer<KubeObject>>;
 }
 
 function createInformers(
@@ -188,32 +197,41 @@ function createInformers(
     options.namespaces.length === 0
       ? [collectionPath(kind)]
       : options.namespaces.map((ns) => collectionPath(kind, ns));
-  const make = <T extends KubeObject>(kind: ResourceKind, labelSelector?: string): Informer<T> =>
+  const make = <T extends KubeObject>(
+    kind: ResourceKind,
+    labelSelector?: string,
+    view: Pick<InformerOptions<T>, "name" | "accept" | "transform"> = { name: kind },
+  ): Informer<T> =>
     new Informer<T>(client, {
-      name: kind,
+      ...view,
       paths: kind === "ServiceTemplate" ? [collectionPath(kind)] : paths(kind),
       ...(labelSelector === undefined ? {} : { labelSelector }),
       watchTimeoutSeconds: options.watch.timeoutSeconds,
       watchdogMs: options.watch.watchdogMs,
       log: options.log,
       onRestart: (reason) => {
-        observe.restarted(kind, reason);
+        observe.restarted(view.name, reason);
       },
       onRelist: (deleted) => {
-        observe.relisted(kind, deleted);
+        observe.relisted(view.name, deleted);
       },
     });
   // Children are cached by label only: the operator never holds every ConfigMap of the cluster.
   const managed = `${labelKeys.managedBy}=${managedByValue}`;
   const children = new Map<ChildKind, Informer<KubeObject>>();
+  // And every object of those kinds by name only, so that a free name needs no GET (ADR 0128).
+  const childNames = new Map<ChildKind, Informer<KubeObject>>();
   for (const kind of childKinds) {
     if (kind === "HTTPRoute" && !withGateway) continue;
     children.set(kind, make(kind, managed));
+    const view = { name: `${kind}Names`, accept: metadataOnly, transform: nameOnly };
+    childNames.set(kind, make(kind, undefined, view));
   }
   return {
     services: make<CallbackService>("CallbackService"),
     templates: make<ServiceTemplate>("ServiceTemplate"),
     children,
+    childNames,
   };
 }
 
@@ -274,6 +292,17 @@ function wireEvents(informers: Informers, queue: WorkQueue): void {
   };
   for (const informer of informers.children.values())
     informer.on({ add: onChild, update: onChild, delete: onChild });
+  // A name freed: a service stalled on ChildConflict by someone else's object may go on now.
+  for (const [kind, informer] of informers.childNames) {
+    informer.on({
+      delete: (object) => {
+        const name = claimantName(kind, object);
+        const key = `${object.metadata.namespace ?? ""}/${name ?? ""}`;
+        if (name !== undefined && informers.services.get(key) !== undefined)
+          queue.add(serviceKey(key));
+      },
+    });
+  }
 }
 
 async function work(
@@ -290,7 +319,11 @@ async function work(
     try {
       const [kind, rest] = splitKey(key);
       if (kind === "ServiceTemplate") await reconcileTemplate(deps, rest);
-      else if ((await reconcileService(deps, rest)) === "stalled") metrics.terminalError();
+      else {
+        const result = await reconcileService(deps, rest);
+        if (result === "stalled") metrics.terminalError();
+        else if (result !== "done") queue.addAfter(key, result.requeueAfterMs);
+      }
       queue.forget(key);
       metrics.reconciled("success", (deps.clock.monotonic() - started) / 1000);
     } catch (error) {

@@ -11,8 +11,13 @@ import { defaultRenderConfig, type RenderConfig } from "../render/render-config.
 import { ManualClock } from "../runtime/clock.ts";
 import type { Cache } from "../runtime/informer.ts";
 import { KubeApiError, type KubeApi, type KubeObject } from "../runtime/kube-client.ts";
-import { childKinds, type ChildKind } from "./resources.ts";
-import { reconcileService, type ReconcilerDeps } from "./service-reconciler.ts";
+import { childKinds, objectPath, type ChildKind } from "./resources.ts";
+import {
+  reconcileService,
+  type ReconcileResult,
+  type ReconcilerDeps,
+} from "./service-reconciler.ts";
+import { StatusHold, waitingGraceMs } from "./status-hold.ts";
 
 const namespace = "contact-centre";
 const uid = "uid-1";
@@ -42,11 +47,15 @@ interface Sent {
   readonly body?: unknown;
 }
 
-/** Answers applies with the object sent (plus a status the row chooses); errors by path suffix. */
+/**
+ * Answers applies with the object sent (plus a status the row chooses), GETs with the objects
+ * it holds by path (else 404); errors by path suffix.
+ */
 class FakeApi implements Partial<KubeApi> {
   readonly sent: Sent[] = [];
   readonly failures: Readonly<Record<string, KubeApiError>>;
-  readonly statuses: Readonly<Record<string, unknown>>;
+  statuses: Readonly<Record<string, unknown>>;
+  readonly objects = new Map<string, KubeObject>();
   constructor(
     failures: Readonly<Record<string, KubeApiError>> = {},
     statuses: Readonly<Record<string, unknown>> = {},
@@ -54,16 +63,23 @@ class FakeApi implements Partial<KubeApi> {
     this.failures = failures;
     this.statuses = statuses;
   }
-  #failure(path: string): KubeApiError | undefined {
-    return Object.entries(this.failures).find(([suffix]) => path.endsWith(suffix))?.[1];
+  /** Keys are path suffixes; "create " before one fails only a create-only apply. */
+  #failure(path: string, body: unknown): KubeApiError | undefined {
+    const creating = (body as KubeObject).metadata.resourceVersion !== undefined;
+    return Object.entries(this.failures).find(([key]) => {
+      const suffix = key.replace(/^create /, "");
+      return path.endsWith(suffix) && (creating || suffix === key);
+    })?.[1];
   }
   get<T extends KubeObject>(path: string): Promise<T> {
     this.sent.push({ method: "GET", path });
+    const object = this.objects.get(path);
+    if (object !== undefined) return Promise.resolve(object as T);
     return Promise.reject(new KubeApiError(404, "NotFound", `${path} not found`));
   }
   apply<T extends KubeObject>(path: string, object: unknown): Promise<T> {
     this.sent.push({ method: "PATCH", path, body: object });
-    const failure = this.#failure(path);
+    const failure = this.#failure(path, object);
     if (failure !== undefined) return Promise.reject(failure);
     const kind = (object as { kind: string }).kind;
     const status = this.statuses[kind];
@@ -90,11 +106,16 @@ interface Row {
   readonly service?: CallbackService;
   readonly templates?: readonly ServiceTemplate[];
   readonly config?: Partial<RenderConfig>;
+  /** Children in the label cache (and the names view). */
   readonly children?: readonly KubeObject[];
+  /** Objects of a child's name without our label: in the names view only, answered by GET. */
+  readonly foreign?: readonly KubeObject[];
+  /** Objects created after the check: in no cache, answered by GET. */
+  readonly appeared?: readonly KubeObject[];
   readonly failures?: Readonly<Record<string, KubeApiError>>;
   readonly statuses?: Readonly<Record<string, unknown>>;
   /** What reconcileService comes to: its result, or the message it throws. */
-  readonly result: "done" | "stalled" | RegExp;
+  readonly result: ReconcileResult | RegExp;
   readonly ready?: { status: string; reason: string };
   readonly details?: Readonly<Record<string, string>>;
   /** The requests, as "METHOD kind-or-path-end", in order. */
@@ -106,8 +127,12 @@ const unknownRest = {
   RouteAccepted: "Unknown",
 };
 const children = ["ConfigMap", "StatefulSet", "Service", "Ingress"];
-const gets = children.map((kind) => `GET ${kind}`);
 const applies = children.map((kind) => `PATCH ${kind}`);
+/** A service whose status has observed its generation: a waiting outcome is written at once. */
+const observed = (s: CallbackService): CallbackService => ({
+  ...s,
+  status: { observedGeneration: s.metadata.generation },
+});
 
 const rows: Row[] = [
   { name: "a deleted service is done", result: "done", requests: [] },
@@ -155,9 +180,9 @@ const rows: Row[] = [
     requests: ["PATCH CallbackService", "PATCH status", "event Warning RouteNotAccepted"],
   },
   {
-    name: "CheckOwnership: a Service of the same name owned by nobody stalls, nothing applied",
+    name: "CheckOwnership: a Service of the same name owned by nobody stalls, nothing applied; only its name is looked up",
     service: service({ template: "callback" }),
-    children: [
+    foreign: [
       { apiVersion: "v1", kind: "Service", metadata: { name: "support", namespace } },
     ] as KubeObject[],
     result: "stalled",
@@ -165,12 +190,67 @@ const rows: Row[] = [
     details: { TemplateResolved: "True", OptionsValid: "True", ConfigApplied: "False" },
     requests: [
       "PATCH CallbackService",
-      "GET ConfigMap",
-      "GET StatefulSet",
-      "GET Ingress",
+      "GET Service",
       "PATCH status",
       "event Warning ChildConflict",
     ],
+  },
+  {
+    name: "CheckOwnership: a Deployment of the same name controlled by another owner stalls",
+    service: service({ template: "callback", api: { databaseSecretRef: { name: "db" } } }),
+    foreign: [
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: {
+          name: "support",
+          namespace,
+          ownerReferences: [
+            {
+              apiVersion: "example.com/v1",
+              kind: "App",
+              name: "support",
+              uid: "uid-2",
+              controller: true,
+            },
+          ],
+        },
+      },
+    ] as KubeObject[],
+    result: "stalled",
+    ready: { status: "False", reason: "ChildConflict" },
+    requests: [
+      "PATCH CallbackService",
+      "GET Deployment",
+      "PATCH status",
+      "event Warning ChildConflict",
+    ],
+  },
+  {
+    name: "CheckOwnership: a child of ours whose label was removed by hand is looked up and applied",
+    service: observed(service({ template: "callback" })),
+    foreign: [
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+          name: "support",
+          namespace,
+          ownerReferences: [
+            {
+              apiVersion: "callback-operator.io/v1alpha1",
+              kind: "CallbackService",
+              name: "support",
+              uid,
+              controller: true,
+            },
+          ],
+        },
+      },
+    ] as KubeObject[],
+    result: "done",
+    ready: { status: "False", reason: "DeploymentUnavailable" },
+    requests: ["PATCH CallbackService", "GET Service", ...applies, "PATCH status"],
   },
   {
     name: "ApplyChildren: a child the apiserver refuses (422) stalls",
@@ -179,13 +259,7 @@ const rows: Row[] = [
     result: "stalled",
     ready: { status: "False", reason: "ApplyFailed" },
     details: { ConfigApplied: "False", ...unknownRest },
-    requests: [
-      "PATCH CallbackService",
-      ...gets,
-      ...applies,
-      "PATCH status",
-      "event Warning ApplyFailed",
-    ],
+    requests: ["PATCH CallbackService", ...applies, "PATCH status", "event Warning ApplyFailed"],
   },
   {
     name: "ApplyChildren: a 500 is retried, after the status says so",
@@ -196,22 +270,81 @@ const rows: Row[] = [
     details: { TemplateResolved: "True", ConfigApplied: "False", ...unknownRest },
     requests: [
       "PATCH CallbackService",
-      ...gets,
       ...applies,
       "PATCH status",
       "event Warning ReconciliationFailed",
     ],
   },
   {
-    name: "ApplyChildren: a conflict (409) is retried, not stalled",
+    name: "ApplyChildren: a name taken by someone else after the check (409 creating it) stalls, untouched",
     service: service({ template: "callback" }),
-    failures: { "/configmaps/service.support": new KubeApiError(409, "Conflict", "try again") },
-    result: /try again/,
+    failures: {
+      "create /configmaps/service.support": new KubeApiError(409, "Conflict", "modified"),
+    },
+    appeared: [
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "service.support", namespace } },
+    ] as KubeObject[],
+    result: "stalled",
+    ready: { status: "False", reason: "ChildConflict" },
+    requests: [
+      "PATCH CallbackService",
+      "PATCH ConfigMap",
+      "GET ConfigMap",
+      "PATCH status",
+      "event Warning ChildConflict",
+    ],
+  },
+  {
+    name: "ApplyChildren: a child of ours not yet in the caches (409 creating it) is applied as usual",
+    service: observed(service({ template: "callback" })),
+    failures: {
+      "create /configmaps/service.support": new KubeApiError(409, "Conflict", "modified"),
+    },
+    appeared: [
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: {
+          name: "service.support",
+          namespace,
+          ownerReferences: [
+            {
+              apiVersion: "callback-operator.io/v1alpha1",
+              kind: "CallbackService",
+              name: "support",
+              uid,
+              controller: true,
+            },
+          ],
+        },
+      },
+    ] as KubeObject[],
+    result: "done",
+    ready: { status: "False", reason: "DeploymentUnavailable" },
+    requests: [
+      "PATCH CallbackService",
+      "PATCH ConfigMap",
+      "GET ConfigMap",
+      "PATCH ConfigMap",
+      "PATCH StatefulSet",
+      "PATCH Service",
+      "PATCH Ingress",
+      "PATCH status",
+    ],
+  },
+  {
+    name: "ApplyChildren: a name taken and freed again while creating it is retried",
+    service: service({ template: "callback" }),
+    failures: {
+      "create /configmaps/service.support": new KubeApiError(409, "Conflict", "modified"),
+    },
+    result:
+      /ConfigMap contact-centre\/service.support was created and deleted while the operator created it/,
     ready: { status: "False", reason: "ReconciliationFailed" },
     requests: [
       "PATCH CallbackService",
-      ...gets,
       "PATCH ConfigMap",
+      "GET ConfigMap",
       "PATCH status",
       "event Warning ReconciliationFailed",
     ],
@@ -227,11 +360,17 @@ const rows: Row[] = [
   },
   {
     name: "ObserveHealth: a StatefulSet not yet available waits (done; a child event wakes it)",
-    service: service({ template: "callback" }),
+    service: observed(service({ template: "callback" })),
     result: "done",
     ready: { status: "False", reason: "DeploymentUnavailable" },
     details: { ConfigApplied: "True", DeploymentAvailable: "False", RouteAccepted: "True" },
-    requests: ["PATCH CallbackService", ...gets, ...applies, "PATCH status"],
+    requests: ["PATCH CallbackService", ...applies, "PATCH status"],
+  },
+  {
+    name: "ObserveHealth: waiting on a generation the status has not observed holds the status back",
+    service: service({ template: "callback" }),
+    result: { requeueAfterMs: waitingGraceMs },
+    requests: ["PATCH CallbackService", ...applies],
   },
   {
     name: "ObserveHealth: everything available is Ready",
@@ -242,7 +381,6 @@ const rows: Row[] = [
     details: { ConfigApplied: "True", DeploymentAvailable: "True", RouteAccepted: "True" },
     requests: [
       "PATCH CallbackService",
-      ...gets,
       ...applies,
       "PATCH status",
       "event Normal ReconciliationSucceeded",
@@ -259,14 +397,25 @@ function deps(row: Row, api: FakeApi, events: string[]): ReconcilerDeps {
   const caches = new Map<ChildKind, MapCache<KubeObject>>(
     childKinds.map((kind) => [kind, new MapCache<KubeObject>()]),
   );
+  const names = new Map<ChildKind, MapCache<KubeObject>>(
+    childKinds.map((kind) => [kind, new MapCache<KubeObject>()]),
+  );
   for (const child of row.children ?? []) {
     caches.get(child.kind as ChildKind)?.items.set(`${namespace}/${child.metadata.name}`, child);
+  }
+  for (const child of [...(row.children ?? []), ...(row.foreign ?? [])]) {
+    names.get(child.kind as ChildKind)?.items.set(`${namespace}/${child.metadata.name}`, child);
+  }
+  for (const child of [...(row.foreign ?? []), ...(row.appeared ?? [])]) {
+    const kind = child.kind as ChildKind;
+    api.objects.set(objectPath(kind, namespace, child.metadata.name), child);
   }
   return {
     client: api as unknown as KubeApi,
     services,
     templates,
     children: caches,
+    childNames: names,
     config: { ...defaultRenderConfig, ...row.config },
     fieldManager: "test",
     events: {
@@ -277,6 +426,7 @@ function deps(row: Row, api: FakeApi, events: string[]): ReconcilerDeps {
     },
     log: pino({ level: "silent" }),
     clock: new ManualClock("2026-11-25T12:00:00Z"),
+    statusHold: new StatusHold(),
   };
 }
 
@@ -308,7 +458,7 @@ describe("reconcileService, one row per step outcome", () => {
     const events: string[] = [];
     const run = reconcileService(deps(row, api, events), `${namespace}/support`);
     if (row.result instanceof RegExp) await expect(run).rejects.toThrow(row.result);
-    else await expect(run).resolves.toBe(row.result);
+    else await expect(run).resolves.toEqual(row.result);
     const requests = [...api.sent.map(describeRequest), ...events];
     expect(requests).toEqual(row.requests);
     const conditions = statusOf(api)?.conditions ?? [];
@@ -328,7 +478,7 @@ describe("reconcileService, one row per step outcome", () => {
   /** A service whose StatefulSet (of its own) exists with `spec`. */
   const withStatefulSet = (api: Record<string, unknown>, spec?: Record<string, unknown>): Row => ({
     name: "existing StatefulSet",
-    service: service({ template: "callback", api }),
+    service: observed(service({ template: "callback", api })),
     children: [
       {
         apiVersion: "apps/v1",
@@ -397,7 +547,6 @@ describe("reconcileService, one row per step outcome", () => {
     const requests = api.sent.map(describeRequest);
     expect(requests.filter((r) => r.startsWith("PATCH ") || r.startsWith("GET "))).toEqual([
       "PATCH CallbackService",
-      "GET ConfigMap",
       "PATCH ConfigMap",
       "PATCH status",
     ]);
@@ -415,10 +564,12 @@ describe("reconcileService, one row per step outcome", () => {
   it("warns in status when a named office-hours service is missing", async () => {
     const row: Row = {
       name: "linked",
-      service: service({
-        template: "callback",
-        options: { _business_hours_service: "office", _route_point: "8999@SIP_Switch" },
-      }),
+      service: observed(
+        service({
+          template: "callback",
+          options: { _business_hours_service: "office", _route_point: "8999@SIP_Switch" },
+        }),
+      ),
       result: "done",
       requests: [],
     };
@@ -462,6 +613,25 @@ describe("reconcileService, one row per step outcome", () => {
     );
   });
 
+  it("creates a missing child only if no object has its name by then: a resourceVersion no object has", async () => {
+    const api = new FakeApi();
+    const row = withStatefulSet({});
+    await reconcileService(deps(row, api, []), `${namespace}/support`);
+    const versions = Object.fromEntries(
+      api.sent
+        .filter((s) => s.method === "PATCH" && !s.path.endsWith("/status"))
+        .map((s) => [describeRequest(s), (s.body as KubeObject).metadata.resourceVersion]),
+    );
+    expect(versions).toEqual({
+      "PATCH CallbackService": undefined,
+      "PATCH ConfigMap": "18446744073709551615",
+      // In the cache: applied as it is, whatever its version now.
+      "PATCH StatefulSet": undefined,
+      "PATCH Service": "18446744073709551615",
+      "PATCH Ingress": "18446744073709551615",
+    });
+  });
+
   it("sends nothing at all for a service whose children and status are up to date", async () => {
     const first = new FakeApi({}, { StatefulSet: available });
     const row = rows.find((r) => r.name.endsWith("is Ready"))!;
@@ -488,5 +658,68 @@ describe("reconcileService, one row per step outcome", () => {
       "done",
     );
     expect(second.sent).toEqual([]);
+  });
+});
+
+describe("one status write per convergence (status-hold.ts)", () => {
+  const newService = rows.find((r) => r.name.includes("holds the status back"))!;
+  const statusWrites = (api: FakeApi) => api.sent.filter((s) => s.path.endsWith("/status"));
+  /** Reconciles the new service with one clock and hold across passes, each on its own fake. */
+  function passes() {
+    const clock = new ManualClock("2026-11-25T12:00:00Z");
+    const statusHold = new StatusHold();
+    const events: string[] = [];
+    const pass = (api: FakeApi) =>
+      reconcileService(
+        { ...deps(newService, api, events), clock, statusHold },
+        `${namespace}/support`,
+      );
+    return { clock, events, pass };
+  }
+  const ready = (api: FakeApi) => statusOf(api)?.conditions?.find((c) => c.type === "Ready");
+
+  it("writes Ready directly when the workload becomes available within the grace", async () => {
+    const { clock, events, pass } = passes();
+    const first = new FakeApi();
+    await expect(pass(first)).resolves.toEqual({ requeueAfterMs: waitingGraceMs });
+    expect(statusWrites(first)).toEqual([]);
+    clock.advance(800);
+    const second = new FakeApi({}, { StatefulSet: available });
+    await expect(pass(second)).resolves.toBe("done");
+    expect(statusWrites(second)).toHaveLength(1);
+    expect(ready(second)).toMatchObject({ status: "True", reason: "ReconciliationSucceeded" });
+    expect(events).toEqual(["event Normal ReconciliationSucceeded"]);
+  });
+
+  it("writes Progressing once the grace has passed with the workload still unavailable", async () => {
+    const { clock, events, pass } = passes();
+    await expect(pass(new FakeApi())).resolves.toEqual({ requeueAfterMs: waitingGraceMs });
+    clock.advance(2_000);
+    const early = new FakeApi();
+    await expect(pass(early)).resolves.toEqual({ requeueAfterMs: waitingGraceMs - 2_000 });
+    expect(statusWrites(early)).toEqual([]);
+    clock.advance(waitingGraceMs - 2_000);
+    const late = new FakeApi();
+    await expect(pass(late)).resolves.toBe("done");
+    expect(statusWrites(late)).toHaveLength(1);
+    expect(ready(late)).toMatchObject({ status: "False", reason: "DeploymentUnavailable" });
+    expect(events).toEqual([]);
+  });
+
+  it("never holds back a stall or a failure found during the grace", async () => {
+    const { clock, events, pass } = passes();
+    await pass(new FakeApi());
+    clock.advance(1_000);
+    const refused = new FakeApi({
+      "/statefulsets/support": new KubeApiError(422, "Invalid", "spec.replicas: bad"),
+    });
+    await expect(pass(refused)).resolves.toBe("stalled");
+    expect(ready(refused)).toMatchObject({ status: "False", reason: "ApplyFailed" });
+    const failing = new FakeApi({
+      "/statefulsets/support": new KubeApiError(500, "", "etcd is away"),
+    });
+    await expect(pass(failing)).rejects.toThrow(/etcd is away/);
+    expect(ready(failing)).toMatchObject({ status: "False", reason: "ReconciliationFailed" });
+    expect(events).toEqual(["event Warning ApplyFailed", "event Warning ReconciliationFailed"]);
   });
 });

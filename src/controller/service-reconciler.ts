@@ -18,33 +18,47 @@ import { objectPath, type ChildKind } from "./resources.ts";
 import { computeConditions, suspendedConditions } from "./service-status.ts";
 import { steps, type Run } from "./service-steps.ts";
 import { fitWarnings, requestedAtEcho } from "./status-limits.ts";
+import type { StatusHold } from "./status-hold.ts";
 
 export interface ReconcilerDeps {
   readonly client: KubeApi;
   readonly services: Cache<CallbackService>;
   readonly templates: Cache<ServiceTemplate>;
   readonly children: ReadonlyMap<ChildKind, Cache<KubeObject>>;
+  /** Every object of each child kind in the watched namespaces, names only (child-names.ts). */
+  readonly childNames: ReadonlyMap<ChildKind, Cache<KubeObject>>;
   readonly config: RenderConfig;
   readonly fieldManager: string;
   readonly events: Pick<EventRecorder, "record">;
   readonly log: Logger;
   readonly clock: Clock;
+  readonly statusHold: StatusHold;
 }
 
 /**
- * Resolves "stalled" when only a change by a person can help (a terminal error: no retry),
- * "done" otherwise (ready, or waiting for the cluster: a child's event wakes it again); throws
- * for a transient failure, after writing it to the status, and the queue retries with backoff.
+ * "stalled" when only a change by a person can help (a terminal error: no retry); "done"
+ * otherwise (ready, or waiting for the cluster: a child's event wakes it again); a re-queue delay
+ * when the status of a waiting service is held back (status-hold.ts).
+ */
+export type ReconcileResult = "done" | "stalled" | { readonly requeueAfterMs: number };
+
+/**
+ * Resolves what the reconcile came to (ReconcileResult); throws for a transient failure, after
+ * writing it to the status, and the queue retries with backoff.
  */
 export async function reconcileService(
   deps: ReconcilerDeps,
   key: string,
-): Promise<"done" | "stalled"> {
+): Promise<ReconcileResult> {
   const service = deps.services.get(key);
   // Deleted: garbage collection removes the children through their owner references.
-  if (service === undefined || service.metadata["deletionTimestamp"] !== undefined) return "done";
+  if (service === undefined || service.metadata["deletionTimestamp"] !== undefined) {
+    deps.statusHold.release(key);
+    return "done";
+  }
   // Suspended: nothing changes, but the status says the latest generation was seen.
   if (service.spec.suspend) {
+    deps.statusHold.release(key);
     const status = service.status ?? {};
     const conditions = suspendedConditions(status, deps.clock.now());
     const generation = service.metadata.generation ?? 0;
@@ -69,6 +83,11 @@ export async function reconcileService(
     }
   }
   outcome ??= { kind: "ready", ...(run.health ?? unreachable("ObserveHealth left no health")) };
+  const generation = service.metadata.generation ?? 0;
+  const observed = service.status?.observedGeneration;
+  const now = deps.clock.monotonic();
+  const holdMs = deps.statusHold.holdMs(key, generation, observed, outcome, now);
+  if (holdMs !== undefined) return { requeueAfterMs: holdMs };
   await writeOutcome(run, outcome);
   if (outcome.kind === "failed") throw failure;
   return outcome.kind === "stalled" ? "stalled" : "done";

@@ -6,7 +6,7 @@ import type { CallbackService } from "../api/callback-service.ts";
 import { apiVersion, groupLabelKey, groupLabelPrefix, kinds, labelKeys } from "../api/group.ts";
 import type { ChildObject } from "../render/children.ts";
 import type { RenderResult } from "../render/render.ts";
-import { isNotFound, KubeApiError, type KubeObject } from "../runtime/kube-client.ts";
+import { isConflict, isNotFound, KubeApiError, type KubeObject } from "../runtime/kube-client.ts";
 import { routeHealth, workloadHealth, type Health } from "./child-health.ts";
 import { StalledError, WaitingError, stalledReasons, type StepName } from "./outcome.ts";
 import { childKinds, isChildKind, objectPath, type ChildKind } from "./resources.ts";
@@ -95,9 +95,11 @@ function resolved(step: "ResolveTemplate" | "ResolveOptions" | "ResolveRoute"): 
 }
 
 /**
- * Never adopt: every child is looked up (the cache, else one GET each, together), and an object
- * of a child's name that this service does not control stops the service before anything is
- * written.
+ * Never adopt: every child is looked up, and an object of a child's name that this service does
+ * not control stops the service before anything is written. A child of ours is in the label cache;
+ * a name no object holds (the names view, ADR 0128) is free; only a name held by an object the
+ * label cache lacks (someone else's, or ours with its label removed by hand) costs a GET, and the
+ * GET's answer decides. Without a names view of the kind, every miss is looked up.
  */
 async function checkOwnership(run: Run): Promise<void> {
   const { deps, service } = run;
@@ -105,23 +107,35 @@ async function checkOwnership(run: Run): Promise<void> {
   run.current = await Promise.all(
     children.map(async (child) => {
       const { namespace, name } = child.metadata;
-      const cached = deps.children.get(child.kind)?.get(`${namespace}/${name}`);
-      return cached ?? (await fetchUnlessMissing(run, child.kind, namespace, name));
+      const key = `${namespace}/${name}`;
+      const cached = deps.children.get(child.kind)?.get(key);
+      if (cached !== undefined) return cached;
+      const names = deps.childNames.get(child.kind);
+      if (names !== undefined && names.get(key) === undefined) return undefined;
+      return await fetchUnlessMissing(run, child.kind, namespace, name);
     }),
   );
   children.forEach((child, i) => {
-    const current = run.current[i];
-    const controller = current?.metadata.ownerReferences?.find((ref) => ref.controller === true);
-    if (current === undefined || controller?.uid === service.metadata.uid) return;
-    const owner =
-      controller === undefined
-        ? "is not owned by any controller"
-        : `is controlled by ${controller.kind} ${controller.name}`;
-    throw new StalledError(
-      "ChildConflict",
-      `${child.kind} ${child.metadata.namespace}/${child.metadata.name} already exists and ${owner}; the operator does not adopt it. Delete or rename it, or rename the CallbackService`,
-    );
+    refuseUnlessOurs(service, child, run.current[i]);
   });
+}
+
+/** Stalls on an object of the child's name that this service does not control. */
+function refuseUnlessOurs(
+  service: CallbackService,
+  child: OwnedChild,
+  current: KubeObject | undefined,
+): void {
+  const controller = current?.metadata.ownerReferences?.find((ref) => ref.controller === true);
+  if (current === undefined || controller?.uid === service.metadata.uid) return;
+  const owner =
+    controller === undefined
+      ? "is not owned by any controller"
+      : `is controlled by ${controller.kind} ${controller.name}`;
+  throw new StalledError(
+    "ChildConflict",
+    `${child.kind} ${child.metadata.namespace}/${child.metadata.name} already exists and ${owner}; the operator does not adopt it. Delete or rename it, or rename the CallbackService`,
+  );
 }
 
 async function fetchUnlessMissing(
@@ -157,9 +171,10 @@ async function applyChildren(run: Run): Promise<void> {
   });
   const apply = async ({ child, current }: (typeof stale)[number]): Promise<void> => {
     const { namespace, name } = child.metadata;
+    const path = objectPath(child.kind, namespace, name);
     try {
-      const path = objectPath(child.kind, namespace, name);
-      run.applied.set(child.kind, await deps.client.apply(path, child, deps.fieldManager));
+      if (current === undefined) await createOrCheck(run, child, path);
+      else run.applied.set(child.kind, await deps.client.apply(path, child, deps.fieldManager));
     } catch (error) {
       throw asStalledIfRefused(error, child);
     }
@@ -177,6 +192,56 @@ async function applyChildren(run: Run): Promise<void> {
     );
     if (failed !== undefined) throw failed.reason;
   }
+}
+
+/**
+ * No object can have this resourceVersion: it is beyond any etcd revision (an int64), and the
+ * apiserver compares it as an unsigned 64-bit number.
+ */
+const noObjectsVersion = "18446744073709551615";
+
+/**
+ * A child the ownership check found missing is applied with a resourceVersion no object has. A
+ * create ignores it (an apply that creates has nothing to compare it with); an apply to an
+ * existing object is refused with 409 Conflict, since its resourceVersion differs. So an object
+ * of that name created after the check (by someone else, or ours not yet in the caches) is never
+ * written: the apply fails, and the retry looks at the name again (ADR 0128).
+ */
+function createOnly(child: OwnedChild): object {
+  return { ...child, metadata: { ...child.metadata, resourceVersion: noObjectsVersion } };
+}
+
+/**
+ * Creates a child the check found missing, create-only (createOnly). When its name was taken
+ * meanwhile (409), one GET decides: someone else's object stalls the service, ours (applied by
+ * the previous pass, its watch event not here yet) is applied as usual if it differs, and one
+ * deleted again meanwhile is left to the retry.
+ */
+async function createOrCheck(run: Run, child: OwnedChild, path: string): Promise<void> {
+  const { deps, service } = run;
+  try {
+    run.applied.set(
+      child.kind,
+      await deps.client.apply(path, createOnly(child), deps.fieldManager),
+    );
+    return;
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+  }
+  const { namespace, name } = child.metadata;
+  const found = await fetchUnlessMissing(run, child.kind, namespace, name);
+  if (found === undefined)
+    throw new Error(
+      `${child.kind} ${namespace}/${name} was created and deleted while the operator created it`,
+    );
+  refuseUnlessOurs(service, child, found);
+  const previousGroups = new Set((service.status?.serviceGroups ?? []).map(groupLabelKey));
+  run.applied.set(
+    child.kind,
+    upToDate(child, found, previousGroups)
+      ? found
+      : await deps.client.apply(path, child, deps.fieldManager),
+  );
 }
 
 /**

@@ -25,6 +25,8 @@ export interface InformerOptions<T extends KubeObject> {
   readonly name: string;
   readonly paths: readonly string[];
   readonly labelSelector?: string;
+  /** Accept headers of the list and the watch (metadataOnly); plain JSON when unset. */
+  readonly accept?: { readonly list: string; readonly watch: string };
   /** Server-side watch timeout; the stream is re-opened from the last resourceVersion after it. */
   readonly watchTimeoutSeconds?: number;
   /** Grace after the server-side timeout; a stream still open then is considered stalled. */
@@ -202,7 +204,11 @@ export class Informer<T extends KubeObject> implements Cache<T> {
   }
 
   async #relist(path: string, keysOfPath: Set<string>): Promise<string> {
-    const list = await this.#client.list<T>(path, selector(this.#options.labelSelector));
+    const list = await this.#client.list<T>(
+      path,
+      selector(this.#options.labelSelector),
+      this.#options.accept?.list,
+    );
     const seen = new Set<string>();
     for (const item of list.items) {
       const object = this.#prepare(item);
@@ -262,6 +268,7 @@ export class Informer<T extends KubeObject> implements Cache<T> {
           latest = this.#handle(event, keysOfPath) ?? latest;
         },
         controller.signal,
+        this.#options.accept?.watch,
       );
     } catch (error) {
       if (!state.stalled && !signal.aborted) throw error;

@@ -110,8 +110,21 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
+/**
+ * Accept headers of a metadata-only list and watch: the apiserver answers with
+ * PartialObjectMetadataList / PartialObjectMetadata (metadata only, for every kind, CRDs too) and
+ * the same resourceVersions, so one informer can follow them. Plain JSON after the comma, as
+ * client-go's metadata client asks: a server that cannot convert sends whole objects instead.
+ */
+export const metadataOnly = {
+  list: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
+  watch: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json",
+} as const;
+
 export interface RequestOptions {
   readonly query?: Query;
+  /** The Accept header; plain JSON unless a representation is asked for (metadataOnly). */
+  readonly accept?: string;
   readonly body?: unknown;
   readonly contentType?: string;
   readonly signal?: AbortSignal;
@@ -124,12 +137,13 @@ export interface RequestOptions {
 export interface KubeApi {
   request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
   get<T extends KubeObject>(path: string): Promise<T>;
-  list<T extends KubeObject>(path: string, query?: Query): Promise<ObjectList<T>>;
+  list<T extends KubeObject>(path: string, query?: Query, accept?: string): Promise<ObjectList<T>>;
   watch<T extends KubeObject>(
     path: string,
     query: Query,
     onEvent: (event: WatchEvent<T>) => void,
     signal: AbortSignal,
+    accept?: string,
   ): Promise<void>;
   apply<T extends KubeObject>(
     path: string,
@@ -191,7 +205,10 @@ export class KubeClient implements KubeApi {
     if (method !== "GET" && this.#options.mayWrite?.() === false)
       throw new WriteFencedError(method, path);
     const { agent, headers } = await this.#prepare();
-    const requestHeaders: Record<string, string> = { ...headers, accept: "application/json" };
+    const requestHeaders: Record<string, string> = {
+      ...headers,
+      accept: options.accept ?? "application/json",
+    };
     if (this.#options.userAgent !== undefined)
       requestHeaders["user-agent"] = this.#options.userAgent;
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -240,20 +257,26 @@ export class KubeClient implements KubeApi {
   }
 
   /** Lists every page; the returned resourceVersion is where a watch continues. */
-  async list<T extends KubeObject>(path: string, query: Query = {}): Promise<ObjectList<T>> {
+  async list<T extends KubeObject>(
+    path: string,
+    query: Query = {},
+    accept?: string,
+  ): Promise<ObjectList<T>> {
     const items: T[] = [];
     let continueToken: string | undefined;
     let resourceVersion: string;
     do {
-      const page = await this.request<ObjectList<T> & { apiVersion?: string; kind?: string }>(
-        "GET",
-        path,
-        { query: { ...query, limit: 500, continue: continueToken } },
-      );
+      // A metadata-only list of nothing says `"items": null`.
+      const page = await this.request<
+        Omit<ObjectList<T>, "items"> & { items: T[] | null; apiVersion?: string; kind?: string }
+      >("GET", path, {
+        query: { ...query, limit: 500, continue: continueToken },
+        ...(accept === undefined ? {} : { accept }),
+      });
       // The items of a list of built-in kinds carry no apiVersion and kind; without them a cached
       // child never equals what the operator would apply, and every reconcile re-applies it.
       const kind = page.kind?.replace(/List$/, "");
-      for (const item of page.items) {
+      for (const item of page.items ?? []) {
         if (item.apiVersion === undefined && page.apiVersion !== undefined) {
           item.apiVersion = page.apiVersion;
         }
@@ -275,8 +298,13 @@ export class KubeClient implements KubeApi {
     query: Query,
     onEvent: (event: WatchEvent<T>) => void,
     signal: AbortSignal,
+    accept?: string,
   ): Promise<void> {
-    const response = await this.#send("GET", path, { query: { ...query, watch: true }, signal });
+    const response = await this.#send("GET", path, {
+      query: { ...query, watch: true },
+      signal,
+      ...(accept === undefined ? {} : { accept }),
+    });
     const status = response.statusCode ?? 0;
     if (!isOk(status)) throw toApiError(status, await readText(response), `WATCH ${path}`);
     const lines = createInterface({ input: response, crlfDelay: Infinity });

@@ -52,6 +52,15 @@ describe("WorkQueue", () => {
     expect(await q.get()).toBe("ns/a");
   });
 
+  it("keeps the sooner of two delays for a waiting key: a short re-queue is not held by a long backoff", async () => {
+    const q = queue();
+    q.addAfter("ns/a", 600_000);
+    q.addAfter("ns/a", 20);
+    q.addAfter("ns/a", 300_000);
+    expect(await q.get()).toBe("ns/a");
+    q.shutDown();
+  });
+
   it("hands out queued keys after shutdown, then undefined to every worker", async () => {
     const q = queue();
     q.add("ns/a");

@@ -28,7 +28,7 @@ export class WorkQueue {
   readonly #dirty = new Set<string>();
   readonly #processing = new Set<string>();
   readonly #failures = new Map<string, number>();
-  readonly #delayed = new Map<string, NodeJS.Timeout>();
+  readonly #delayed = new Map<string, { readonly timer: NodeJS.Timeout; readonly due: number }>();
   readonly #addedAt = new Map<string, number>();
   #waiters: ((key: string | undefined) => void)[] = [];
   #shuttingDown = false;
@@ -58,20 +58,29 @@ export class WorkQueue {
     this.#push(key);
   }
 
-  /** Adds the key after a delay; an earlier pending delay for the same key wins. */
+  /**
+   * Adds the key after a delay. A key already waiting keeps the sooner of its two times, as
+   * client-go's delaying queue does: a short re-queue (a held status) must not wait behind a long
+   * retry backoff.
+   */
   addAfter(key: string, delayMs: number): void {
     if (this.#shuttingDown) return;
     if (delayMs <= 0) {
       this.add(key);
       return;
     }
-    if (this.#delayed.has(key)) return;
+    const due = this.#clock.monotonic() + delayMs;
+    const pending = this.#delayed.get(key);
+    if (pending !== undefined) {
+      if (pending.due <= due) return;
+      clearTimeout(pending.timer);
+    }
     const timer = setTimeout(() => {
       this.#delayed.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.#delayed.set(key, timer);
+    this.#delayed.set(key, { timer, due });
   }
 
   /** Re-queues a key that failed, after its next backoff delay; returns that delay. */
@@ -110,7 +119,7 @@ export class WorkQueue {
   /** Stops accepting keys and releases idle waiters; keys already queued are still handed out. */
   shutDown(): void {
     this.#shuttingDown = true;
-    for (const timer of this.#delayed.values()) clearTimeout(timer);
+    for (const { timer } of this.#delayed.values()) clearTimeout(timer);
     this.#delayed.clear();
     if (this.#queue.length === 0) {
       for (const waiter of this.#waiters) waiter(undefined);
