@@ -1,9 +1,10 @@
 // The operator as a real process, as the image runs it: for the tests (test/support/operator.ts
 // adds the test cluster's defaults) and for the benchmarks. No vitest here, so bench/ can use it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, openSync } from "node:fs";
+import { mkdirSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Agent, fetch } from "undici";
+import { parse } from "yaml";
 import { freePort } from "../../src/control-plane/ports.ts";
 
 const repoRoot = path.join(import.meta.dirname, "../..");
@@ -67,7 +68,18 @@ const testTimings = [
   "--watchdog=30s",
 ];
 
-/** Starts the operator (with the test timings unless told); resolves once /healthz answers. */
+/** The chart's NODE_OPTIONS of the operator container (values.yaml `nodeOptions`). */
+function chartNodeOptions(): string {
+  const values = parse(
+    readFileSync(path.join(repoRoot, "charts/callback-operator/values.yaml"), "utf8"),
+  ) as { nodeOptions?: string };
+  return values.nodeOptions ?? "";
+}
+
+/**
+ * Starts the operator (with the test timings unless told); resolves once /healthz answers. With
+ * the production timings it also runs with the chart's NODE_OPTIONS, as the operator pod does.
+ */
 export async function spawnOperatorProcess(
   name: string,
   args: readonly string[],
@@ -88,7 +100,12 @@ export async function spawnOperatorProcess(
       ...(timings === "test" ? testTimings : []),
       ...args,
     ],
-    { stdio: ["ignore", log, log] },
+    {
+      stdio: ["ignore", log, log],
+      ...(timings === "production"
+        ? { env: { ...process.env, NODE_OPTIONS: chartNodeOptions() } }
+        : {}),
+    },
   );
   const exited = new Promise<never>((_, reject) => {
     child.once("exit", (code) => {
