@@ -41,6 +41,20 @@ class MapCache<T extends KubeObject> implements Cache<T> {
   }
 }
 
+/** A child of the service under test: controlled by it. */
+function ours(apiVersion: string, kind: string, name: string): KubeObject {
+  const owner = { apiVersion: "callback-operator.io/v1alpha1", kind: "CallbackService" };
+  return {
+    apiVersion,
+    kind,
+    metadata: {
+      name,
+      namespace,
+      ownerReferences: [{ ...owner, name: "support", uid, controller: true }],
+    },
+  };
+}
+
 interface Sent {
   readonly method: string;
   readonly path: string;
@@ -229,25 +243,7 @@ const rows: Row[] = [
   {
     name: "CheckOwnership: a child of ours whose label was removed by hand is looked up and applied",
     service: observed(service({ template: "callback" })),
-    foreign: [
-      {
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: {
-          name: "support",
-          namespace,
-          ownerReferences: [
-            {
-              apiVersion: "callback-operator.io/v1alpha1",
-              kind: "CallbackService",
-              name: "support",
-              uid,
-              controller: true,
-            },
-          ],
-        },
-      },
-    ] as KubeObject[],
+    foreign: [ours("v1", "Service", "support")] as KubeObject[],
     result: "done",
     ready: { status: "False", reason: "DeploymentUnavailable" },
     requests: ["PATCH CallbackService", "GET Service", ...applies, "PATCH status"],
@@ -300,25 +296,7 @@ const rows: Row[] = [
     failures: {
       "create /configmaps/service.support": new KubeApiError(409, "Conflict", "modified"),
     },
-    appeared: [
-      {
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: {
-          name: "service.support",
-          namespace,
-          ownerReferences: [
-            {
-              apiVersion: "callback-operator.io/v1alpha1",
-              kind: "CallbackService",
-              name: "support",
-              uid,
-              controller: true,
-            },
-          ],
-        },
-      },
-    ] as KubeObject[],
+    appeared: [ours("v1", "ConfigMap", "service.support")] as KubeObject[],
     result: "done",
     ready: { status: "False", reason: "DeploymentUnavailable" },
     requests: [
@@ -481,21 +459,7 @@ describe("reconcileService, one row per step outcome", () => {
     service: observed(service({ template: "callback", api })),
     children: [
       {
-        apiVersion: "apps/v1",
-        kind: "StatefulSet",
-        metadata: {
-          name: "support",
-          namespace,
-          ownerReferences: [
-            {
-              apiVersion: "callback-operator.io/v1alpha1",
-              kind: "CallbackService",
-              name: "support",
-              uid,
-              controller: true,
-            },
-          ],
-        },
+        ...ours("apps/v1", "StatefulSet", "support"),
         ...(spec === undefined ? {} : { spec }),
       },
     ] as KubeObject[],

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { collectionPath } from "../../src/controller/resources.ts";
 import { Informer } from "../../src/runtime/informer.ts";
+import type { Condition } from "../../src/api/conditions.ts";
 import { KubeClient, metadataOnly, type KubeObject } from "../../src/runtime/kube-client.ts";
 import {
   adminAccess,
@@ -41,13 +42,6 @@ afterAll(async () => {
   await client.close();
   await operator.stop();
 });
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 
 interface Stored {
   metadata: {
