@@ -323,7 +323,10 @@ describe("the chart's console Deployment in a real pod", () => {
       await page.locator("#password").fill("not the password");
       await page.locator("#username").fill(USER);
       await page.getByRole("button", { name: "Sign in", exact: true }).click();
-      await expect.poll(() => page.locator("#error").textContent()).toMatch(/\S/);
+      // A refused sign-in costs a scrypt check: seconds for a pod of 20m CPU on a busy node.
+      await expect
+        .poll(() => page.locator("#error").textContent(), { timeout: 15_000 })
+        .toMatch(/\S/);
       await page.locator("#password").fill(PASSWORD);
       await page.getByRole("button", { name: "Sign in", exact: true }).click();
       const services = page.locator("section#services");
