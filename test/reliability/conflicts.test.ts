@@ -130,9 +130,10 @@ describe("another field manager", () => {
       .toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     // The apply; Ready going False (the scale bumped the StatefulSet's generation: "not observed
-    // yet"), its message changing once if the StatefulSet controller made the second pod before
-    // the scale came back ("1 old replicas are pending termination"), and back to True; the
-    // Event of the return to Ready. One more write than that and the operator is fighting.
-    expect((await writes()) - before).toBeLessThanOrEqual(5);
+    // yet"), its message changing up to twice if the StatefulSet controller made extra pods before
+    // the scale came back and removes them one by one ("2 old replicas are pending termination",
+    // then "1 old…"; the soak's load is slow enough to show both), and back to True; the Event of
+    // the return to Ready. One more write than that and the operator is fighting.
+    expect((await writes()) - before).toBeLessThanOrEqual(6);
   });
 });
