@@ -87,7 +87,7 @@ export function resultTables(results: BenchResults): string {
         JSON.stringify(results.idle[c].requestsPerMinute).replace(/"/g, ""),
       ]),
     ),
-    `**Memory** (RSS and heap in use, MiB) by number of services; at ${String(profile.detailSize)} the median of the runs.`,
+    `**Memory** (RSS and heap in use, MiB) by number of services; at 0 an idle controller (caches synced, median of two), at ${String(profile.detailSize)} the median of the runs.`,
     table(
       [
         "services",
@@ -109,6 +109,17 @@ export function resultTables(results: BenchResults): string {
         ];
       }),
     ),
+    `Fixed cost and slope (least squares over the rows above): ` +
+      (["operator", "go-peer"] as const)
+        .map((c) => {
+          const fit = results.memoryFit[c];
+          return (
+            `${c} RSS ${String(fit.rss.fixedMiB)} MiB + ${String(fit.rss.perThousandMiB)} MiB per 1,000 services, ` +
+            `heap ${String(fit.heap.fixedMiB)} + ${String(fit.heap.perThousandMiB)}`
+          );
+        })
+        .join("; ") +
+      ".",
     `**Callback API** start-callback on loopback: requests per second and latency.`,
     table(
       ["backend", "requests", "concurrency", "pool", "per second", "p50 ms", "p99 ms", "errors"],

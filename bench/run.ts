@@ -16,6 +16,7 @@ import {
   idleRequests,
   latencyOf,
   memory,
+  startController,
   type IdleResult,
   type LatencyResult,
   type LatencySamples,
@@ -25,7 +26,7 @@ import {
 import { writeReport } from "./report.ts";
 import { startBenchCluster, type BenchCluster } from "./support/bench-cluster.ts";
 import { machineInfo, type MachineInfo } from "./support/machine.ts";
-import { median, ratio } from "./support/stats.ts";
+import { linearFit, median, ratio } from "./support/stats.ts";
 import { applyBenchTemplate } from "./workload.ts";
 
 export interface Profile {
@@ -110,12 +111,29 @@ export interface BenchResults {
     Record<Controller, { readonly runsSeconds: readonly number[]; readonly medianSeconds: number }>
   >;
   readonly idle: Readonly<Record<Controller, IdleResult>>;
+  /** From 0 services (the fixed cost, an idle controller) up to the profile's largest size. */
   readonly memory: Readonly<Record<Controller, readonly MemoryResult[]>>;
+  /** The least-squares line through `memory`: MiB at 0 services and MiB per 1,000 services. */
+  readonly memoryFit: Readonly<Record<Controller, MemoryFit>>;
   readonly callbackApi: CallbackApiBenchResult;
 }
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+export interface MemoryFit {
+  readonly rss: { readonly fixedMiB: number; readonly perThousandMiB: number };
+  readonly heap: { readonly fixedMiB: number; readonly perThousandMiB: number };
+}
+
+function memoryFit(memory: readonly MemoryResult[]): MemoryFit {
+  const line = (value: (m: MemoryResult) => number) => {
+    const fit = linearFit(memory.map((m) => [m.services, value(m)]));
+    const round = (n: number) => Math.round(n * 10) / 10;
+    return { fixedMiB: round(fit.intercept), perThousandMiB: round(fit.slope * 1000) };
+  };
+  return { rss: line((m) => m.rssMiB), heap: line((m) => m.heapMiB) };
 }
 
 /** The contenders in a different order each run. */
@@ -185,8 +203,28 @@ async function measureDetails(
   }
 }
 
+/** Idle controllers with 0 services, each sampled twice in the order A B B A: the fixed cost. */
+async function fixedCost(cluster: BenchCluster): Promise<Record<Controller, MemoryResult>> {
+  const samples: Record<Controller, MemoryResult[]> = { operator: [], "go-peer": [] };
+  const order: Controller[] = ["operator", "go-peer", "go-peer", "operator"];
+  for (const [i, contender] of order.entries()) {
+    const controller = await startController(cluster, contender, `idle-${String(i)}`);
+    // Caches synced and start-up garbage collected: what a fleet of none costs.
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    samples[contender].push(await memory(controller, 0));
+    await controller.stop();
+    log(`memory of an idle ${contender}: ${JSON.stringify(samples[contender].at(-1))}`);
+  }
+  const medianOf = (list: readonly MemoryResult[]): MemoryResult => ({
+    services: 0,
+    rssMiB: median(list.map((m) => m.rssMiB)),
+    heapMiB: median(list.map((m) => m.heapMiB)),
+  });
+  return { operator: medianOf(samples.operator), "go-peer": medianOf(samples["go-peer"]) };
+}
+
 /** The samples of every run as the results report them: medians and percentiles over the runs. */
-function summarize(samples: DetailSamples) {
+function summarize(samples: DetailSamples, idle: MemoryResult) {
   const medianMemory: MemoryResult = {
     services: samples.memory[0]?.services ?? Number.NaN,
     rssMiB: median(samples.memory.map((m) => m.rssMiB)),
@@ -194,7 +232,7 @@ function summarize(samples: DetailSamples) {
   };
   return {
     idle: idleOf(samples.idle),
-    memory: [medianMemory, ...samples.grown],
+    memory: [idle, medianMemory, ...samples.grown],
     latency: latencyOf(samples.latency),
     fanOut: { runsSeconds: samples.fanOutSeconds, medianSeconds: median(samples.fanOutSeconds) },
   };
@@ -208,6 +246,7 @@ export async function runBench(profile: Profile): Promise<BenchResults> {
     "go-peer": noSamples(),
   };
   const runs = new Map<string, number[]>();
+  let idleMemory: Record<Controller, MemoryResult> | undefined;
   // Every (size, run, contender), the contenders rotating from run to run.
   const plan = profile.sizes.flatMap((services) =>
     Array.from({ length: profile.runs }, (_, run) =>
@@ -215,6 +254,7 @@ export async function runBench(profile: Profile): Promise<BenchResults> {
     ).flat(),
   );
   try {
+    idleMemory = await fixedCost(cluster);
     for (const { services, run, contender } of plan) {
       await applyBenchTemplate(cluster.client, baseTemplateValue);
       const id = `${contender}-${String(services)}-${String(run)}`;
@@ -246,8 +286,8 @@ export async function runBench(profile: Profile): Promise<BenchResults> {
       return { services, contender, runsSeconds, medianSeconds: median(runsSeconds) };
     }),
   );
-  const operatorDetails = summarize(details.operator);
-  const peerDetails = summarize(details["go-peer"]);
+  const operatorDetails = summarize(details.operator, idleMemory.operator);
+  const peerDetails = summarize(details["go-peer"], idleMemory["go-peer"]);
   log("Callback API");
   const callbackApi = await benchCallbackApi({ profile: profile.name, log });
   const medianOf = (services: number, contender: ContenderName) =>
@@ -268,6 +308,10 @@ export async function runBench(profile: Profile): Promise<BenchResults> {
     fanOut: { operator: operatorDetails.fanOut, "go-peer": peerDetails.fanOut },
     idle: { operator: operatorDetails.idle, "go-peer": peerDetails.idle },
     memory: { operator: operatorDetails.memory, "go-peer": peerDetails.memory },
+    memoryFit: {
+      operator: memoryFit(operatorDetails.memory),
+      "go-peer": memoryFit(peerDetails.memory),
+    },
     callbackApi,
   };
 }

@@ -22,3 +22,25 @@ export function median(samples: readonly number[]): number {
 export function ratio(value: number, baseline: number): number {
   return Math.round((value / baseline) * 100) / 100;
 }
+
+/**
+ * The least-squares line through (x, y) points: what a fleet of x costs as a fixed part and a
+ * part per unit. NaN for fewer than two distinct x.
+ */
+export function linearFit(points: readonly (readonly [number, number])[]): {
+  readonly intercept: number;
+  readonly slope: number;
+} {
+  const n = points.length;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const [x, y] of points) {
+    sxx += (x - meanX) ** 2;
+    sxy += (x - meanX) * (y - meanY);
+  }
+  if (n < 2 || sxx === 0) return { intercept: Number.NaN, slope: Number.NaN };
+  const slope = sxy / sxx;
+  return { intercept: meanY - slope * meanX, slope };
+}
