@@ -12,7 +12,9 @@
 // where the raw baseline runs one INSERT. It took 7 statements before (BEGIN … COMMIT).
 //
 // Method: every run gets a fresh database (and server process); a warm-up precedes the measured
-// requests; backends are interleaved run by run so drift on the machine spreads over all three.
+// requests; backends are interleaved run by run, in an order rotated each run, so drift on the
+// machine spreads over all of them. The HTTP floor (support/http-insert-floor.ts) is the raw
+// INSERT behind a bare node:http server in a process of its own: the least any HTTP API pays.
 // Reported figures are medians of the runs; `errors` sums the measured requests that failed. The
 // CPU time of each process per request is read from /proc around the measured requests: unlike
 // throughput it holds when other work shares the machine. With `--cpu-prof`, the servers of the
@@ -24,6 +26,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { spawn, type ChildProcess } from "node:child_process";
 import { Pool } from "undici";
 import { DEFAULT_POOL_SIZE, postgresDatabase } from "../src/callback-api/database.ts";
 import { migrate } from "../src/callback-api/migrations.ts";
@@ -32,7 +35,6 @@ import {
   startServer,
   stopServer,
   writeConfigDir,
-  type ServerProcess,
 } from "../test/callback-api/support/server-process.ts";
 import {
   summarizeCpuProfile,
@@ -41,15 +43,19 @@ import {
 } from "./support/cpu-profile.ts";
 import { machineInfo, type MachineInfo } from "./support/machine.ts";
 import { postgresBackendPids, processCpuMs, processesCpuMs } from "./support/proc-cpu.ts";
+import { INSERT_SQL } from "./support/http-insert-floor.ts";
 import { median, percentile, ratio } from "./support/stats.ts";
+
+const HTTP_FLOOR = join(import.meta.dirname, "support", "http-insert-floor.ts");
 
 export const BACKENDS = [
   "callback-api-postgres",
   "raw-insert-postgres",
+  "http-insert-postgres",
   "callback-api-pglite",
 ] as const;
 export type Backend = (typeof BACKENDS)[number];
-type ServerBackend = Exclude<Backend, "raw-insert-postgres">;
+type ServerBackend = "callback-api-postgres" | "callback-api-pglite";
 
 /**
  * CPU time per measured request, in ms, by process: the load generator (this process: HTTP client
@@ -106,6 +112,10 @@ export interface CallbackApiBenchResult {
   readonly ratios: {
     readonly postgresThroughput: number;
     readonly pgliteThroughput: number;
+    /** The Callback API over the HTTP floor: what the rules and the framework cost. */
+    readonly postgresOverHttpFloor: number;
+    /** The HTTP floor over raw INSERT: what an HTTP exchange on loopback costs by itself. */
+    readonly httpFloorOverRaw: number;
     readonly postgresP50: number;
     readonly postgresP99: number;
     readonly pgliteP99: number;
@@ -286,9 +296,9 @@ async function measure(
   };
 }
 
-/** Start-callbacks over HTTP against one fresh server. */
+/** Start-callbacks over HTTP against one fresh server (the Callback API's or the HTTP floor's). */
 async function measureServer(
-  server: ServerProcess,
+  server: { readonly base: string; readonly child: ChildProcess },
   ctx: RunContext,
   database: string | undefined,
 ): Promise<Measured> {
@@ -394,11 +404,6 @@ async function runApiPglite(ctx: RunContext, profileDir?: string): Promise<Serve
   }
 }
 
-/** The statement `StoreQueries.insert` runs for a start-callback, with the same column values. */
-const INSERT_SQL = `INSERT INTO callbacks (id, service_name, state, customer_number, desired_time, scheduled,
-   expiration_time, created_at, updated_at, properties)
- VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING *`;
-
 /** The baseline: the same rows straight into the migrated table over a pool of the same size, no HTTP. */
 async function runRawInsert(ctx: RunContext): Promise<ServerRun> {
   return withDatabase(ctx, async (url, database) => {
@@ -430,6 +435,30 @@ async function runRawInsert(ctx: RunContext): Promise<ServerRun> {
       return { result };
     } finally {
       await db.close();
+    }
+  });
+}
+
+/** The HTTP floor (bench/support/http-insert-floor.ts) in a process of its own, on a fresh database. */
+async function runHttpInsert(ctx: RunContext): Promise<ServerRun> {
+  return withDatabase(ctx, async (url, database) => {
+    const child = spawn(process.execPath, [HTTP_FLOOR, url, String(ctx.poolSize)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      const port = await new Promise<number>((resolvePort, reject) => {
+        child.stdout.once("data", (chunk: Buffer) => {
+          resolvePort((JSON.parse(chunk.toString("utf8")) as { port: number }).port);
+        });
+        child.once("exit", (code) => {
+          reject(new Error(`the HTTP floor exited with ${String(code)} before listening`));
+        });
+      });
+      const server = { base: `http://127.0.0.1:${String(port)}`, child };
+      const { result } = await measureServer(server, ctx, database);
+      return { result };
+    } finally {
+      await stopServer({ child });
     }
   });
 }
@@ -475,6 +504,7 @@ export async function benchCallbackApi(options: BenchOptions): Promise<CallbackA
   const runs: Record<Backend, RunResult[]> = {
     "callback-api-postgres": [],
     "raw-insert-postgres": [],
+    "http-insert-postgres": [],
     "callback-api-pglite": [],
   };
   const serverProfiles: Partial<Record<ServerBackend, ProfileSummary>> = {};
@@ -487,12 +517,18 @@ export async function benchCallbackApi(options: BenchOptions): Promise<CallbackA
       const measures: Record<Backend, () => Promise<ServerRun>> = {
         "callback-api-postgres": () => runApiPostgres(ctx, profiled),
         "raw-insert-postgres": () => runRawInsert(ctx),
+        "http-insert-postgres": () => runHttpInsert(ctx),
         "callback-api-pglite": () => runApiPglite(ctx, profiled),
       };
-      for (const backend of BACKENDS) {
+      // A different order each run, so that drift on the machine favours no backend.
+      const order = BACKENDS.map((_, i) => BACKENDS[(i + run - 1) % BACKENDS.length] as Backend);
+      for (const backend of order) {
         const { result, profile } = await measures[backend]();
         runs[backend].push(result);
-        if (profile !== undefined && backend !== "raw-insert-postgres")
+        if (
+          profile !== undefined &&
+          (backend === "callback-api-postgres" || backend === "callback-api-pglite")
+        )
           serverProfiles[backend] = profile;
         const cpu = result.cpuMsPerRequest;
         options.log(
@@ -506,10 +542,12 @@ export async function benchCallbackApi(options: BenchOptions): Promise<CallbackA
   const backends: Record<Backend, BackendResult> = {
     "callback-api-postgres": combine(runs["callback-api-postgres"], ctx, ctx.poolSize),
     "raw-insert-postgres": combine(runs["raw-insert-postgres"], ctx, ctx.poolSize),
+    "http-insert-postgres": combine(runs["http-insert-postgres"], ctx, ctx.poolSize),
     "callback-api-pglite": combine(runs["callback-api-pglite"], ctx, 1),
   };
   const api = backends["callback-api-postgres"];
   const raw = backends["raw-insert-postgres"];
+  const httpFloor = backends["http-insert-postgres"];
   const pglite = backends["callback-api-pglite"];
   const postgresThroughput = ratio(api.throughputPerSecond, raw.throughputPerSecond);
   return {
@@ -521,6 +559,8 @@ export async function benchCallbackApi(options: BenchOptions): Promise<CallbackA
     ratios: {
       postgresThroughput,
       pgliteThroughput: ratio(pglite.throughputPerSecond, raw.throughputPerSecond),
+      postgresOverHttpFloor: ratio(api.throughputPerSecond, httpFloor.throughputPerSecond),
+      httpFloorOverRaw: ratio(httpFloor.throughputPerSecond, raw.throughputPerSecond),
       postgresP50: ratio(api.p50Ms, raw.p50Ms),
       postgresP99: ratio(api.p99Ms, raw.p99Ms),
       pgliteP99: ratio(pglite.p99Ms, raw.p99Ms),
@@ -544,7 +584,8 @@ export function formatCallbackApiResult(result: CallbackApiBenchResult): string 
     }),
     "",
     `API/raw throughput: PostgreSQL ${result.ratios.postgresThroughput}, PGlite ${result.ratios.pgliteThroughput}; ` +
-      `API/raw p99: PostgreSQL ${result.ratios.postgresP99}, PGlite ${result.ratios.pgliteP99}. ` +
+      `API/raw p99: PostgreSQL ${result.ratios.postgresP99}, PGlite ${result.ratios.pgliteP99}; ` +
+      `API/HTTP floor ${result.ratios.postgresOverHttpFloor}, HTTP floor/raw ${result.ratios.httpFloorOverRaw}. ` +
       `Target >= ${result.target.ratio}: ${result.target.met ? "met" : "missed"}.`,
   ];
   for (const [backend, profile] of Object.entries(result.serverProfiles ?? {})) {

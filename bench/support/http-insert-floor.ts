@@ -1,0 +1,80 @@
+// The HTTP floor of the Callback API benchmark: what any HTTP service that stores a start-callback
+// must at least do, in a process of its own like the Callback API server. It reads the JSON body,
+// runs the one INSERT of the raw baseline over a pool of the same size and answers the id as JSON;
+// no validation, rules, logging or metrics. The Callback API over this floor is what its rules and
+// framework cost; the raw INSERT over it is what HTTP on loopback costs (issue 19).
+//
+//   node bench/support/http-insert-floor.ts <database url> <pool size>
+// prints `{"port":N}` once it listens on 127.0.0.1.
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import { postgresDatabase } from "../../src/callback-api/database.ts";
+import { migrate } from "../../src/callback-api/migrations.ts";
+
+/** The statement `StoreQueries.insert` runs for a start-callback, with the same column values. */
+export const INSERT_SQL = `INSERT INTO callbacks (id, service_name, state, customer_number, desired_time, scheduled,
+   expiration_time, created_at, updated_at, properties)
+ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING *`;
+
+const TTL_MS = 86_400_000; // the `_ttl` default
+
+interface StartBody {
+  readonly _customer_number: string;
+  readonly _desired_time: string;
+  readonly order: string;
+}
+
+async function main(url: string, poolSize: number): Promise<void> {
+  const db = postgresDatabase(url, poolSize);
+  await migrate(db);
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const answer = (status: number, body: unknown): void => {
+        response.writeHead(status, { "content-type": "application/json" });
+        response.end(JSON.stringify(body));
+      };
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as StartBody;
+      const id = randomUUID().replaceAll("-", "").toUpperCase();
+      const desired = Date.parse(body._desired_time);
+      db.query(INSERT_SQL, [
+        id,
+        request.url?.split("/").at(-1) ?? "",
+        "SCHEDULED",
+        body._customer_number,
+        new Date(desired),
+        true,
+        new Date(desired + TTL_MS),
+        new Date(),
+        JSON.stringify({ order: body.order }),
+      ]).then(
+        () => {
+          answer(200, { _id: id });
+        },
+        (error: unknown) => {
+          answer(500, { message: String(error) });
+        },
+      );
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    process.stdout.write(`${JSON.stringify({ port })}\n`);
+  });
+  process.once("SIGTERM", () => {
+    server.close();
+    server.closeAllConnections();
+    void db.close();
+  });
+}
+
+if (import.meta.main) {
+  const [url, pool] = process.argv.slice(2);
+  if (url === undefined || pool === undefined) {
+    throw new Error("usage: http-insert-floor.ts <database url> <pool size>");
+  }
+  await main(url, Number(pool));
+}
