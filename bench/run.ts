@@ -215,10 +215,11 @@ async function fixedCost(cluster: BenchCluster): Promise<Record<Controller, Memo
     await controller.stop();
     log(`memory of an idle ${contender}: ${JSON.stringify(samples[contender].at(-1))}`);
   }
+  const round = (n: number) => Math.round(n * 10) / 10;
   const medianOf = (list: readonly MemoryResult[]): MemoryResult => ({
     services: 0,
-    rssMiB: median(list.map((m) => m.rssMiB)),
-    heapMiB: median(list.map((m) => m.heapMiB)),
+    rssMiB: round(median(list.map((m) => m.rssMiB))),
+    heapMiB: round(median(list.map((m) => m.heapMiB))),
   });
   return { operator: medianOf(samples.operator), "go-peer": medianOf(samples["go-peer"]) };
 }
