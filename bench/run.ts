@@ -65,7 +65,10 @@ export const profiles: Record<Profile["name"], Profile> = {
   },
 };
 
-/** `--sizes=100,1000` and `--memory-sizes=5000` override the profile's lists (recorded in the results). */
+/**
+ * `--sizes=100,1000` and `--memory-sizes=5000` override the profile's lists, `--runs=1` its runs
+ * (recorded in the results).
+ */
 function withOverrides(profile: Profile, argv: readonly string[]): Profile {
   const list = (flag: string): number[] | undefined => {
     const raw = argv.find((a) => a.startsWith(`--${flag}=`))?.split("=")[1];
@@ -76,10 +79,12 @@ function withOverrides(profile: Profile, argv: readonly string[]): Profile {
     }
     return values;
   };
+  const [runs] = list("runs") ?? [profile.runs];
   return {
     ...profile,
     sizes: list("sizes") ?? profile.sizes,
     memorySizes: list("memory-sizes") ?? profile.memorySizes,
+    runs: runs ?? profile.runs,
   };
 }
 
