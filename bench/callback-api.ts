@@ -120,8 +120,8 @@ export interface CallbackApiBenchResult {
     readonly postgresP99: number;
     readonly pgliteP99: number;
   };
-  /** Issue 7 target: Callback API start throughput on PostgreSQL >= 0.6 × raw INSERT throughput. */
-  readonly target: { readonly ratio: 0.6; readonly met: boolean };
+  /** Issue 19 target (issue 7 asked 0.6): Callback API start throughput on PostgreSQL >= 0.5 × raw INSERT. */
+  readonly target: { readonly ratio: 0.5; readonly met: boolean };
   /**
    * Where each server process spent its CPU during the measured requests of the last run (warm-up,
    * start-up and shutdown excluded), when `cpuProfileDir` was given.
@@ -565,7 +565,7 @@ export async function benchCallbackApi(options: BenchOptions): Promise<CallbackA
       postgresP99: ratio(api.p99Ms, raw.p99Ms),
       pgliteP99: ratio(pglite.p99Ms, raw.p99Ms),
     },
-    target: { ratio: 0.6, met: postgresThroughput >= 0.6 },
+    target: { ratio: 0.5, met: postgresThroughput >= 0.5 },
     ...(profileDir === undefined ? {} : { serverProfiles }),
   };
 }
