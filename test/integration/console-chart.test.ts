@@ -166,6 +166,7 @@ describe("the chart's console", () => {
       "console.oidc.clientId=callback-console",
       "console.oidc.clientSecretName=console-oidc",
       "console.oidc.groupsClaim=roles",
+      "console.oidc.scopes=openid groups email",
       "console.extraArgs={--session-idle=15m}",
     );
     const flags = parsedFlags(docs);
@@ -185,6 +186,7 @@ describe("the chart's console", () => {
         clientSecretFile: "/etc/callback-operator/oidc/client-secret",
         groupsClaim: "roles",
         usernameClaim: "preferred_username",
+        scopes: ["openid", "groups", "email"],
       },
       sessionIdleMs: 15 * 60_000,
     });
