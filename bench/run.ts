@@ -132,11 +132,13 @@ export interface MemoryFit {
   readonly heap: { readonly fixedMiB: number; readonly perThousandMiB: number };
 }
 
+/** MiB to one decimal, as the results report memory. */
+const roundMiB = (n: number): number => Math.round(n * 10) / 10;
+
 function memoryFit(memory: readonly MemoryResult[]): MemoryFit {
   const line = (value: (m: MemoryResult) => number) => {
     const fit = linearFit(memory.map((m) => [m.services, value(m)]));
-    const round = (n: number) => Math.round(n * 10) / 10;
-    return { fixedMiB: round(fit.intercept), perThousandMiB: round(fit.slope * 1000) };
+    return { fixedMiB: roundMiB(fit.intercept), perThousandMiB: roundMiB(fit.slope * 1000) };
   };
   return { rss: line((m) => m.rssMiB), heap: line((m) => m.heapMiB) };
 }
@@ -220,11 +222,10 @@ async function fixedCost(cluster: BenchCluster): Promise<Record<Controller, Memo
     await controller.stop();
     log(`memory of an idle ${contender}: ${JSON.stringify(samples[contender].at(-1))}`);
   }
-  const round = (n: number) => Math.round(n * 10) / 10;
   const medianOf = (list: readonly MemoryResult[]): MemoryResult => ({
     services: 0,
-    rssMiB: round(median(list.map((m) => m.rssMiB))),
-    heapMiB: round(median(list.map((m) => m.heapMiB))),
+    rssMiB: roundMiB(median(list.map((m) => m.rssMiB))),
+    heapMiB: roundMiB(median(list.map((m) => m.heapMiB))),
   });
   return { operator: medianOf(samples.operator), "go-peer": medianOf(samples["go-peer"]) };
 }
