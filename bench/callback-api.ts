@@ -21,7 +21,7 @@
 // last run are profiled (their figures include the profiler's small overhead).
 //
 //   node bench/callback-api.ts [quick|full] [--cpu-prof DIR]
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -43,7 +43,7 @@ import {
 } from "./support/cpu-profile.ts";
 import { machineInfo, type MachineInfo } from "./support/machine.ts";
 import { postgresBackendPids, processCpuMs, processesCpuMs } from "./support/proc-cpu.ts";
-import { INSERT_SQL } from "./support/http-insert-floor.ts";
+import { INSERT_SQL, insertParams } from "./support/http-insert-floor.ts";
 import { median, percentile, ratio } from "./support/stats.ts";
 
 const HTTP_FLOOR = join(import.meta.dirname, "support", "http-insert-floor.ts");
@@ -144,7 +144,6 @@ const SIZES = {
 const SERVICE = "bench";
 const BUCKET_MS = 5 * 60_000;
 const BUCKETS = 288; // one day of 5-minute buckets
-const TTL_MS = 86_400_000; // the `_ttl` default
 /**
  * The options of a busy service: the defaults (number checks, in-queue checking, throttle) with the
  * caps raised, as `two-replicas.test.ts` does, so that no request of a run is refused.
@@ -413,17 +412,10 @@ async function runRawInsert(ctx: RunContext): Promise<ServerRun> {
       const base = scheduleBase(Date.now());
       const insert = async (i: number): Promise<boolean> => {
         const request = startRequest(i, base);
-        const rows = await db.query(INSERT_SQL, [
-          randomUUID().replaceAll("-", "").toUpperCase(),
-          SERVICE,
-          "SCHEDULED",
-          request.customerNumber,
-          new Date(request.desiredTime),
-          true,
-          new Date(request.desiredTime + TTL_MS),
-          new Date(),
-          JSON.stringify({ order: request.order }),
-        ]);
+        const rows = await db.query(
+          INSERT_SQL,
+          insertParams(SERVICE, request.customerNumber, request.desiredTime, request.order),
+        );
         return rows.length === 1;
       };
       let firstError: string | undefined;

@@ -18,6 +18,26 @@ export const INSERT_SQL = `INSERT INTO callbacks (id, service_name, state, custo
 
 const TTL_MS = 86_400_000; // the `_ttl` default
 
+/** The parameters of `INSERT_SQL` for a scheduled start, as the Callback API would store it. */
+export function insertParams(
+  service: string,
+  customerNumber: string,
+  desiredTime: number,
+  order: string,
+): unknown[] {
+  return [
+    randomUUID().replaceAll("-", "").toUpperCase(),
+    service,
+    "SCHEDULED",
+    customerNumber,
+    new Date(desiredTime),
+    true,
+    new Date(desiredTime + TTL_MS),
+    new Date(),
+    JSON.stringify({ order }),
+  ];
+}
+
 interface StartBody {
   readonly _customer_number: string;
   readonly _desired_time: string;
@@ -36,21 +56,15 @@ async function main(url: string, poolSize: number): Promise<void> {
         response.end(JSON.stringify(body));
       };
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as StartBody;
-      const id = randomUUID().replaceAll("-", "").toUpperCase();
-      const desired = Date.parse(body._desired_time);
-      db.query(INSERT_SQL, [
-        id,
+      const params = insertParams(
         request.url?.split("/").at(-1) ?? "",
-        "SCHEDULED",
         body._customer_number,
-        new Date(desired),
-        true,
-        new Date(desired + TTL_MS),
-        new Date(),
-        JSON.stringify({ order: body.order }),
-      ]).then(
+        Date.parse(body._desired_time),
+        body.order,
+      );
+      db.query(INSERT_SQL, params).then(
         () => {
-          answer(200, { _id: id });
+          answer(200, { _id: params[0] });
         },
         (error: unknown) => {
           answer(500, { message: String(error) });
