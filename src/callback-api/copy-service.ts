@@ -23,6 +23,12 @@ export const SERVICE_TABLES: readonly ServiceTable[] = [
   { name: "access_bookings", serviceColumn: "service_name", order: "access_number" },
 ];
 
+/**
+ * Tables derived from the service's rows, never copied: the target's triggers keep its counts
+ * (migration 6, ADR 0137) from the rows the copy writes and deletes there.
+ */
+export const DERIVED_TABLES: readonly string[] = ["callback_counts", "callback_count_deltas"];
+
 /** Tables whose rows in the target make it "not empty": the services row is only the groups. */
 const RECORD_TABLES = ["callbacks", "throttle_counters", "access_bookings"];
 

@@ -252,11 +252,13 @@ export class StoreQueries {
     return rows.map(toRow);
   }
 
+  /** The service's queued callbacks, from the counts migration 6 keeps (ADR 0137). */
   async countQueued(serviceName: string): Promise<number> {
-    return this.count("service_name = $1 AND state = ANY($2::text[])", [
-      serviceName,
-      QUEUED_STATES,
-    ]);
+    const rows = await this.client.query<{ count: number }>(
+      "SELECT callback_api_count_states($1, $2)::int AS count",
+      [serviceName, QUEUED_STATES],
+    );
+    return firstRow(rows).count;
   }
 
   /** Scheduled callbacks per time bucket in [from, to), cancelled ones excluded: they gave the slot back. */
@@ -398,14 +400,6 @@ export class StoreQueries {
       ],
     );
     return toRow(firstRow(rows));
-  }
-
-  private async count(where: string, params: unknown[]): Promise<number> {
-    const rows = await this.client.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM callbacks WHERE ${where}`,
-      params,
-    );
-    return rows[0]?.count ?? 0;
   }
 }
 
@@ -718,10 +712,14 @@ export class Store extends StoreQueries {
   }
 
   async queuedCounts(): Promise<Map<string, number>> {
+    // The kept counts (ADR 0137): one row per service and state, and the deltas not yet folded.
     const rows = await this.db.query<{ service_name: string; count: number }>(
-      `SELECT service_name, count(*)::int AS count FROM callbacks
-       WHERE state = ANY($1::text[]) GROUP BY service_name`,
-      [QUEUED_STATES],
+      `SELECT service_name, sum(n)::int AS count FROM (
+         SELECT service_name, n FROM callback_counts WHERE kind = ANY($1::text[])
+         UNION ALL
+         SELECT service_name, n FROM callback_count_deltas WHERE kind = ANY($1::text[])) AS kept
+       GROUP BY service_name HAVING sum(n) > 0`,
+      [QUEUED_STATES.map((state) => `state:${state}`)],
     );
     return new Map(rows.map((row) => [row.service_name, row.count]));
   }

@@ -52,7 +52,7 @@ describe.each(BACKENDS)("store on %s", (backend) => {
     const rows = await t.db.query<{ version: number }>(
       "SELECT version FROM callback_api_migrations",
     );
-    expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it("stores and reads back a callback with its properties and times", async () => {

@@ -453,6 +453,8 @@ describe("the Callback API with auth on, under hostile input", () => {
     expect(tables.rows.map((row) => row.name)).toEqual([
       "access_bookings",
       "callback_api_migrations",
+      "callback_count_deltas",
+      "callback_counts",
       "callbacks",
       "services",
       "throttle_counters",

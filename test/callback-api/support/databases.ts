@@ -27,21 +27,34 @@ export interface TestStore {
   close(): Promise<void>;
 }
 
-export async function openStore(backend: Backend): Promise<TestStore> {
+export interface TestDatabase {
+  readonly db: Database;
+  readonly close: () => Promise<void>;
+}
+
+/** A new, empty database of `backend`, made ready by `prepare` (migrate, or an older schema). */
+export async function openDatabase(
+  backend: Backend,
+  prepare: (db: Database) => Promise<unknown>,
+): Promise<TestDatabase> {
   if (backend === "pglite") {
     const db = await pgliteDatabase(undefined);
-    await migrate(db);
-    return { db, store: new Store(db), close: () => db.close() };
+    await prepare(db);
+    return { db, close: () => db.close() };
   }
   const created = await createPostgresDatabase();
   const db = postgresDatabase(created.url);
-  await migrate(db);
+  await prepare(db);
   return {
     db,
-    store: new Store(db),
-    async close() {
+    close: async () => {
       await db.close();
       await created.drop();
     },
   };
+}
+
+export async function openStore(backend: Backend): Promise<TestStore> {
+  const { db, close } = await openDatabase(backend, migrate);
+  return { db, store: new Store(db), close };
 }
