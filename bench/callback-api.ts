@@ -1,6 +1,6 @@
 // Callback API benchmark (issue 7 item 6): start-callback throughput and latency of the real server
 // process on loopback, against raw INSERTs of the same rows over a pool of the same size, and with
-// embedded PGlite.
+// embedded PGlite against raw INSERTs into PGlite (its own floor, in this process).
 //
 // Scenario: scheduled start-callbacks (POST /genesys/1/service/callback/{name} with a `_desired_time`
 // a day ahead), JSON bodies, each with its own valid US number, spread round-robin over a day of
@@ -8,8 +8,9 @@
 // promote and one empty claim per second) and never competes with the starts; every start still
 // runs the full rule set of the defaults: number checks, then one prepared statement, the function
 // `callback_api_start` in its own transaction (ADR 0121: the rule locks with a rate lane, the rate
-// windows' count, in-queue count, bucket count, insert; scheduled starts have no daily throttle),
-// where the raw baseline runs one INSERT. It took 7 statements before (BEGIN … COMMIT).
+// windows from the kept counts of ADR 0137, in-queue count, bucket count, insert and the counts'
+// trigger; scheduled starts have no daily throttle), where the raw baseline runs one INSERT into a
+// table without the trigger. It took 7 statements before (BEGIN … COMMIT).
 //
 // Method: every run gets a fresh database (and server process); a warm-up precedes the measured
 // requests; backends are interleaved run by run, in an order rotated each run, so drift on the
@@ -28,8 +29,12 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { spawn, type ChildProcess } from "node:child_process";
 import { Pool } from "undici";
-import { DEFAULT_POOL_SIZE, postgresDatabase } from "../src/callback-api/database.ts";
-import { migrate } from "../src/callback-api/migrations.ts";
+import {
+  DEFAULT_POOL_SIZE,
+  pgliteDatabase,
+  postgresDatabase,
+  type Database,
+} from "../src/callback-api/database.ts";
 import { findAdminUrl, createDatabase } from "../test/callback-api/support/postgres-admin.ts";
 import {
   startServer,
@@ -43,7 +48,7 @@ import {
 } from "./support/cpu-profile.ts";
 import { machineInfo, type MachineInfo } from "./support/machine.ts";
 import { postgresBackendPids, processCpuMs, processesCpuMs } from "./support/proc-cpu.ts";
-import { INSERT_SQL, insertParams } from "./support/http-insert-floor.ts";
+import { bareCallbacksTable, INSERT_SQL, insertParams } from "./support/http-insert-floor.ts";
 import { median, percentile, ratio } from "./support/stats.ts";
 
 const HTTP_FLOOR = join(import.meta.dirname, "support", "http-insert-floor.ts");
@@ -53,6 +58,7 @@ export const BACKENDS = [
   "raw-insert-postgres",
   "http-insert-postgres",
   "callback-api-pglite",
+  "raw-insert-pglite",
 ] as const;
 export type Backend = (typeof BACKENDS)[number];
 type ServerBackend = "callback-api-postgres" | "callback-api-pglite";
@@ -111,6 +117,7 @@ export interface CallbackApiBenchResult {
   /** Callback API figures over the raw-INSERT ones (throughput: higher is better; latency: lower is better). */
   readonly ratios: {
     readonly postgresThroughput: number;
+    /** PGlite's Callback API over raw INSERT into PGlite (issue 19: "its own raw INSERT"). */
     readonly pgliteThroughput: number;
     /** The Callback API over the HTTP floor: what the rules and the framework cost. */
     readonly postgresOverHttpFloor: number;
@@ -403,32 +410,59 @@ async function runApiPglite(ctx: RunContext, profileDir?: string): Promise<Serve
   }
 }
 
+/** Raw INSERTs of the same rows into a bare callbacks table, measured like a server's requests. */
+async function measureRawInserts(
+  ctx: RunContext,
+  db: Database,
+  database: string | undefined,
+): Promise<ServerRun> {
+  await bareCallbacksTable(db);
+  const base = scheduleBase(Date.now());
+  const insert = async (i: number): Promise<boolean> => {
+    const request = startRequest(i, base);
+    const rows = await db.query(
+      INSERT_SQL,
+      insertParams(SERVICE, request.customerNumber, request.desiredTime, request.order),
+    );
+    return rows.length === 1;
+  };
+  let firstError: string | undefined;
+  const onError = (error: string): void => {
+    firstError ??= error;
+  };
+  const { result } = await measure(ctx, { database }, insert, onError);
+  if (firstError !== undefined) ctx.log(`  first error: ${firstError}`);
+  return { result };
+}
+
 /** The baseline: the same rows straight into the migrated table over a pool of the same size, no HTTP. */
 async function runRawInsert(ctx: RunContext): Promise<ServerRun> {
   return withDatabase(ctx, async (url, database) => {
     const db = postgresDatabase(url, ctx.poolSize);
     try {
-      await migrate(db);
-      const base = scheduleBase(Date.now());
-      const insert = async (i: number): Promise<boolean> => {
-        const request = startRequest(i, base);
-        const rows = await db.query(
-          INSERT_SQL,
-          insertParams(SERVICE, request.customerNumber, request.desiredTime, request.order),
-        );
-        return rows.length === 1;
-      };
-      let firstError: string | undefined;
-      const onError = (error: string): void => {
-        firstError ??= error;
-      };
-      const { result } = await measure(ctx, { database }, insert, onError);
-      if (firstError !== undefined) ctx.log(`  first error: ${firstError}`);
-      return { result };
+      return await measureRawInserts(ctx, db, database);
     } finally {
       await db.close();
     }
   });
+}
+
+/**
+ * PGlite's own floor: the same INSERTs into PGlite on a data directory, in this process (the
+ * engine's CPU is counted as the client's), as the Callback API's PGlite does in its server.
+ */
+async function runRawInsertPglite(ctx: RunContext): Promise<ServerRun> {
+  const dataDir = await mkdtemp(join(tmpdir(), "cbbench-pglite-raw-"));
+  try {
+    const db = await pgliteDatabase(dataDir);
+    try {
+      return await measureRawInserts(ctx, db, undefined);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** The HTTP floor (bench/support/http-insert-floor.ts) in a process of its own, on a fresh database. */
@@ -498,6 +532,7 @@ export async function benchCallbackApi(options: BenchOptions): Promise<CallbackA
     "raw-insert-postgres": [],
     "http-insert-postgres": [],
     "callback-api-pglite": [],
+    "raw-insert-pglite": [],
   };
   const serverProfiles: Partial<Record<ServerBackend, ProfileSummary>> = {};
   const machine = machineInfo();
@@ -511,6 +546,7 @@ export async function benchCallbackApi(options: BenchOptions): Promise<CallbackA
         "raw-insert-postgres": () => runRawInsert(ctx),
         "http-insert-postgres": () => runHttpInsert(ctx),
         "callback-api-pglite": () => runApiPglite(ctx, profiled),
+        "raw-insert-pglite": () => runRawInsertPglite(ctx),
       };
       // A different order each run, so that drift on the machine favours no backend.
       const order = BACKENDS.map((_, i) => BACKENDS[(i + run - 1) % BACKENDS.length] as Backend);
@@ -536,11 +572,13 @@ export async function benchCallbackApi(options: BenchOptions): Promise<CallbackA
     "raw-insert-postgres": combine(runs["raw-insert-postgres"], ctx, ctx.poolSize),
     "http-insert-postgres": combine(runs["http-insert-postgres"], ctx, ctx.poolSize),
     "callback-api-pglite": combine(runs["callback-api-pglite"], ctx, 1),
+    "raw-insert-pglite": combine(runs["raw-insert-pglite"], ctx, 1),
   };
   const api = backends["callback-api-postgres"];
   const raw = backends["raw-insert-postgres"];
   const httpFloor = backends["http-insert-postgres"];
   const pglite = backends["callback-api-pglite"];
+  const rawPglite = backends["raw-insert-pglite"];
   const postgresThroughput = ratio(api.throughputPerSecond, raw.throughputPerSecond);
   return {
     profile: options.profile,
@@ -550,12 +588,12 @@ export async function benchCallbackApi(options: BenchOptions): Promise<CallbackA
     backends,
     ratios: {
       postgresThroughput,
-      pgliteThroughput: ratio(pglite.throughputPerSecond, raw.throughputPerSecond),
+      pgliteThroughput: ratio(pglite.throughputPerSecond, rawPglite.throughputPerSecond),
       postgresOverHttpFloor: ratio(api.throughputPerSecond, httpFloor.throughputPerSecond),
       httpFloorOverRaw: ratio(httpFloor.throughputPerSecond, raw.throughputPerSecond),
       postgresP50: ratio(api.p50Ms, raw.p50Ms),
       postgresP99: ratio(api.p99Ms, raw.p99Ms),
-      pgliteP99: ratio(pglite.p99Ms, raw.p99Ms),
+      pgliteP99: ratio(pglite.p99Ms, rawPglite.p99Ms),
     },
     target: { ratio: 0.5, met: postgresThroughput >= 0.5 },
     ...(profileDir === undefined ? {} : { serverProfiles }),

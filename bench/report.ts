@@ -135,7 +135,7 @@ export function resultTables(results: BenchResults): string {
       ]),
     ),
     `Callback API over raw INSERT (throughput): **${String(results.callbackApi.ratios.postgresThroughput)}** ` +
-      `on PostgreSQL, ${String(results.callbackApi.ratios.pgliteThroughput)} on PGlite; over the HTTP floor ` +
+      `on PostgreSQL, ${String(results.callbackApi.ratios.pgliteThroughput)} on PGlite (over its own raw INSERT); over the HTTP floor ` +
       `(the same INSERT behind a bare node:http server) **${String(results.callbackApi.ratios.postgresOverHttpFloor)}**, ` +
       `the HTTP floor itself ${String(results.callbackApi.ratios.httpFloorOverRaw)} of raw INSERT.`,
     `![Convergence time against the number of services](benchmarks-${profile.name}.svg)`,
