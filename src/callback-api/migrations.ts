@@ -317,6 +317,8 @@ ${startFunction("CREATE FUNCTION", ROW_COUNTS)}    `,
       );
       CREATE INDEX callback_count_deltas_key ON callback_count_deltas (service_name, kind, slice);
 
+      -- IMMUTABLE although extract() on timestamptz is STABLE: the epoch does not depend on the
+      -- session's time zone, and an immutable function is inlined and folded into constants.
       CREATE FUNCTION callback_api_created_slice(p_at timestamptz) RETURNS bigint
       LANGUAGE sql IMMUTABLE AS $fn$ SELECT floor(extract(epoch FROM p_at) / 10)::bigint $fn$;
 
