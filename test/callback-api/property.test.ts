@@ -478,6 +478,7 @@ describe.each(BACKENDS)("generated requests on %s", (backend) => {
     { timeout: 180_000 },
     async () => {
       const started = Date.now();
+      const seed = Number(process.env["PROPERTY_SEED"] ?? Date.now() % 2 ** 31);
       // Both apps share one store; requests for either go through the first app's server only when
       // they name the first service: each request is sent to the app it names.
       await fc.assert(
@@ -485,12 +486,14 @@ describe.each(BACKENDS)("generated requests on %s", (backend) => {
           const request = build(g, apps, ids);
           await send(request, injectVia((apps[g.app] ?? apps[0])?.app as FastifyInstance));
         }),
-        { numRuns: INJECTED, seed: Number(process.env["PROPERTY_SEED"] ?? Date.now() % 2 ** 31) },
+        { numRuns: INJECTED, seed },
       );
       console.info(
-        `${backend}: ${INJECTED} injected requests in ${Date.now() - started} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}; ${ids.length} callbacks started`,
+        `${backend}: ${INJECTED} injected requests in ${Date.now() - started} ms (PROPERTY_SEED=${seed}); statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}; ${ids.length} callbacks started`,
       );
-      expect(ids.length).toBeGreaterThan(100);
+      // The generator must reach valid starts, so that the id-based requests hit real records. How
+      // many is up to the seed: 100 to 147 in six runs on the two engines, so the bound is half.
+      expect(ids.length).toBeGreaterThan(60);
     },
   );
 
