@@ -8,8 +8,8 @@ interface Migration {
   readonly sql: string;
 }
 
-/** How `callback_api_start` counts the rate windows and the queue cap: SQL setting `v_count_1`,
- * `v_count_2` (the windows) and `v_counted` (the queue). */
+/** How `callback_api_start` counts the rate windows, the queue cap and the time bucket: SQL
+ * setting `v_count_1`, `v_count_2` (the windows) and `v_counted` (the queue, the bucket). */
 interface StartCounts {
   readonly rate: string;
   readonly queueCap: string;
@@ -50,7 +50,7 @@ const KEPT_COUNTS: StartCounts = {
 
 /**
  * The start function (ADR 0121), one text for migration 5, which created it, and migration 6,
- * which replaced its two growing counts: the SQL a database at version 5 ran stays the same.
+ * which replaced its three counts: the SQL a database at version 5 ran stays the same.
  */
 function startFunction(
   create: "CREATE FUNCTION" | "CREATE OR REPLACE FUNCTION",
