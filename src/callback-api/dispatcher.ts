@@ -163,7 +163,7 @@ export class Dispatcher {
       this.#lastPurge = clock.monotonic();
       const purged = await store.purgeExpired(service, now, utcDay(now));
       if (purged > 0) this.#o.log.info({ purged }, "Purged expired callbacks");
-      await store.reclaimCountDeltas();
+      await store.reclaimDeadRows();
     }
     const released = await store.releaseExpiredClaims(service, now);
     if (released > 0) this.#o.log.warn({ released }, "Released expired claims for redelivery");
