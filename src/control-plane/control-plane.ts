@@ -447,6 +447,15 @@ function createFakeNode(tools: ToolPaths, kubeconfig: string): void {
   ]);
 }
 
+/** The components a fault test restarts, and the port each one's health answers on. */
+const componentPorts = {
+  etcd: "etcdClient",
+  "kube-apiserver": "apiserver",
+  "kube-controller-manager": "controllerManager",
+  "kube-scheduler": "scheduler",
+} as const;
+export type RestartableComponent = keyof typeof componentPorts;
+
 /**
  * Kills one component (SIGKILL: a crash, not a shutdown), leaves it down for `downMs`, starts it
  * again with the same arguments and waits until it is healthy. etcd keeps its data directory.
@@ -454,7 +463,7 @@ function createFakeNode(tools: ToolPaths, kubeconfig: string): void {
  */
 export async function restartComponent(
   dir: string,
-  name: "etcd" | "kube-apiserver",
+  name: RestartableComponent,
   downMs = 0,
 ): Promise<void> {
   const state = await readState(dir);
@@ -463,14 +472,16 @@ export async function restartComponent(
     throw new Error(`No ${name} in the plane at ${dir}`);
   await stopGroup(old.pid, 0);
   await sleep(downMs);
-  const port = state.ports[name === "etcd" ? "etcdClient" : "apiserver"] ?? 0;
+  const port = state.ports[componentPorts[name]] ?? 0;
   const probe =
     name === "etcd"
       ? { url: `http://127.0.0.1:${String(port)}/health` }
-      : {
-          url: `${state.server}/readyz`,
-          ca: await readFile(path.join(state.pkiDir, "ca.crt"), "utf8"),
-        };
+      : name === "kube-apiserver"
+        ? {
+            url: `${state.server}/readyz`,
+            ca: await readFile(path.join(state.pkiDir, "ca.crt"), "utf8"),
+          }
+        : { url: `https://127.0.0.1:${String(port)}/healthz` };
   // The old process's port is usually free at once; seen in CI, it sometimes is not (the new
   // apiserver exited with EADDRINUSE and every later test failed). Retry for a minute, which
   // outlasts orphaned sockets, and name whoever holds the port if it never comes free.

@@ -128,7 +128,8 @@ describe.runIf(inject("clusterKind") === "local")("control plane crashes", () =>
 
   it(
     "etcd killed while every service changes: every change arrives once etcd is back",
-    { timeout: 300_000 },
+    // Its own waits (120 + 240 + 120 + 60 s) decide, never the test's timeout.
+    { timeout: 600_000 },
     async () => {
       applyFleet(namespace, services, "VQ_After_Etcd");
       await waitUntil(
@@ -139,14 +140,25 @@ describe.runIf(inject("clusterKind") === "local")("control plane crashes", () =>
       await restartComponent(planeDir(), "etcd", downMs);
       const back = (performance.now() - crashedAt) / 1000;
       const started = performance.now();
-      await waitUntil(() => queues().every((q) => q === "VQ_After_Etcd"), 240_000);
-      const updated = (performance.now() - started) / 1000;
-      // Ready follows the workloads, which kube-controller-manager rolls: after an etcd crash
-      // its caches can lag for minutes ("read version is not as new as written version"). The
-      // operator's part is to report each one truthfully, whatever KCM does.
-      const allReady = await waitFleetReady(namespace, services, 120_000).catch(() => undefined);
-      await waitUntil(() => readinessMismatches().length === 0, 60_000);
-      const unavailable = workloads().filter((w) => !workloadHealth(w, "StatefulSet").ok).length;
+      let updated: number;
+      let allReady: number | undefined;
+      let unavailable: number;
+      try {
+        await waitUntil(() => queues().every((q) => q === "VQ_After_Etcd"), 240_000);
+        updated = (performance.now() - started) / 1000;
+        // Ready follows the workloads, which kube-controller-manager rolls: after an etcd crash
+        // its caches can lag for minutes ("read version is not as new as written version"). The
+        // operator's part is to report each one truthfully, whatever KCM does.
+        allReady = await waitFleetReady(namespace, services, 120_000).catch(() => undefined);
+        await waitUntil(() => readinessMismatches().length === 0, 60_000);
+        unavailable = workloads().filter((w) => !workloadHealth(w, "StatefulSet").ok).length;
+      } finally {
+        // The tests after this one share the plane: seen in a soak run, kube-controller-manager
+        // left Deployments unavailable and kube-scheduler reported its cache corrupted after the
+        // crash, and five later tests failed behind them. Both start again from fresh caches.
+        await restartComponent(planeDir(), "kube-controller-manager");
+        await restartComponent(planeDir(), "kube-scheduler");
+      }
       expect(operator.child.exitCode).toBeNull();
       expect(
         fleetProblems(namespace).filter(
