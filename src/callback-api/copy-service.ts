@@ -5,29 +5,7 @@
 // whatever the columns are; both stores are at this program's schema (open-store.ts migrated them).
 import { createHash } from "node:crypto";
 import type { Database, SqlClient } from "./database.ts";
-
-interface ServiceTable {
-  readonly name: string;
-  /** The column holding the service name. */
-  readonly serviceColumn: string;
-  /** A total order of the service's rows (the primary key), so both sides hash the same sequence. */
-  readonly order: string;
-}
-
-/** Every table holding a service's data; `callback_api_migrations` belongs to the store. */
-export const SERVICE_TABLES: readonly ServiceTable[] = [
-  { name: "callbacks", serviceColumn: "service_name", order: "id" },
-  { name: "throttle_counters", serviceColumn: "service_name", order: "parameter, value, day" },
-  { name: "services", serviceColumn: "name", order: "name" },
-  // Access numbers booked by the service's user-originated callbacks (ADR 0110).
-  { name: "access_bookings", serviceColumn: "service_name", order: "access_number" },
-];
-
-/**
- * Tables derived from the service's rows, never copied: the target's triggers keep its counts
- * (migration 6, ADR 0137) from the rows the copy writes and deletes there.
- */
-export const DERIVED_TABLES: readonly string[] = ["callback_counts", "callback_count_deltas"];
+import { SERVICE_TABLES, type ServiceTable } from "./schema-tables.ts";
 
 /** Tables whose rows in the target make it "not empty": the services row is only the groups. */
 const RECORD_TABLES = ["callbacks", "throttle_counters", "access_bookings"];

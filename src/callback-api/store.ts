@@ -6,11 +6,8 @@ import {
   type PreparedStatement,
   type SqlClient,
 } from "./database.ts";
-import { DERIVED_TABLES, SERVICE_TABLES } from "./copy-service.ts";
 import { QuerySlots } from "./query-slots.ts";
-
-/** Every table the Callback API writes: the ones PGlite's maintenance pass vacuums. */
-const WRITTEN_TABLES = [...SERVICE_TABLES.map((table) => table.name), ...DERIVED_TABLES];
+import { SCHEMA_TABLES } from "./schema-tables.ts";
 
 export const CALLBACK_STATES = [
   "SCHEDULED",
@@ -847,7 +844,7 @@ export class Store extends StoreQueries {
    * does it, as for every table.
    */
   async reclaimDeadRows(): Promise<void> {
-    if (this.db.kind === "pglite") await this.db.exec(`VACUUM ${WRITTEN_TABLES.join(", ")}`);
+    if (this.db.kind === "pglite") await this.db.exec(`VACUUM ${SCHEMA_TABLES.join(", ")}`);
   }
 
   /** `_ttl`: records are kept this long after their desired time, then deleted. */

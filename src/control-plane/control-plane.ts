@@ -473,15 +473,7 @@ export async function restartComponent(
   await stopGroup(old.pid, 0);
   await sleep(downMs);
   const port = state.ports[componentPorts[name]] ?? 0;
-  const probe =
-    name === "etcd"
-      ? { url: `http://127.0.0.1:${String(port)}/health` }
-      : name === "kube-apiserver"
-        ? {
-            url: `${state.server}/readyz`,
-            ca: await readFile(path.join(state.pkiDir, "ca.crt"), "utf8"),
-          }
-        : { url: `https://127.0.0.1:${String(port)}/healthz` };
+  const probe = await healthProbe(name, state, port);
   // The old process's port is usually free at once; seen in CI, it sometimes is not (the new
   // apiserver exited with EADDRINUSE and every later test failed). Retry for a minute, which
   // outlasts orphaned sockets, and name whoever holds the port if it never comes free.
@@ -510,6 +502,26 @@ export async function restartComponent(
       );
       await sleep(1_000);
     }
+  }
+}
+
+/** Where a restarted component says it is healthy, as startPlane waits for it. */
+async function healthProbe(
+  name: RestartableComponent,
+  state: PlaneState,
+  port: number,
+): Promise<{ url: string; ca?: string }> {
+  switch (name) {
+    case "etcd":
+      return { url: `http://127.0.0.1:${String(port)}/health` };
+    case "kube-apiserver":
+      return {
+        url: `${state.server}/readyz`,
+        ca: await readFile(path.join(state.pkiDir, "ca.crt"), "utf8"),
+      };
+    case "kube-controller-manager":
+    case "kube-scheduler":
+      return { url: `https://127.0.0.1:${String(port)}/healthz` };
   }
 }
 

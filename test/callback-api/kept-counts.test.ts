@@ -10,7 +10,13 @@ import {
   type NewCallback,
   type StartChecks,
 } from "../../src/callback-api/store.ts";
-import { BACKENDS, openDatabase, openStore, type TestStore } from "./support/databases.ts";
+import {
+  BACKENDS,
+  openDatabase,
+  openStore,
+  tableBytes,
+  type TestStore,
+} from "./support/databases.ts";
 
 const T0 = Date.parse("2030-03-04T10:00:00.000Z");
 let seq = 0;
@@ -183,14 +189,7 @@ describe.each(BACKENDS)("kept counts on %s", (backend) => {
   });
 
   it("give back the space of folded deltas in the maintenance pass", async () => {
-    const deltasBytes = async () =>
-      Number(
-        (
-          await t.db.query<{ bytes: string }>(
-            "SELECT pg_relation_size('callback_count_deltas') AS bytes",
-          )
-        )[0]?.bytes,
-      );
+    const deltasBytes = () => tableBytes(t.db, "callback_count_deltas");
     const startMany = async (from: number) => {
       for (let i = from; i < from + 600; i++) {
         await t.store.start(callback("kept-space", T0 + i * 100), ADMIT_ALL);

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DERIVED_TABLES, SERVICE_TABLES } from "../../src/callback-api/copy-service.ts";
+import { SCHEMA_TABLES, SERVICE_TABLES } from "../../src/callback-api/schema-tables.ts";
 import {
   pgliteDatabase,
   postgresDatabase,
@@ -245,9 +245,7 @@ describe("callback-api migrate: flags", () => {
         `SELECT table_name FROM information_schema.tables
          WHERE table_schema = 'public' AND table_name <> 'callback_api_migrations' ORDER BY 1`,
       );
-      expect(tables.map((t) => t.table_name)).toEqual(
-        [...SERVICE_TABLES.map((t) => t.name), ...DERIVED_TABLES].sort(),
-      );
+      expect(tables.map((t) => t.table_name)).toEqual([...SCHEMA_TABLES].sort());
     } finally {
       await db.close();
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/callback-api/migrations.ts";
 import type { NewCallback, StartChecks } from "../../src/callback-api/store.ts";
-import { BACKENDS, openStore, type TestStore } from "./support/databases.ts";
+import { BACKENDS, openStore, tableBytes, type TestStore } from "./support/databases.ts";
 
 const T0 = Date.parse("2030-03-04T10:00:00.000Z");
 let seq = 0;
@@ -204,11 +204,7 @@ describe.each(BACKENDS)("store on %s", (backend) => {
   });
 
   it("gives back the space of completed and purged callbacks in the maintenance pass", async () => {
-    const tableBytes = async () =>
-      Number(
-        (await t.db.query<{ bytes: string }>("SELECT pg_relation_size('callbacks') AS bytes"))[0]
-          ?.bytes,
-      );
+    const callbacksBytes = () => tableBytes(t.db, "callbacks");
     // A minute of a busy service: callbacks come, complete and expire; then the maintenance pass.
     const minute = async (round: number) => {
       for (let i = 0; i < 300; i++) {
@@ -225,11 +221,11 @@ describe.each(BACKENDS)("store on %s", (backend) => {
     };
     await minute(0);
     await minute(1);
-    const settled = await tableBytes();
+    const settled = await callbacksBytes();
     for (let round = 2; round < 6; round++) await minute(round);
     // PGlite has no autovacuum: without the pass each minute adds about 110 KiB here (its row
     // versions, dead but never reclaimed). PostgreSQL's autovacuum keeps it there, in its own time.
-    if (backend === "pglite") expect(await tableBytes()).toBeLessThanOrEqual(settled);
+    if (backend === "pglite") expect(await callbacksBytes()).toBeLessThanOrEqual(settled);
     const left = await t.store.query({
       serviceNames: ["s-space"],
       filters: [],

@@ -58,3 +58,9 @@ export async function openStore(backend: Backend): Promise<TestStore> {
   const { db, close } = await openDatabase(backend, migrate);
   return { db, store: new Store(db), close };
 }
+
+/** The bytes of a table's main file: what a vacuum lets the next rows reuse. */
+export async function tableBytes(db: Database, table: string): Promise<number> {
+  const rows = await db.query<{ bytes: string }>("SELECT pg_relation_size($1) AS bytes", [table]);
+  return Number(rows[0]?.bytes);
+}
